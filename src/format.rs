@@ -1,0 +1,345 @@
+//! The [`Format`] trait, the rounding and overflow modes, and [`Spec`]: a format described as
+//! data (one row of the table in [`crate::formats`]).
+
+use core::fmt;
+use core::num::FpCategory;
+
+/// How a value that falls between two representable values is rounded (IEEE 754 meanings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Rounding {
+    /// Round to nearest, ties to the value with an even last significand bit (the default).
+    #[default]
+    NearestEven,
+    /// Round to nearest, ties away from zero.
+    NearestAway,
+    /// Truncate toward zero.
+    TowardZero,
+    /// Round toward +∞.
+    TowardPositive,
+    /// Round toward −∞.
+    TowardNegative,
+    /// Round to odd: truncate, then set the last significand bit if anything was dropped.
+    /// Rounding to odd at p + 2 bits and then to nearest at p bits never double-rounds.
+    Odd,
+}
+
+impl Rounding {
+    /// All six modes, in declaration order.
+    pub const ALL: [Rounding; 6] = [
+        Rounding::NearestEven,
+        Rounding::NearestAway,
+        Rounding::TowardZero,
+        Rounding::TowardPositive,
+        Rounding::TowardNegative,
+        Rounding::Odd,
+    ];
+}
+
+/// What happens to a result beyond the format's largest finite value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Overflow {
+    /// IEEE 754 (the default, ml_dtypes-compatible for [`Rounding::NearestEven`]): the nearest
+    /// modes and rounding away from zero give ±∞, rounding toward zero (and [`Rounding::Odd`])
+    /// gives ±max. A format without ∞ gives NaN in its place (the `fn`/`fnuz` formats) or ±max
+    /// (FP6/FP4, which have neither). Overflow is decided after rounding with an unbounded
+    /// exponent: 464 → 448 but 465 → NaN in E4M3FN.
+    #[default]
+    Ieee,
+    /// Saturating (OCP "saturating", PTX `satfinite`, ONNX `saturate=1`): ±max for every finite
+    /// or infinite input beyond range; NaN stays NaN.
+    Saturate,
+}
+
+/// How a format encodes NaN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NanEncoding {
+    /// IEEE: exponent all ones, mantissa non-zero (both signs).
+    Ieee,
+    /// Only the all-ones magnitude `S.1111.111` (the `fn` formats: "finite, NaN").
+    AllOnes,
+    /// Only the negative-zero code `0x80` (the `fnuz` formats: "finite, NaN, unsigned zero").
+    NegativeZero,
+    /// Only the all-ones code `0xFF` of the unsigned E8M0 scale format.
+    AllOnesUnsigned,
+    /// No NaN at all (FP6, FP4).
+    None,
+}
+
+/// A format as data: the row of the formats table that everything else is generic over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Spec {
+    /// The reference name (ml_dtypes' name where it has one), e.g. `"float8_e4m3fn"`.
+    pub name: &'static str,
+    /// Width of an encoding in bits (sign + exponent + mantissa).
+    pub bits: u32,
+    /// Exponent field width.
+    pub exponent_bits: u32,
+    /// Stored mantissa (fraction) width.
+    pub mantissa_bits: u32,
+    /// Exponent bias.
+    pub bias: i32,
+    /// Whether the format has a sign bit.
+    pub signed: bool,
+    /// Whether exponent-all-ones with mantissa zero is ±∞.
+    pub infinity: bool,
+    /// How NaN is encoded.
+    pub nan: NanEncoding,
+    /// Whether exponent field 0 holds subnormals (false for E8M0, whose field 0 is 2^-127).
+    pub subnormals: bool,
+    /// Whether a NaN input's payload (top mantissa bits) is kept, as F16C and `half` do for
+    /// f16/bf16; otherwise NaN inputs give the canonical quiet NaN.
+    pub nan_payload: bool,
+    /// The encoding sits this many bits up in its storage word (13 for TF32, kept in f32 bits).
+    pub storage_shift: u32,
+}
+
+impl Spec {
+    /// Mask of the mantissa field.
+    pub const fn mantissa_mask(&self) -> u32 {
+        (1 << self.mantissa_bits) - 1
+    }
+    /// The sign bit (0 for unsigned formats).
+    pub const fn sign_mask(&self) -> u32 {
+        if self.signed {
+            1 << (self.bits - 1)
+        } else {
+            0
+        }
+    }
+    /// Mask of the magnitude bits (exponent and mantissa).
+    pub const fn magnitude_mask(&self) -> u32 {
+        (1 << (self.exponent_bits + self.mantissa_bits)) - 1
+    }
+    /// Mask of every meaningful bit of an encoding.
+    pub const fn code_mask(&self) -> u32 {
+        if self.bits == 32 {
+            u32::MAX
+        } else {
+            (1 << self.bits) - 1
+        }
+    }
+    /// Unbiased exponent of the smallest normal binade.
+    pub const fn min_exponent(&self) -> i32 {
+        (if self.subnormals { 1 } else { 0 }) - self.bias
+    }
+    /// The magnitude code of the largest finite value.
+    pub const fn max_code(&self) -> u32 {
+        let all = self.magnitude_mask();
+        match self.nan {
+            NanEncoding::Ieee => {
+                ((((1 << self.exponent_bits) - 2) as u32) << self.mantissa_bits)
+                    | self.mantissa_mask()
+            }
+            NanEncoding::AllOnes => all - 1,
+            NanEncoding::AllOnesUnsigned => all - 1,
+            NanEncoding::NegativeZero | NanEncoding::None => all,
+        }
+    }
+    /// Unbiased exponent of the largest finite value.
+    pub const fn max_exponent(&self) -> i32 {
+        let field = (self.max_code() >> self.mantissa_bits) as i32;
+        field - self.bias
+    }
+    /// The magnitude code of ∞ (meaningful only where [`Spec::infinity`] holds).
+    pub const fn infinity_code(&self) -> u32 {
+        (((1 << self.exponent_bits) - 1) as u32) << self.mantissa_bits
+    }
+    /// The canonical quiet NaN with the sign bit clear (None where the format has no NaN).
+    pub const fn quiet_nan_code(&self) -> Option<u32> {
+        match self.nan {
+            NanEncoding::Ieee => {
+                Some(self.infinity_code() | (1 << (self.mantissa_bits.saturating_sub(1))))
+            }
+            NanEncoding::AllOnes => Some(self.magnitude_mask()),
+            NanEncoding::NegativeZero => Some(self.sign_mask()),
+            NanEncoding::AllOnesUnsigned => Some(self.code_mask()),
+            NanEncoding::None => None,
+        }
+    }
+    /// Whether an encoding is a NaN.
+    pub const fn is_nan_code(&self, code: u32) -> bool {
+        let code = code & self.code_mask();
+        let mag = code & self.magnitude_mask();
+        match self.nan {
+            NanEncoding::Ieee => {
+                mag & self.infinity_code() == self.infinity_code()
+                    && mag & self.mantissa_mask() != 0
+            }
+            NanEncoding::AllOnes => mag == self.magnitude_mask(),
+            NanEncoding::NegativeZero => code == self.sign_mask(),
+            NanEncoding::AllOnesUnsigned => code == self.code_mask(),
+            NanEncoding::None => false,
+        }
+    }
+    /// Whether an encoding is ±∞.
+    pub const fn is_infinite_code(&self, code: u32) -> bool {
+        self.infinity && (code & self.magnitude_mask()) == self.infinity_code()
+    }
+    /// Whether the sign bit of a (non-NaN-only) encoding is set.
+    pub const fn is_negative_code(&self, code: u32) -> bool {
+        code & self.sign_mask() != 0
+    }
+    /// The IEEE class of an encoding.
+    pub const fn classify_code(&self, code: u32) -> FpCategory {
+        let code = code & self.code_mask();
+        if self.is_nan_code(code) {
+            return FpCategory::Nan;
+        }
+        if self.is_infinite_code(code) {
+            return FpCategory::Infinite;
+        }
+        let mag = code & self.magnitude_mask();
+        if !self.subnormals {
+            return FpCategory::Normal;
+        }
+        if mag == 0 {
+            FpCategory::Zero
+        } else if mag >> self.mantissa_bits == 0 {
+            FpCategory::Subnormal
+        } else {
+            FpCategory::Normal
+        }
+    }
+}
+
+/// A number format that lowp can convert to and from exactly.
+///
+/// Every method follows `SEMANTICS.md` §2–3: decoding is exact; encoding rounds the exact input
+/// once (an `f64` is never rounded through `f32`), produces and honours subnormals, and handles
+/// overflow by the [`Overflow`] policy.
+pub trait Format: Copy + Send + Sync + 'static {
+    /// The reference name, e.g. `"float8_e4m3fn"`.
+    const NAME: &'static str;
+    /// The format's row of the formats table.
+    const SPEC: Spec;
+
+    /// The encoding in the low bits of a `u32` (for TF32, the f32 bit pattern).
+    fn to_bits_u32(self) -> u32;
+    /// A value from its encoding in the low bits of a `u32`; bits beyond the storage are dropped.
+    fn from_bits_u32(bits: u32) -> Self;
+
+    /// The exact value as an `f32`.
+    fn to_f32(self) -> f32;
+    /// The exact value as an `f64`.
+    fn to_f64(self) -> f64 {
+        self.to_f32() as f64
+    }
+    /// Round to nearest, ties to even, with [`Overflow::Ieee`].
+    fn from_f32(x: f32) -> Self {
+        Self::from_f32_with(x, Rounding::NearestEven, Overflow::Ieee)
+    }
+    /// Correctly rounded from the `f64` itself (nearest even, [`Overflow::Ieee`]).
+    fn from_f64(x: f64) -> Self {
+        Self::from_f64_with(x, Rounding::NearestEven, Overflow::Ieee)
+    }
+    /// Round `x` once in the given mode, with the given overflow policy.
+    fn from_f32_with(x: f32, rounding: Rounding, overflow: Overflow) -> Self {
+        Self::from_bits_u32(crate::round::encode_f32(&Self::SPEC, x, rounding, overflow))
+    }
+    /// Round `x` once (from the exact `f64`, never via `f32`) in the given mode.
+    fn from_f64_with(x: f64, rounding: Rounding, overflow: Overflow) -> Self {
+        Self::from_bits_u32(crate::round::encode_f64(&Self::SPEC, x, rounding, overflow))
+    }
+    /// Stochastic rounding with the 32-bit random word `random` (see `SEMANTICS.md` §3): the
+    /// magnitude rounds up iff ⌊f·2^32⌋ + random ≥ 2^32, where f is the dropped fraction of an
+    /// ulp. Overflow follows `overflow` as for nearest-even.
+    fn from_f32_stochastic(x: f32, random: u32, overflow: Overflow) -> Self {
+        Self::from_bits_u32(crate::round::encode_f32_stochastic(
+            &Self::SPEC,
+            x,
+            random,
+            overflow,
+        ))
+    }
+    /// Stochastic rounding of the exact `f64`, as [`Format::from_f32_stochastic`].
+    fn from_f64_stochastic(x: f64, random: u32, overflow: Overflow) -> Self {
+        Self::from_bits_u32(crate::round::encode_f64_stochastic(
+            &Self::SPEC,
+            x,
+            random,
+            overflow,
+        ))
+    }
+
+    /// A bit-field view of the encoding (sign, exponent, mantissa, class).
+    fn fields(self) -> Fields {
+        Fields::of(&Self::SPEC, self.to_bits_u32())
+    }
+    /// The IEEE class of the value.
+    fn classify_value(self) -> FpCategory {
+        Self::SPEC.classify_code(self.encoding())
+    }
+    /// The encoding with the storage shift removed (sign, exponent and mantissa in the low bits).
+    fn encoding(self) -> u32 {
+        self.to_bits_u32() >> Self::SPEC.storage_shift
+    }
+}
+
+/// The bit fields of one encoding, for inspection. `Display` renders the fields separated by
+/// spaces, e.g. `0 1000 110` for 3.5 in E4M3FN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fields {
+    /// The sign bit (always false for unsigned formats).
+    pub sign: bool,
+    /// The exponent field as stored.
+    pub biased_exponent: u32,
+    /// The exponent field minus the bias, with subnormals reported at the minimum exponent;
+    /// meaningless for NaN and ∞.
+    pub exponent: i32,
+    /// The mantissa (fraction) field.
+    pub mantissa: u32,
+    /// The IEEE class.
+    pub class: FpCategory,
+    /// Width of the exponent field.
+    pub exponent_bits: u32,
+    /// Width of the mantissa field.
+    pub mantissa_bits: u32,
+    /// Whether the format has a sign bit.
+    pub signed: bool,
+}
+
+impl Fields {
+    /// The fields of `bits` (the storage word) in the format `spec`.
+    pub const fn of(spec: &Spec, bits: u32) -> Fields {
+        let code = (bits >> spec.storage_shift) & spec.code_mask();
+        let biased = (code & spec.magnitude_mask()) >> spec.mantissa_bits;
+        let exponent = if biased == 0 && spec.subnormals {
+            spec.min_exponent()
+        } else {
+            biased as i32 - spec.bias
+        };
+        Fields {
+            sign: spec.is_negative_code(code),
+            biased_exponent: biased,
+            exponent,
+            mantissa: code & spec.mantissa_mask(),
+            class: spec.classify_code(code),
+            exponent_bits: spec.exponent_bits,
+            mantissa_bits: spec.mantissa_bits,
+            signed: spec.signed,
+        }
+    }
+}
+
+impl fmt::Display for Fields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.signed {
+            write!(f, "{} ", self.sign as u32)?;
+        }
+        write!(
+            f,
+            "{:0w$b}",
+            self.biased_exponent,
+            w = self.exponent_bits as usize
+        )?;
+        if self.mantissa_bits > 0 {
+            write!(
+                f,
+                " {:0w$b}",
+                self.mantissa,
+                w = self.mantissa_bits as usize
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,109 @@
+//! Packed storage of the sub-byte formats: FP4 two per byte (element 0 in the low nibble), FP6
+//! four per three bytes (element 0 in the lowest bits, little-endian), as the OCP MX
+//! specification and ml_dtypes lay them out.
+
+use crate::formats::{F4E2M1FN, F6E2M3FN, F6E3M2FN};
+
+/// A format that is stored packed: FP4 (4 bits) or FP6 (6 bits).
+pub trait Packable: crate::Format {
+    /// Bits per element.
+    const WIDTH: u32;
+}
+impl Packable for F4E2M1FN {
+    const WIDTH: u32 = 4;
+}
+impl Packable for F6E2M3FN {
+    const WIDTH: u32 = 6;
+}
+impl Packable for F6E3M2FN {
+    const WIDTH: u32 = 6;
+}
+
+/// Bytes that `n` packed elements of `F` take: ⌈n·width / 8⌉.
+pub const fn packed_len<F: Packable>(n: usize) -> usize {
+    (n * F::WIDTH as usize).div_ceil(8)
+}
+
+/// Pack `src` into `dst`, which must be exactly [`packed_len`]`(src.len())` bytes. Unused high
+/// bits of the last byte are zero.
+///
+/// # Panics
+/// If `dst.len() != packed_len::<F>(src.len())`.
+pub fn pack<F: Packable>(src: &[F], dst: &mut [u8]) {
+    assert_eq!(
+        dst.len(),
+        packed_len::<F>(src.len()),
+        "pack: destination length must be packed_len(src.len())"
+    );
+    let w = F::WIDTH;
+    let mask = (1u32 << w) - 1;
+    let mut acc: u32 = 0;
+    let mut nbits = 0;
+    let mut out = 0;
+    for x in src {
+        acc |= (x.to_bits_u32() & mask) << nbits;
+        nbits += w;
+        while nbits >= 8 {
+            dst[out] = acc as u8;
+            out += 1;
+            acc >>= 8;
+            nbits -= 8;
+        }
+    }
+    if nbits > 0 {
+        dst[out] = acc as u8;
+    }
+}
+
+/// Unpack `dst.len()` elements from `src`, which must be exactly
+/// [`packed_len`]`(dst.len())` bytes.
+///
+/// # Panics
+/// If `src.len() != packed_len::<F>(dst.len())`.
+pub fn unpack<F: Packable>(src: &[u8], dst: &mut [F]) {
+    assert_eq!(
+        src.len(),
+        packed_len::<F>(dst.len()),
+        "unpack: source length must be packed_len(dst.len())"
+    );
+    let w = F::WIDTH;
+    let mask = (1u32 << w) - 1;
+    let mut acc: u32 = 0;
+    let mut nbits = 0;
+    let mut bytes = src.iter();
+    for d in dst.iter_mut() {
+        while nbits < w {
+            acc |= (*bytes.next().unwrap_or(&0) as u32) << nbits;
+            nbits += 8;
+        }
+        *d = F::from_bits_u32(acc & mask);
+        acc >>= w;
+        nbits -= w;
+    }
+}
+
+/// As [`pack`], but an `Err` instead of a panic on a length mismatch.
+pub fn try_pack<F: Packable>(src: &[F], dst: &mut [u8]) -> Result<(), crate::Error> {
+    let expected = packed_len::<F>(src.len());
+    if dst.len() != expected {
+        return Err(crate::Error::LengthMismatch {
+            expected,
+            found: dst.len(),
+        });
+    }
+    pack(src, dst);
+    Ok(())
+}
+
+/// As [`unpack`], but an `Err` instead of a panic on a length mismatch.
+pub fn try_unpack<F: Packable>(src: &[u8], dst: &mut [F]) -> Result<(), crate::Error> {
+    let expected = packed_len::<F>(dst.len());
+    if src.len() != expected {
+        return Err(crate::Error::LengthMismatch {
+            expected,
+            found: src.len(),
+        });
+    }
+    unpack(src, dst);
+    Ok(())
+}

@@ -1,0 +1,466 @@
+//! The one rounding core: every encoding in lowp (scalar, and the reference for every SIMD
+//! kernel) goes through [`round_magnitude`] and [`finish`].
+//!
+//! A finite non-zero input is unpacked exactly into a sign, the exponent of its leading bit, a
+//! significand left-aligned in a `u64` and a sticky bit for anything below it (zero for f32 and
+//! f64 sources, whose significands fit). Rounding then works in four steps:
+//!
+//! 1. Pick the target exponent: the input's, or the format's minimum normal exponent if the
+//!    input is smaller (the subnormal range).
+//! 2. Split the significand at that exponent's ulp into the kept integer and the dropped
+//!    fraction, left-aligned in a `u64` with everything below jammed into its last bit.
+//! 3. Decide the increment from the mode, the kept integer's last bit, the round bit (top bit
+//!    of the fraction) and the sticky bits.
+//! 4. Form the magnitude code as `((exponent + bias − 1) << M) + kept`: a carry out of the
+//!    mantissa flows into the exponent by plain addition. A code above the format's largest
+//!    finite code is an overflow, handled by [`finish`] according to the policy.
+
+use crate::format::{NanEncoding, Overflow, Rounding, Spec};
+
+/// A finite, non-zero input, unpacked exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unpacked {
+    /// Sign (true for negative).
+    pub sign: bool,
+    /// Unbiased exponent of the leading significand bit: the value is `sig · 2^(exp − 63)`.
+    pub exp: i32,
+    /// Significand with its leading one at bit 63.
+    pub sig: u64,
+    /// Whether any non-zero bits lie below `sig` (never for f32/f64 sources).
+    pub sticky: bool,
+}
+
+/// What a source number is, before rounding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A NaN, with its sign and its mantissa payload left-aligned in a `u64`.
+    Nan {
+        /// The sign bit.
+        sign: bool,
+        /// The mantissa bits, left-aligned.
+        payload: u64,
+    },
+    /// ±∞.
+    Infinite {
+        /// The sign bit.
+        sign: bool,
+    },
+    /// ±0.
+    Zero {
+        /// The sign bit.
+        sign: bool,
+    },
+    /// Anything else.
+    Finite(Unpacked),
+}
+
+/// Unpack an `f32` exactly.
+#[inline(always)]
+pub fn unpack_f32(x: f32) -> Source {
+    let bits = x.to_bits();
+    let sign = bits >> 31 != 0;
+    let field = ((bits >> 23) & 0xFF) as i32;
+    let mant = bits & 0x7F_FFFF;
+    if field == 0xFF {
+        if mant == 0 {
+            Source::Infinite { sign }
+        } else {
+            Source::Nan {
+                sign,
+                payload: (mant as u64) << 41,
+            }
+        }
+    } else if field == 0 {
+        if mant == 0 {
+            Source::Zero { sign }
+        } else {
+            let lz = mant.leading_zeros() as i32; // ≥ 9
+            Source::Finite(Unpacked {
+                sign,
+                exp: -149 + (31 - lz),
+                sig: (mant as u64) << (32 + lz),
+                sticky: false,
+            })
+        }
+    } else {
+        Source::Finite(Unpacked {
+            sign,
+            exp: field - 127,
+            sig: ((mant | 0x80_0000) as u64) << 40,
+            sticky: false,
+        })
+    }
+}
+
+/// Unpack an `f64` exactly.
+#[inline(always)]
+pub fn unpack_f64(x: f64) -> Source {
+    let bits = x.to_bits();
+    let sign = bits >> 63 != 0;
+    let field = ((bits >> 52) & 0x7FF) as i32;
+    let mant = bits & ((1u64 << 52) - 1);
+    if field == 0x7FF {
+        if mant == 0 {
+            Source::Infinite { sign }
+        } else {
+            Source::Nan {
+                sign,
+                payload: mant << 12,
+            }
+        }
+    } else if field == 0 {
+        if mant == 0 {
+            Source::Zero { sign }
+        } else {
+            let lz = mant.leading_zeros() as i32; // ≥ 12
+            Source::Finite(Unpacked {
+                sign,
+                exp: -1074 + (63 - lz),
+                sig: mant << lz,
+                sticky: false,
+            })
+        }
+    } else {
+        Source::Finite(Unpacked {
+            sign,
+            exp: field - 1023,
+            sig: (mant | (1u64 << 52)) << 11,
+            sticky: false,
+        })
+    }
+}
+
+/// The kept integer and the dropped fraction of a significand at a target exponent.
+#[derive(Clone, Copy, Debug)]
+struct Split {
+    /// The kept significand (at most M + 1 bits).
+    kept: u64,
+    /// The dropped fraction of an ulp, left-aligned; bits below 64 are jammed into bit 0.
+    frac: u64,
+    /// The (target exponent + bias − 1), the base of the code.
+    base: i64,
+}
+
+/// Step 1 and 2: split `u` at the ulp of the exponent it lands in.
+#[inline(always)]
+fn split(spec: &Spec, u: &Unpacked) -> Split {
+    let m = spec.mantissa_bits as i32;
+    let emin = spec.min_exponent();
+    let e = if u.exp > emin { u.exp } else { emin };
+    // Bits of `sig` below the target ulp: at least 63 − 23 = 40.
+    let drop = 63 - m + (e - u.exp);
+    let sticky = u.sticky as u64;
+    let (kept, frac) = if drop < 64 {
+        (u.sig >> drop, (u.sig << (64 - drop)) | sticky)
+    } else if drop == 64 {
+        (0, u.sig | sticky)
+    } else if drop < 128 {
+        let lost = (u.sig << (128 - drop)) != 0;
+        (0, (u.sig >> (drop - 64)) | lost as u64 | sticky)
+    } else {
+        (0, 1)
+    };
+    Split {
+        kept,
+        frac,
+        base: (e + spec.bias - 1) as i64,
+    }
+}
+
+/// Step 4: the unbounded magnitude code.
+#[inline(always)]
+fn code_of(spec: &Spec, s: &Split, kept: u64) -> u64 {
+    ((s.base << spec.mantissa_bits) + kept as i64) as u64
+}
+
+/// Round a finite non-zero magnitude; the result is the magnitude code with an unbounded
+/// exponent, so it may exceed [`Spec::max_code`] (an overflow for [`finish`] to resolve).
+///
+/// The E8M0 rule for magnitudes below its smallest value 2^-127 (every mode gives 2^-127) is
+/// applied here too.
+#[inline(always)]
+pub fn round_magnitude(spec: &Spec, u: &Unpacked, rounding: Rounding) -> u64 {
+    if !spec.subnormals && u.exp < spec.min_exponent() {
+        return 0;
+    }
+    let s = split(spec, u);
+    let half = 1u64 << 63;
+    let round_bit = s.frac >= half;
+    let inexact = s.frac != 0;
+    let kept = match rounding {
+        Rounding::NearestEven => {
+            let tie_or_more = round_bit && (s.frac != half || s.kept & 1 == 1);
+            s.kept + tie_or_more as u64
+        }
+        Rounding::NearestAway => s.kept + round_bit as u64,
+        Rounding::TowardZero => s.kept,
+        Rounding::TowardPositive => s.kept + (inexact && !u.sign) as u64,
+        Rounding::TowardNegative => s.kept + (inexact && u.sign) as u64,
+        Rounding::Odd => s.kept | inexact as u64,
+    };
+    code_of(spec, &s, kept)
+}
+
+/// Stochastic rounding of a finite non-zero magnitude: up iff ⌊frac · 2^32⌋ + random ≥ 2^32.
+#[inline(always)]
+pub fn round_magnitude_stochastic(spec: &Spec, u: &Unpacked, random: u32) -> u64 {
+    if !spec.subnormals && u.exp < spec.min_exponent() {
+        return 0;
+    }
+    let s = split(spec, u);
+    let up = ((s.frac >> 32) + random as u64) >> 32;
+    code_of(spec, &s, s.kept + up)
+}
+
+/// The code that ±∞ (or an overflow toward ∞) becomes: ∞ where the format has it, else NaN
+/// (`fn`/`fnuz`/E8M0), else ±max (FP6/FP4).
+#[inline(always)]
+fn infinity_or_substitute(spec: &Spec, sign: bool) -> u32 {
+    if spec.infinity {
+        with_sign(spec, spec.infinity_code(), sign)
+    } else {
+        match spec.quiet_nan_code() {
+            Some(nan) => nan_with_sign(spec, nan, sign),
+            None => with_sign(spec, spec.max_code(), sign),
+        }
+    }
+}
+
+#[inline(always)]
+fn with_sign(spec: &Spec, mag: u32, sign: bool) -> u32 {
+    // FNUZ formats have no −0: a zero magnitude never takes the sign (0x80 is NaN there).
+    if sign && !(mag == 0 && spec.nan == NanEncoding::NegativeZero) {
+        mag | spec.sign_mask()
+    } else {
+        mag
+    }
+}
+
+#[inline(always)]
+fn nan_with_sign(spec: &Spec, nan: u32, sign: bool) -> u32 {
+    match spec.nan {
+        NanEncoding::Ieee | NanEncoding::AllOnes if sign => nan | spec.sign_mask(),
+        _ => nan,
+    }
+}
+
+/// Resolve the sign and the overflow of an unbounded magnitude code for a finite input.
+#[inline(always)]
+pub fn finish(spec: &Spec, sign: bool, code: u64, rounding: Rounding, overflow: Overflow) -> u32 {
+    if code <= spec.max_code() as u64 {
+        if sign && !spec.signed {
+            // Only E8M0 is unsigned: a negative input has no representation.
+            return spec.quiet_nan_code().unwrap_or(0);
+        }
+        return with_sign(spec, code as u32, sign);
+    }
+    if sign && !spec.signed {
+        return spec.quiet_nan_code().unwrap_or(0);
+    }
+    let toward_infinity = match overflow {
+        Overflow::Saturate => false,
+        Overflow::Ieee => match rounding {
+            Rounding::NearestEven | Rounding::NearestAway => true,
+            Rounding::TowardZero | Rounding::Odd => false,
+            Rounding::TowardPositive => !sign,
+            Rounding::TowardNegative => sign,
+        },
+    };
+    if toward_infinity {
+        infinity_or_substitute(spec, sign)
+    } else {
+        with_sign(spec, spec.max_code(), sign)
+    }
+}
+
+/// The code of a special (non-finite or zero) source, in any mode.
+#[inline(always)]
+fn special(spec: &Spec, src: Source, overflow: Overflow) -> u32 {
+    match src {
+        Source::Nan { sign, payload } => match spec.quiet_nan_code() {
+            None => 0,
+            Some(nan) => {
+                let mut code = nan_with_sign(spec, nan, sign);
+                if spec.nan_payload {
+                    code |= (payload >> (64 - spec.mantissa_bits)) as u32;
+                }
+                code
+            }
+        },
+        Source::Infinite { sign } => {
+            if sign && !spec.signed {
+                spec.quiet_nan_code().unwrap_or(0)
+            } else if overflow == Overflow::Saturate {
+                with_sign(spec, spec.max_code(), sign)
+            } else {
+                infinity_or_substitute(spec, sign)
+            }
+        }
+        Source::Zero { sign } => {
+            if !spec.subnormals {
+                // E8M0 has no zero.
+                spec.quiet_nan_code().unwrap_or(0)
+            } else {
+                with_sign(spec, 0, sign)
+            }
+        }
+        Source::Finite(_) => unreachable!(),
+    }
+}
+
+/// Encode an unpacked source (the shared path of f32 and f64 sources).
+#[inline(always)]
+pub fn encode_source(spec: &Spec, src: Source, rounding: Rounding, overflow: Overflow) -> u32 {
+    let code = match src {
+        Source::Finite(u) => finish(
+            spec,
+            u.sign,
+            round_magnitude(spec, &u, rounding),
+            rounding,
+            overflow,
+        ),
+        _ => special(spec, src, overflow),
+    };
+    code << spec.storage_shift
+}
+
+/// Encode an unpacked source with stochastic rounding.
+#[inline(always)]
+pub fn encode_source_stochastic(spec: &Spec, src: Source, random: u32, overflow: Overflow) -> u32 {
+    let code = match src {
+        Source::Finite(u) => finish(
+            spec,
+            u.sign,
+            round_magnitude_stochastic(spec, &u, random),
+            Rounding::NearestEven,
+            overflow,
+        ),
+        _ => special(spec, src, overflow),
+    };
+    code << spec.storage_shift
+}
+
+/// Encode an `f32`: the storage bits of the rounded value.
+#[inline(always)]
+pub fn encode_f32(spec: &Spec, x: f32, rounding: Rounding, overflow: Overflow) -> u32 {
+    encode_source(spec, unpack_f32(x), rounding, overflow)
+}
+
+/// Encode an `f64` (rounded once from the exact `f64`).
+#[inline(always)]
+pub fn encode_f64(spec: &Spec, x: f64, rounding: Rounding, overflow: Overflow) -> u32 {
+    encode_source(spec, unpack_f64(x), rounding, overflow)
+}
+
+/// Encode an `f32` with stochastic rounding.
+#[inline(always)]
+pub fn encode_f32_stochastic(spec: &Spec, x: f32, random: u32, overflow: Overflow) -> u32 {
+    encode_source_stochastic(spec, unpack_f32(x), random, overflow)
+}
+
+/// Encode an `f64` with stochastic rounding.
+#[inline(always)]
+pub fn encode_f64_stochastic(spec: &Spec, x: f64, random: u32, overflow: Overflow) -> u32 {
+    encode_source_stochastic(spec, unpack_f64(x), random, overflow)
+}
+
+/// Whether rounding the finite `x` overflows the format (for the checked conversions).
+pub fn overflows(spec: &Spec, src: Source, rounding: Rounding) -> bool {
+    match src {
+        Source::Finite(u) => round_magnitude(spec, &u, rounding) > spec.max_code() as u64,
+        _ => false,
+    }
+}
+
+/// Decode storage bits to the bits of the exact `f32` (integer arithmetic only, `const`).
+///
+/// NaN decodes to a quiet NaN: with the encoding's sign where the format has signed NaNs, and
+/// with the payload (shifted up, quiet bit set, as F16C does) where the format keeps payloads.
+pub const fn decode_to_f32_bits(spec: &Spec, bits: u32) -> u32 {
+    let code = (bits >> spec.storage_shift) & spec.code_mask();
+    let neg = spec.is_negative_code(code);
+    let sign_out = if neg { 0x8000_0000u32 } else { 0 };
+    let mag = code & spec.magnitude_mask();
+    let m = spec.mantissa_bits;
+    if spec.is_nan_code(code) {
+        return match spec.nan {
+            NanEncoding::Ieee => {
+                let payload = if spec.nan_payload {
+                    (mag & spec.mantissa_mask()) << (23 - m)
+                } else {
+                    0
+                };
+                sign_out | 0x7FC0_0000 | payload
+            }
+            NanEncoding::AllOnes => sign_out | 0x7FC0_0000,
+            _ => 0x7FC0_0000,
+        };
+    }
+    if spec.is_infinite_code(code) {
+        return sign_out | 0x7F80_0000;
+    }
+    let field = (mag >> m) as i32;
+    let mant = mag & spec.mantissa_mask();
+    // value = n · 2^k with n an integer.
+    let (n, k) = if !spec.subnormals {
+        ((1u32 << m) | mant, field - spec.bias - m as i32)
+    } else if field == 0 {
+        (mant, spec.min_exponent() - m as i32)
+    } else {
+        ((1u32 << m) | mant, field - spec.bias - m as i32)
+    };
+    if n == 0 {
+        return sign_out;
+    }
+    // Normalise n to 24 bits (leading one at bit 23).
+    let msb = 31 - n.leading_zeros() as i32;
+    let n = n << (23 - msb);
+    let e = k + msb; // exponent of the leading bit
+    let biased = e + 127;
+    if biased >= 1 {
+        sign_out | ((biased as u32) << 23) | (n & 0x7F_FFFF)
+    } else {
+        // An f32 subnormal: every format's values lie on f32's grid, so this is exact.
+        sign_out | (n >> (1 - biased))
+    }
+}
+
+/// The 256-entry decode table of an 8-bit (or narrower) format, built at compile time.
+pub const fn decode_table(spec: &Spec) -> [u32; 256] {
+    let mut t = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = decode_to_f32_bits(spec, i as u32);
+        i += 1;
+    }
+    t
+}
+
+/// The storage bits of −x: the sign bit flipped, except that FNUZ zero stays +0 (its `0x80` is
+/// NaN) and unsigned formats have no negation (E8M0 gives its NaN).
+pub const fn negate_bits(spec: &Spec, bits: u32) -> u32 {
+    let code = (bits >> spec.storage_shift) & spec.code_mask();
+    let out = if !spec.signed {
+        match spec.quiet_nan_code() {
+            Some(n) => n,
+            None => code,
+        }
+    } else if matches!(spec.nan, NanEncoding::NegativeZero) && code & spec.magnitude_mask() == 0 {
+        code
+    } else {
+        code ^ spec.sign_mask()
+    };
+    out << spec.storage_shift
+}
+
+/// The storage bits of the power of two 2^e (which must be representable).
+pub const fn pow2_bits(spec: &Spec, e: i32) -> u32 {
+    let m = spec.mantissa_bits as i32;
+    let emin = spec.min_exponent();
+    let code = if e >= emin {
+        (((e + spec.bias) as u32) << m) as u32
+    } else {
+        1u32 << (m - (emin - e))
+    };
+    code << spec.storage_shift
+}
