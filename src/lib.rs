@@ -15,8 +15,11 @@
 pub mod error;
 pub mod format;
 pub mod formats;
+mod kernels;
 pub mod packing;
+pub mod quant;
 pub mod round;
+pub mod slice;
 
 pub use error::Error;
 pub use format::{Fields, Format, NanEncoding, Overflow, Rounding, Spec};
@@ -25,3 +28,4 @@ pub use formats::{
     F8E5M2, F8E5M2FNUZ, F8E8M0FNU, FORMATS, TF32,
 };
 pub use half;
+pub use slice::*;

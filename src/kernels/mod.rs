@@ -1,0 +1,1 @@
+//! Batch kernels and their run-time dispatch. Under construction.

@@ -1,0 +1,1 @@
+//! Quantization (integer, scaled float, MX). Under construction.

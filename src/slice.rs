@@ -1,0 +1,1 @@
+//! The batch API over slices. Under construction.
