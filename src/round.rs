@@ -458,7 +458,7 @@ pub const fn pow2_bits(spec: &Spec, e: i32) -> u32 {
     let m = spec.mantissa_bits as i32;
     let emin = spec.min_exponent();
     let code = if e >= emin {
-        (((e + spec.bias) as u32) << m) as u32
+        ((e + spec.bias) as u32) << m
     } else {
         1u32 << (m - (emin - e))
     };

@@ -15,6 +15,7 @@ use crate::format::{NanEncoding, Spec};
 pub(crate) mod common;
 pub(crate) mod num;
 
+#[allow(clippy::too_many_arguments)] // one table row: the columns read left to right
 const fn spec(
     name: &'static str,
     bits: u32,
