@@ -76,9 +76,10 @@ pub use metrics::{
     cosine_similarity, error_stats, max_abs_error, max_rel_error, mse, sqnr_db, ErrorStats,
 };
 pub use mx::{
-    mx_dequantize, mx_element_bytes, mx_fake_quantize, mx_fake_quantize_with, mx_quantize,
-    mx_quantize_with, mx_scale_count, mx_shared_exponent, nvfp4_dequantize, nvfp4_fake_quantize,
-    nvfp4_quantize, nvfp4_tensor_scale, MxFormat, MxOptions, MxScaleRule, MX_BLOCK, NVFP4_BLOCK,
+    mx_dequantize, mx_dequantize_axis, mx_dequantize_with, mx_element_bytes, mx_fake_quantize,
+    mx_fake_quantize_axis, mx_fake_quantize_with, mx_quantize, mx_quantize_axis, mx_quantize_with,
+    mx_scale_count, mx_shared_exponent, nvfp4_dequantize, nvfp4_fake_quantize, nvfp4_quantize,
+    nvfp4_tensor_scale, MxFormat, MxOptions, MxScaleRule, MX_BLOCK, NVFP4_BLOCK,
 };
 pub use observer::{
     HistogramObserver, MinMaxObserver, MovingAverageMinMaxObserver, MseObserver, PercentileObserver,
