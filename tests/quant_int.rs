@@ -496,3 +496,17 @@ fn format_trait_reachable() {
     assert_eq!(q, [0.5, 1.5]);
     assert_eq!(<f32 as Format>::NAME, "float32");
 }
+
+#[test]
+fn huge_shapes_with_a_zero_dimension_do_not_panic() {
+    let big = 1usize << 40;
+    let mut q: [i8; 0] = [];
+    let p = [QParams::new(1.0, 0)];
+    assert!(quant::quantize_per_axis(&[], &[0, big, big], 0, &p, &mut q).is_err());
+    assert!(quant::quantize_blocked(&[], &[big, big, 0], 2, 1, &p, &mut q).is_err());
+    assert!(quant::quantize_blocked(&[], &[big, big, 0], 1, 1, &p, &mut q).is_err());
+    // A legitimately empty tensor is fine.
+    assert!(quant::quantize_blocked(&[], &[3, 0], 1, 2, &[], &mut q).is_ok());
+    let mut y: [f32; 0] = [];
+    assert!(quant::mx_fake_quantize(&[], quant::MxFormat::E2M1, &mut y).is_ok());
+}

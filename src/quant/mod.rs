@@ -143,17 +143,20 @@ impl Plan {
                 rank: shape.len(),
             });
         }
-        let mut elements: usize = 1;
-        for &d in shape {
-            elements = elements.checked_mul(d).ok_or(Error::InvalidInput(
-                "the shape's element count overflows usize",
-            ))?;
-        }
+        let product = |dims: &[usize]| {
+            dims.iter()
+                .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+                .ok_or(Error::InvalidInput(
+                    "the shape's element count overflows usize",
+                ))
+        };
+        let elements = product(shape)?;
         if elements != len {
             return Err(Error::ShapeMismatch { elements, len });
         }
-        let outer = shape[..axis].iter().product();
-        let inner = shape[axis + 1..].iter().product();
+        // Each part on its own (a zero elsewhere does not keep these from overflowing).
+        let outer = product(&shape[..axis])?;
+        let inner = product(&shape[axis + 1..])?;
         Ok(Plan {
             len,
             outer,
@@ -179,7 +182,10 @@ impl Plan {
         }
         match self.block {
             None => self.dim,
-            Some(_) => self.outer * self.blocks_along_axis() * self.inner,
+            Some(_) => self
+                .outer
+                .saturating_mul(self.blocks_along_axis())
+                .saturating_mul(self.inner),
         }
     }
 
