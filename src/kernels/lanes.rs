@@ -1,0 +1,392 @@
+//! Branch-free lane code: one element in, one element out, in `u32` arithmetic only.
+//!
+//! Every function here mirrors [`crate::round`] step for step (the numbered steps of its module
+//! docs), but with selects instead of branches, so that a loop over a block of lanes vectorises.
+//! The format is a constant (`F::SPEC`), so each format gets its own specialised code; the
+//! rounding mode is a const parameter; the overflow policy only changes the codes of the special
+//! cases, which [`EncodeParams`] precomputes once per call with the scalar core itself.
+
+use crate::format::{Format, NanEncoding, Overflow, Rounding, Spec};
+use crate::round;
+
+/// Const mode numbers: the six [`Rounding`] modes in declaration order, then stochastic.
+pub(crate) const NE: u8 = 0;
+pub(crate) const NA: u8 = 1;
+pub(crate) const TZ: u8 = 2;
+pub(crate) const TP: u8 = 3;
+pub(crate) const TN: u8 = 4;
+pub(crate) const ODD: u8 = 5;
+pub(crate) const SR: u8 = 6;
+
+/// The const mode number of a rounding mode.
+pub(crate) const fn mode_of(r: Rounding) -> u8 {
+    match r {
+        Rounding::NearestEven => NE,
+        Rounding::NearestAway => NA,
+        Rounding::TowardZero => TZ,
+        Rounding::TowardPositive => TP,
+        Rounding::TowardNegative => TN,
+        Rounding::Odd => ODD,
+    }
+}
+
+/// The per-call constants of an encoding: what the special cases become for one
+/// (format, mode, overflow policy), taken from the scalar core, and the stochastic seed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EncodeParams {
+    /// The mode (for the scalar level; the kernels take it as a const).
+    pub rounding: Rounding,
+    /// Whether the rounding is stochastic (then `rounding` is `NearestEven`, whose overflow
+    /// rule stochastic rounding follows).
+    pub stochastic: bool,
+    /// The overflow policy.
+    pub overflow: Overflow,
+    /// The SplitMix64 seed of stochastic rounding.
+    pub seed: u64,
+    /// Codes (without storage shift) of a finite overflow, positive and negative.
+    ovf_pos: u32,
+    ovf_neg: u32,
+    /// Codes of ±∞ inputs.
+    inf_pos: u32,
+    inf_neg: u32,
+    /// Codes of ±NaN inputs, payload bits clear.
+    nan_pos: u32,
+    nan_neg: u32,
+}
+
+impl EncodeParams {
+    /// The constants for `spec` in a deterministic mode.
+    pub(crate) fn new(spec: &Spec, rounding: Rounding, overflow: Overflow) -> Self {
+        let shift = spec.storage_shift;
+        let over = spec.max_code() as u64 + 1;
+        let enc = |x: f32| round::encode_f32(spec, x, rounding, overflow) >> shift;
+        EncodeParams {
+            rounding,
+            stochastic: false,
+            overflow,
+            seed: 0,
+            ovf_pos: round::finish(spec, false, over, rounding, overflow),
+            ovf_neg: round::finish(spec, true, over, rounding, overflow),
+            inf_pos: enc(f32::INFINITY),
+            inf_neg: enc(f32::NEG_INFINITY),
+            // Signalling NaNs whose payload's top bits are zero: the bare NaN codes.
+            nan_pos: enc(f32::from_bits(0x7F80_0001)),
+            nan_neg: enc(f32::from_bits(0xFF80_0001)),
+        }
+    }
+
+    /// The constants for stochastic rounding (overflow as for nearest-even).
+    pub(crate) fn stochastic(spec: &Spec, seed: u64, overflow: Overflow) -> Self {
+        EncodeParams {
+            stochastic: true,
+            seed,
+            ..Self::new(spec, Rounding::NearestEven, overflow)
+        }
+    }
+
+    /// The const mode number these parameters ask for.
+    pub(crate) fn mode(&self) -> u8 {
+        if self.stochastic {
+            SR
+        } else {
+            mode_of(self.rounding)
+        }
+    }
+}
+
+/// `a` if `c`, else `b` (a select, which vectorises to a blend).
+#[inline(always)]
+fn sel(c: bool, a: u32, b: u32) -> u32 {
+    let m = (c as u32).wrapping_neg();
+    (a & m) | (b & !m)
+}
+
+/// Whether the format is f32 itself (every conversion is the identity).
+#[inline(always)]
+pub(crate) const fn is_f32(s: &Spec) -> bool {
+    s.bits == 32 && s.storage_shift == 0
+}
+
+/// The random word of element `i` (SEMANTICS.md §3): the high 32 bits of SplitMix64 step
+/// `i + 1` from state `seed`.
+#[inline(always)]
+pub(crate) fn splitmix_word(seed: u64, i: u64) -> u32 {
+    let mut z = seed.wrapping_add(i.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    ((z ^ (z >> 31)) >> 32) as u32
+}
+
+/// Encode the f32 bits `b` into `F`'s storage bits, with the random word `r` when `MODE` is
+/// [`SR`] (ignored otherwise).
+#[inline(always)]
+pub(crate) fn encode_lane<F: Format, const MODE: u8>(p: &EncodeParams, b: u32, r: u32) -> u32 {
+    let s = F::SPEC;
+    if is_f32(&s) {
+        return b;
+    }
+    if !s.subnormals {
+        return e8m0_lane::<MODE>(p, b, r) << s.storage_shift;
+    }
+    let m = s.mantissa_bits;
+    // f32 field of the format's smallest normal exponent (≥ 1 for every format here).
+    let tmin = (s.min_exponent() + 127) as u32;
+    let sign = b >> 31;
+    let a = b & 0x7FFF_FFFF;
+    let e = a >> 23;
+    let mant = a & 0x7F_FFFF;
+    // The exact input: sig · 2^(eff − 150), sig < 2^24.
+    let sig = mant | ((e != 0) as u32) << 23;
+    let eff = if e > 1 { e } else { 1 };
+    // Step 1: the target exponent field (the input's, or the smallest normal one).
+    let t = if eff > tmin { eff } else { tmin };
+    // Step 2: how many bits of `sig` lie below the target's ulp (≥ 23 − M ≥ 13).
+    let dfull = (23 - m) + (t - eff);
+    let base = (t - tmin) << m;
+    let code = if MODE == SR {
+        // Below 2^-56 of an ulp nothing of `sig` (< 2^24) reaches the top 32 fraction bits.
+        let d = if dfull < 56 { dfull } else { 56 };
+        let kept = sig >> if d < 31 { d } else { 31 };
+        // ⌊fraction · 2^32⌋: shifted up when d ≤ 32, down when d > 32.
+        let up_shift = 32 - if d < 32 { d } else { 32 };
+        let down_shift = (if d > 32 { d } else { 32 }) - 32;
+        let frac = (sig << up_shift) >> down_shift;
+        // Step 3: up iff ⌊f·2^32⌋ + r ≥ 2^32 (the carry of the add).
+        let up = (frac.wrapping_add(r) < frac) as u32;
+        base + kept + up
+    } else {
+        // With d ≥ 25 everything of `sig` is below the round bit: only stickiness is left.
+        let d = if dfull < 25 { dfull } else { 25 };
+        let mask = (1u32 << d) - 1;
+        let kept = sig >> d;
+        let rem = sig & mask;
+        // Step 3: the increment. (x + mask) >> d is 1 iff x ≥ 1, for x ≤ 2^d.
+        let inc = match MODE {
+            NE => (rem + (mask >> 1) + (kept & 1)) >> d,
+            NA => (rem + (mask >> 1) + 1) >> d,
+            TZ => 0,
+            TP => ((rem + mask) >> d) & (sign ^ 1),
+            TN => ((rem + mask) >> d) & sign,
+            _ => ((rem + mask) >> d) & !kept & 1, // Odd: kept | inexact
+        };
+        // Step 4: a carry out of the mantissa flows into the exponent by addition.
+        base + kept + inc
+    };
+    let sign_bit = s.sign_mask();
+    let signed = if matches!(s.nan, NanEncoding::NegativeZero) {
+        // FNUZ: a zero magnitude never takes the sign (0x80 is NaN).
+        code | sel(sign != 0 && code != 0, sign_bit, 0)
+    } else {
+        code | (sign * sign_bit)
+    };
+    let neg = sign != 0;
+    let mut out = sel(code > s.max_code(), sel(neg, p.ovf_neg, p.ovf_pos), signed);
+    out = sel(a == 0x7F80_0000, sel(neg, p.inf_neg, p.inf_pos), out);
+    let payload = if s.nan_payload { mant >> (23 - m) } else { 0 };
+    out = sel(
+        a > 0x7F80_0000,
+        sel(neg, p.nan_neg, p.nan_pos) | payload,
+        out,
+    );
+    out << s.storage_shift
+}
+
+/// The rounding mode of a deterministic const mode number.
+#[inline(always)]
+const fn rounding_of(mode: u8) -> Rounding {
+    match mode {
+        NA => Rounding::NearestAway,
+        TZ => Rounding::TowardZero,
+        TP => Rounding::TowardPositive,
+        TN => Rounding::TowardNegative,
+        ODD => Rounding::Odd,
+        _ => Rounding::NearestEven,
+    }
+}
+
+/// Encode one lane in any mode: the fast lane where it applies, else the general one.
+#[inline(always)]
+pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(
+    p: &EncodeParams,
+    b: u32,
+    r: u32,
+) -> u32 {
+    let s = F::SPEC;
+    if MODE != SR && s.subnormals && !is_f32(&s) {
+        encode_lane_fast::<F, MODE, SAT>(b)
+    } else {
+        encode_lane::<F, MODE>(p, b, r)
+    }
+}
+
+/// The fast lane for every format with subnormals and every deterministic mode: fixed shifts
+/// only. Results in the format's normal range round in integer arithmetic on the f32 bits
+/// (the exponent rebiased, the carry flowing into it by addition); results in its subnormal
+/// range come from one f32 addition of the magic constant C = 2^(emin − M + 23), whose ulp is
+/// the format's subnormal spacing, so that the sum rounds the input to nearest-even at that
+/// spacing exactly, and whose exact difference from the input (two f32 operations, both
+/// exact) corrects that to the other modes. The special-case codes are constants here (mode
+/// and overflow policy are const parameters), so selects that would not change anything
+/// fold away.
+#[inline(always)]
+pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u32) -> u32 {
+    let s = F::SPEC;
+    let overflow = if SAT {
+        Overflow::Saturate
+    } else {
+        Overflow::Ieee
+    };
+    let c = EncodeParams::new(&s, rounding_of(MODE), overflow);
+    let m = s.mantissa_bits;
+    let sh = 23 - m;
+    let tmin = (s.min_exponent() + 127) as u32;
+    let sign = b >> 31;
+    let neg = sign != 0;
+    let a = b & 0x7FFF_FFFF;
+    let half = 1u32 << (sh - 1);
+    let low = (1u32 << sh) - 1;
+    // The normal range: the f32 bits with the exponent rebiased, rounded at bit `sh`.
+    let biased = a.wrapping_sub(((127 - s.bias) as u32) << 23);
+    let normal = match MODE {
+        NE => (biased + (half - 1) + ((a >> sh) & 1)) >> sh,
+        NA => (biased + half) >> sh,
+        TZ => biased >> sh,
+        TP => (biased + sel(neg, 0, low)) >> sh,
+        TN => (biased + sel(neg, low, 0)) >> sh,
+        _ => (biased >> sh) | ((a & low) != 0) as u32,
+    };
+    let code = if s.bias == 127 {
+        // f32's own exponent range: the f32 subnormals are the format's, same spacing.
+        normal
+    } else {
+        let x = f32::from_bits(a);
+        let magic = f32::from_bits((tmin + 23 - m) << 23);
+        let y = x + magic; // rounds |x| to nearest-even at the subnormal spacing
+        let ne = y.to_bits().wrapping_sub(magic.to_bits());
+        let r = y - magic; // exact (Sterbenz): the rounded value
+        let up = (r > x) as u32;
+        let down = (r < x) as u32;
+        let sub = match MODE {
+            NE => ne,
+            // A tie that nearest-even took down: the input is exactly half a spacing above.
+            NA => ne + (x - r == f32::from_bits((tmin - m - 1) << 23)) as u32,
+            TZ => ne - up,
+            TP => sel(neg, ne - up, ne + down),
+            TN => sel(neg, ne + down, ne - up),
+            _ => (ne - up) | (r != x) as u32,
+        };
+        sel(a < tmin << 23, sub, normal)
+    };
+    let max = s.max_code();
+    let sign_bit = s.sign_mask();
+    let fnuz = matches!(s.nan, NanEncoding::NegativeZero);
+    let signed = |mag: u32| {
+        if fnuz {
+            mag | sel(neg && mag != 0, sign_bit, 0)
+        } else {
+            mag | (sign * sign_bit)
+        }
+    };
+    // Overflow: ovf_pos is max + 1 (∞ or NaN) or max, so where the negative code is the
+    // positive one with the sign, a minimum does it.
+    let symmetric = c.ovf_neg == (c.ovf_pos | sign_bit) && c.ovf_pos >= max;
+    let mut out = if symmetric {
+        signed(if code < c.ovf_pos { code } else { c.ovf_pos })
+    } else {
+        sel(code > max, sel(neg, c.ovf_neg, c.ovf_pos), signed(code))
+    };
+    // ±∞ and NaN inputs land above max, so they take the overflow codes unless told otherwise.
+    if c.inf_pos != c.ovf_pos || c.inf_neg != c.ovf_neg {
+        out = sel(a == 0x7F80_0000, sel(neg, c.inf_neg, c.inf_pos), out);
+    }
+    if c.nan_pos != c.ovf_pos || c.nan_neg != c.ovf_neg || s.nan_payload {
+        let payload = if s.nan_payload {
+            (a >> sh) & ((1 << m) - 1)
+        } else {
+            0
+        };
+        out = sel(
+            a > 0x7F80_0000,
+            sel(neg, c.nan_neg, c.nan_pos) | payload,
+            out,
+        );
+    }
+    out << s.storage_shift
+}
+
+/// E8M0 (no sign, no zero, no subnormals, no mantissa): the code is the exponent field.
+#[inline(always)]
+fn e8m0_lane<const MODE: u8>(p: &EncodeParams, b: u32, r: u32) -> u32 {
+    let a = b & 0x7FFF_FFFF;
+    let e = a >> 23;
+    let mant = a & 0x7F_FFFF;
+    let sub = e == 0;
+    // The fraction below the leading bit (an f32 subnormal's leading bit is bit 22).
+    let frac = sel(sub, mant << 1, mant) & 0x7F_FFFF;
+    // Below 2^-127 every mode gives 2^-127 (code 0).
+    let below = sub && mant < 0x40_0000;
+    let inc = match MODE {
+        NE | NA => frac >> 22, // the significand is always odd: ties go up
+        TP => (frac + 0x7F_FFFF) >> 23,
+        SR => ((frac << 9).wrapping_add(r) < (frac << 9)) as u32,
+        _ => 0, // toward zero, toward −∞ (positive inputs only) and odd
+    };
+    let code = sel(below, 0, e + inc);
+    let mut out = sel(code > 0xFE, p.ovf_pos, code);
+    out = sel(a == 0x7F80_0000, p.inf_pos, out);
+    // Negative numbers, zeros and NaN have no representation: NaN.
+    sel(b >> 31 != 0 || a == 0 || a > 0x7F80_0000, 0xFF, out)
+}
+
+/// Decode `F`'s storage bits into the bits of the exact f32 (as
+/// [`round::decode_to_f32_bits`]; the identity for f32 itself, as `f32::to_f32`).
+#[inline(always)]
+pub(crate) fn decode_lane<F: Format>(bits: u32) -> u32 {
+    let s = F::SPEC;
+    if is_f32(&s) {
+        return bits;
+    }
+    let m = s.mantissa_bits;
+    let code = (bits >> s.storage_shift) & s.code_mask();
+    let mag = code & s.magnitude_mask();
+    let sign_out = if s.signed {
+        (code >> (s.bits - 1)) << 31
+    } else {
+        0
+    };
+    let finite = if !s.subnormals {
+        // E8M0: 2^(code − 127); code 0 is 2^-127, an f32 subnormal.
+        sel(mag == 0, 0x0040_0000, mag << 23)
+    } else if s.bias == 127 {
+        // bf16, tf32: f32's exponent, subnormals included, with a shorter mantissa.
+        mag << (23 - m)
+    } else {
+        let normal = (mag << (23 - m)) + (((127 - s.bias) as u32) << 23);
+        // A subnormal: mantissa · 2^(emin − M), a normal f32 for every such format.
+        let scale = f32::from_bits(((127 + s.min_exponent() - m as i32) as u32) << 23);
+        let subnormal = (((mag & s.mantissa_mask()) as i32 as f32) * scale).to_bits();
+        sel(mag >> m == 0, subnormal, normal)
+    };
+    let mut out = finite | sign_out;
+    if s.infinity {
+        out = sel(mag == s.infinity_code(), sign_out | 0x7F80_0000, out);
+    }
+    match s.nan {
+        NanEncoding::Ieee => {
+            let payload = if s.nan_payload {
+                (mag & s.mantissa_mask()) << (23 - m)
+            } else {
+                0
+            };
+            sel(
+                mag > s.infinity_code(),
+                sign_out | 0x7FC0_0000 | payload,
+                out,
+            )
+        }
+        NanEncoding::AllOnes => sel(mag == s.magnitude_mask(), sign_out | 0x7FC0_0000, out),
+        NanEncoding::NegativeZero => sel(code == s.sign_mask(), 0x7FC0_0000, out),
+        NanEncoding::AllOnesUnsigned => sel(code == s.code_mask(), 0x7FC0_0000, out),
+        NanEncoding::None => out,
+    }
+}

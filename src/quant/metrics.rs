@@ -1,0 +1,221 @@
+//! Error metrics of a round trip (`SEMANTICS.md` §6): mean squared error, largest absolute and
+//! relative error, signal-to-quantization-noise ratio in dB, cosine similarity.
+//!
+//! Sums run in `f64`. Pairs whose original value is NaN or infinite are skipped (they have no
+//! finite error); a NaN or infinite reconstruction of a finite value is an infinite error. The
+//! relative error skips originals that are 0.
+
+use super::check_len;
+use crate::Error;
+
+/// All the metrics of one round trip.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ErrorStats {
+    /// Pairs measured (those whose original is finite).
+    pub count: usize,
+    /// Mean of (x' − x)².
+    pub mse: f64,
+    /// Largest |x' − x|.
+    pub max_abs: f64,
+    /// Largest |x' − x| / |x| over x ≠ 0.
+    pub max_rel: f64,
+    /// 10 · log10(Σx² / Σ(x' − x)²): +∞ for an exact round trip, −∞ for a zero signal with
+    /// noise.
+    pub sqnr_db: f64,
+    /// Σx·x' / (‖x‖·‖x'‖): 1 when both are zero, 0 when only one is.
+    pub cosine: f64,
+}
+
+#[cfg(feature = "std")]
+fn sqrt(x: f64) -> f64 {
+    x.sqrt()
+}
+
+#[cfg(not(feature = "std"))]
+fn sqrt(x: f64) -> f64 {
+    sqrt_soft(x)
+}
+
+#[cfg(not(feature = "std"))]
+fn log10(x: f64) -> f64 {
+    log10_soft(x)
+}
+
+/// `sqrt` without `std`: Newton's method from an exponent-halving guess.
+#[cfg_attr(feature = "std", allow(dead_code))]
+fn sqrt_soft(x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 || x.is_infinite() {
+        return x;
+    }
+    // Halve the exponent for a first guess, then Newton steps (quadratic convergence).
+    let mut y = f64::from_bits((x.to_bits() >> 1) + (0x3FF0_0000_0000_0000 >> 1));
+    for _ in 0..6 {
+        y = 0.5 * (y + x / y);
+    }
+    y
+}
+
+#[cfg(feature = "std")]
+fn log10(x: f64) -> f64 {
+    x.log10()
+}
+
+/// `log10` without `std`: an atanh series on the significand.
+#[cfg_attr(feature = "std", allow(dead_code))]
+fn log10_soft(x: f64) -> f64 {
+    if x.is_nan() || x < 0.0 {
+        return f64::NAN;
+    }
+    if x == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if x.is_infinite() {
+        return x;
+    }
+    // x = m · 2^e with m in [1, 2); ln m = 2 atanh((m − 1) / (m + 1)).
+    let (mut m, mut e) = (x, 0i32);
+    while m >= 2.0 {
+        m *= 0.5;
+        e += 1;
+    }
+    while m < 1.0 {
+        m *= 2.0;
+        e -= 1;
+    }
+    let z = (m - 1.0) / (m + 1.0);
+    let z2 = z * z;
+    let (mut term, mut sum, mut k) = (z, 0.0, 1.0);
+    for _ in 0..30 {
+        sum += term / k;
+        term *= z2;
+        k += 2.0;
+    }
+    (2.0 * sum + e as f64 * core::f64::consts::LN_2) / core::f64::consts::LN_10
+}
+
+/// Every metric of the round trip `original` → `reconstructed`. Errors: different lengths.
+///
+/// ```
+/// use lowp::quant::error_stats;
+/// let s = error_stats(&[1.0, -2.0, 0.0, f32::NAN], &[1.0, -1.0, 0.5, 0.0])?;
+/// assert_eq!((s.count, s.mse, s.max_abs, s.max_rel), (3, 1.25 / 3.0, 1.0, 0.5));
+/// assert_eq!(s.sqnr_db, 10.0 * (5.0f64 / 1.25).log10());
+/// # Ok::<(), lowp::Error>(())
+/// ```
+pub fn error_stats(original: &[f32], reconstructed: &[f32]) -> Result<ErrorStats, Error> {
+    check_len(original.len(), reconstructed.len())?;
+    let (mut n, mut se, mut sx, mut sr, mut sxr) = (0usize, 0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    let (mut max_abs, mut max_rel) = (0.0f64, 0.0f64);
+    for (&x, &r) in original.iter().zip(reconstructed) {
+        if !x.is_finite() {
+            continue;
+        }
+        n += 1;
+        let (x, r) = (x as f64, r as f64);
+        let e = if r.is_finite() {
+            let d = r - x;
+            if d < 0.0 {
+                -d
+            } else {
+                d
+            }
+        } else {
+            f64::INFINITY
+        };
+        se += e * e;
+        max_abs = if e > max_abs { e } else { max_abs };
+        if x != 0.0 {
+            let rel = e / if x < 0.0 { -x } else { x };
+            max_rel = if rel > max_rel { rel } else { max_rel };
+        }
+        sx += x * x;
+        if r.is_finite() {
+            sr += r * r;
+            sxr += x * r;
+        }
+    }
+    let mse = if n == 0 { 0.0 } else { se / n as f64 };
+    let sqnr_db = if se == 0.0 {
+        f64::INFINITY
+    } else if sx == 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        10.0 * log10(sx / se)
+    };
+    let cosine = if sx == 0.0 && sr == 0.0 {
+        1.0
+    } else if sx == 0.0 || sr == 0.0 {
+        0.0
+    } else {
+        sxr / (sqrt(sx) * sqrt(sr))
+    };
+    Ok(ErrorStats {
+        count: n,
+        mse,
+        max_abs,
+        max_rel,
+        sqnr_db,
+        cosine,
+    })
+}
+
+/// Mean squared error (see [`error_stats`]).
+///
+/// ```
+/// assert_eq!(lowp::quant::mse(&[1.0, 2.0], &[1.5, 2.0])?, 0.125);
+/// # Ok::<(), lowp::Error>(())
+/// ```
+pub fn mse(original: &[f32], reconstructed: &[f32]) -> Result<f64, Error> {
+    error_stats(original, reconstructed).map(|s| s.mse)
+}
+
+/// Largest absolute error (see [`error_stats`]).
+pub fn max_abs_error(original: &[f32], reconstructed: &[f32]) -> Result<f64, Error> {
+    error_stats(original, reconstructed).map(|s| s.max_abs)
+}
+
+/// Largest relative error over non-zero originals (see [`error_stats`]).
+pub fn max_rel_error(original: &[f32], reconstructed: &[f32]) -> Result<f64, Error> {
+    error_stats(original, reconstructed).map(|s| s.max_rel)
+}
+
+/// SQNR in dB (see [`error_stats`]).
+///
+/// ```
+/// let db = lowp::quant::sqnr_db(&[3.0, 4.0], &[3.0, 4.5])?; // 25 / 0.25 = 100 → 20 dB
+/// assert_eq!(db, 20.0);
+/// # Ok::<(), lowp::Error>(())
+/// ```
+pub fn sqnr_db(original: &[f32], reconstructed: &[f32]) -> Result<f64, Error> {
+    error_stats(original, reconstructed).map(|s| s.sqnr_db)
+}
+
+/// Cosine similarity (see [`error_stats`]).
+///
+/// ```
+/// assert_eq!(lowp::quant::cosine_similarity(&[1.0, 0.0], &[0.0, 2.0])?, 0.0);
+/// assert_eq!(lowp::quant::cosine_similarity(&[3.0, 4.0], &[6.0, 8.0])?, 1.0);
+/// # Ok::<(), lowp::Error>(())
+/// ```
+pub fn cosine_similarity(original: &[f32], reconstructed: &[f32]) -> Result<f64, Error> {
+    error_stats(original, reconstructed).map(|s| s.cosine)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn soft_math() {
+        for &x in &[1e-300, 1e-5, 0.5, 1.0, 2.0, 10.0, 12345.678, 1e300] {
+            let r = sqrt_soft(x);
+            assert!(((r - x.sqrt()) / x.sqrt()).abs() < 1e-15, "sqrt {x}");
+            let l = log10_soft(x);
+            assert!(
+                (l - x.log10()).abs() < 1e-13,
+                "log10 {x}: {l} vs {}",
+                x.log10()
+            );
+        }
+    }
+}
