@@ -132,9 +132,9 @@ proptest! {
 /// For an f64 input the deciding fraction can lie below f32 precision.
 #[test]
 fn f64_fraction_below_f32_precision() {
-    // 1 + 2^-11 + 2^-40 in f16: the dropped fraction is 1/2 + 2^-29, so ⌊f·2^32⌋ = 2^31 + 8.
+    // 1 + 2^-11 + 2^-40 in f16: the dropped fraction is 1/2 + 2^-30, so ⌊f·2^32⌋ = 2^31 + 4.
     let x = 1.0 + 2f64.powi(-11) + 2f64.powi(-40);
-    let t = (1u64 << 32) - ((1 << 31) + 8);
+    let t = (1u64 << 32) - ((1 << 31) + 4);
     let f16 = |r: u64| <lowp::F16 as Format>::from_f64_stochastic(x, r as u32, Overflow::Ieee);
     assert_eq!(f16(t - 1).to_bits(), 0x3C00);
     assert_eq!(f16(t).to_bits(), 0x3C01);
