@@ -111,3 +111,6 @@ pub use formats::{
 };
 pub use half;
 pub use slice::*;
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
