@@ -35,14 +35,19 @@ pub fn pack<F: Packable>(src: &[F], dst: &mut [u8]) {
         packed_len::<F>(src.len()),
         "pack: destination length must be packed_len(src.len())"
     );
-    let w = F::WIDTH;
-    let mask = (1u32 << w) - 1;
+    pack_bits(src.iter().map(|x| x.to_bits_u32()), F::WIDTH, dst);
+}
+
+/// Pack codes of `width` bits (at most 8) little-endian into `dst`, which must hold
+/// ⌈n·width / 8⌉ bytes; bits of a code above `width` are dropped.
+pub(crate) fn pack_bits(codes: impl Iterator<Item = u32>, width: u32, dst: &mut [u8]) {
+    let mask = (1u32 << width) - 1;
     let mut acc: u32 = 0;
     let mut nbits = 0;
     let mut out = 0;
-    for x in src {
-        acc |= (x.to_bits_u32() & mask) << nbits;
-        nbits += w;
+    for c in codes {
+        acc |= (c & mask) << nbits;
+        nbits += width;
         while nbits >= 8 {
             dst[out] = acc as u8;
             out += 1;

@@ -255,22 +255,8 @@ pub const fn mx_scale_count(n: usize, block_size: usize) -> usize {
 fn pack_codes(codes: &[u8], width: u32, dst: &mut [u8]) {
     if width == 8 {
         dst.copy_from_slice(codes);
-        return;
-    }
-    let mask = (1u32 << width) - 1;
-    let (mut acc, mut nbits, mut o) = (0u32, 0u32, 0usize);
-    for &c in codes {
-        acc |= (c as u32 & mask) << nbits;
-        nbits += width;
-        while nbits >= 8 {
-            dst[o] = acc as u8;
-            o += 1;
-            acc >>= 8;
-            nbits -= 8;
-        }
-    }
-    if nbits > 0 {
-        dst[o] = acc as u8;
+    } else {
+        crate::packing::pack_bits(codes.iter().map(|&c| c as u32), width, dst);
     }
 }
 
