@@ -1,5 +1,6 @@
 //! The public signatures that the issues name (outside checks compile against them): each is
 //! coerced to its exact function-pointer type here, so a changed signature fails to compile.
+#![allow(clippy::type_complexity)] // the point is to spell each signature out in full
 
 use lowp::quant::{self, MxFormat, QParams, QuantInt};
 use lowp::{Error, Format, Overflow, Rounding, F8E4M3FN};
