@@ -467,8 +467,8 @@ pub fn reference(
         }
     };
     let a_beyond = a >= beyond;
-    if up && hi_code.is_some() && !a_beyond {
-        return row.signed_code(hi_code.unwrap(), neg);
+    if let (true, Some(c), false) = (up, hi_code, a_beyond) {
+        return row.signed_code(c, neg);
     }
     if !up && !a_beyond {
         return row.signed_code(lo_code, neg);
