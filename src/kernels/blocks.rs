@@ -12,59 +12,44 @@ use crate::packing::{packed_len, Packable};
 /// Elements per block.
 pub(crate) const N: usize = 32;
 
-/// The random words of elements `index .. index + N`.
-#[inline(always)]
-fn words<const MODE: u8>(p: &EncodeParams, index: u64) -> [u32; N] {
-    let mut r = [0u32; N];
-    if MODE == SR {
-        for (j, w) in r.iter_mut().enumerate() {
-            *w = splitmix_word(p.seed, index.wrapping_add(j as u64));
+/// Set `$dst[k] = $e` where `$x` is `$src[k]` and `$i` its index (`u64`): a flat loop over
+/// the whole blocks (the innermost loop, which LLVM vectorises at the caller's ISA width), then
+/// the same expression over the tail, padded with `$s_pad` to a whole block.
+///
+/// A macro rather than a function taking a closure: a closure is a function of its own, which
+/// does not inherit the `#[target_feature]`s of the function it is written in and need not be
+/// inlined into it; the body of a macro is compiled with the caller's features.
+macro_rules! drive {
+    ($src:expr, $dst:expr, $s_pad:expr, $d_pad:expr, |$x:ident, $i:ident| $e:expr) => {{
+        let (src, dst) = ($src, $dst);
+        debug_assert_eq!(src.len(), dst.len());
+        let whole = src.len() / N * N;
+        let (src_body, src_tail) = src.split_at(whole);
+        let (dst_body, dst_tail) = dst.split_at_mut(whole);
+        for (k, (s, d)) in src_body.iter().zip(dst_body.iter_mut()).enumerate() {
+            let ($x, $i) = (*s, k as u64);
+            *d = $e;
         }
-    }
-    r
+        if !src_tail.is_empty() {
+            let mut s = [$s_pad; N];
+            let mut d = [$d_pad; N];
+            s[..src_tail.len()].copy_from_slice(src_tail);
+            for k in 0..N {
+                let ($x, $i) = (s[k], (whole + k) as u64);
+                d[k] = $e;
+            }
+            dst_tail.copy_from_slice(&d[..src_tail.len()]);
+        }
+    }};
 }
 
-/// Encode one block; `index` is the element index of `s[0]` in the whole call.
+/// The random word of element `index` (0 unless stochastic).
 #[inline(always)]
-fn encode_block<F: Format, const MODE: u8, const SAT: bool>(
-    s: &[f32; N],
-    d: &mut [F; N],
-    p: &EncodeParams,
-    index: u64,
-) {
-    let r = words::<MODE>(p, index);
-    for j in 0..N {
-        d[j] = F::from_bits_u32(encode_lane_any::<F, MODE, SAT>(p, s[j].to_bits(), r[j]));
-    }
-}
-
-/// Run `block` over every whole block of `src`/`dst` and over the zero-padded tail.
-#[inline(always)]
-fn drive<S: Copy, D: Copy>(
-    src: &[S],
-    dst: &mut [D],
-    s_pad: S,
-    d_pad: D,
-    mut block: impl FnMut(&[S; N], &mut [D; N], u64),
-) {
-    debug_assert_eq!(src.len(), dst.len());
-    let whole = src.len() / N * N;
-    let (src_body, src_tail) = src.split_at(whole);
-    let (dst_body, dst_tail) = dst.split_at_mut(whole);
-    let mut index = 0u64;
-    for (s, d) in src_body.chunks_exact(N).zip(dst_body.chunks_exact_mut(N)) {
-        // The conversions cannot fail: chunks_exact gives exactly N elements.
-        let s: &[S; N] = s.try_into().unwrap();
-        let d: &mut [D; N] = d.try_into().unwrap();
-        block(s, d, index);
-        index += N as u64;
-    }
-    if !src_tail.is_empty() {
-        let mut s = [s_pad; N];
-        let mut d = [d_pad; N];
-        s[..src_tail.len()].copy_from_slice(src_tail);
-        block(&s, &mut d, index);
-        dst_tail.copy_from_slice(&d[..src_tail.len()]);
+fn word<const MODE: u8>(p: &EncodeParams, index: u64) -> u32 {
+    if MODE == SR {
+        splitmix_word(p.seed, index)
+    } else {
+        0
     }
 }
 
@@ -76,18 +61,17 @@ pub(crate) fn encode<F: Format, const MODE: u8, const SAT: bool>(
     p: &EncodeParams,
     start: u64,
 ) {
-    drive(src, dst, 0.0, F::from_bits_u32(0), |s, d, i| {
-        encode_block::<F, MODE, SAT>(s, d, p, start.wrapping_add(i))
+    drive!(src, dst, 0.0f32, F::from_bits_u32(0), |x, i| {
+        let r = word::<MODE>(p, start.wrapping_add(i));
+        F::from_bits_u32(encode_lane_any::<F, MODE, SAT>(p, x.to_bits(), r))
     });
 }
 
 /// `F` → f32.
 #[inline(always)]
 pub(crate) fn decode<F: Format>(src: &[F], dst: &mut [f32]) {
-    drive(src, dst, F::from_bits_u32(0), 0.0, |s, d, _| {
-        for j in 0..N {
-            d[j] = f32::from_bits(decode_lane::<F>(s[j].to_bits_u32()));
-        }
+    drive!(src, dst, F::from_bits_u32(0), 0.0f32, |x, _i| {
+        f32::from_bits(decode_lane::<F>(x.to_bits_u32()))
     });
 }
 
@@ -99,12 +83,13 @@ pub(crate) fn fake_quantize<F: Format, const MODE: u8, const SAT: bool>(
     p: &EncodeParams,
     start: u64,
 ) {
-    drive(src, dst, 0.0, 0.0, |s, d, i| {
-        let r = words::<MODE>(p, start.wrapping_add(i));
-        for j in 0..N {
-            let code = encode_lane_any::<F, MODE, SAT>(p, s[j].to_bits(), r[j]);
-            d[j] = f32::from_bits(decode_lane::<F>(code));
-        }
+    drive!(src, dst, 0.0f32, 0.0f32, |x, i| {
+        let r = word::<MODE>(p, start.wrapping_add(i));
+        f32::from_bits(decode_lane::<F>(encode_lane_any::<F, MODE, SAT>(
+            p,
+            x.to_bits(),
+            r,
+        )))
     });
 }
 
@@ -115,23 +100,18 @@ pub(crate) fn fake_quantize_in_place<F: Format, const MODE: u8, const SAT: bool>
     p: &EncodeParams,
     start: u64,
 ) {
-    let mut index = start;
-    let mut chunks = data.chunks_exact_mut(N);
-    for d in &mut chunks {
-        let d: &mut [f32; N] = d.try_into().unwrap();
-        let r = words::<MODE>(p, index);
-        for j in 0..N {
-            let code = encode_lane_any::<F, MODE, SAT>(p, d[j].to_bits(), r[j]);
-            d[j] = f32::from_bits(decode_lane::<F>(code));
-        }
-        index = index.wrapping_add(N as u64);
+    let whole = data.len() / N * N;
+    let (body, tail) = data.split_at_mut(whole);
+    for (k, x) in body.iter_mut().enumerate() {
+        let r = word::<MODE>(p, start.wrapping_add(k as u64));
+        let code = encode_lane_any::<F, MODE, SAT>(p, x.to_bits(), r);
+        *x = f32::from_bits(decode_lane::<F>(code));
     }
-    let tail = chunks.into_remainder();
     if !tail.is_empty() {
         let mut s = [0.0f32; N];
         s[..tail.len()].copy_from_slice(tail);
         let mut d = [0.0f32; N];
-        fake_quantize::<F, MODE, SAT>(&s, &mut d, p, index);
+        fake_quantize::<F, MODE, SAT>(&s, &mut d, p, start.wrapping_add(whole as u64));
         tail.copy_from_slice(&d[..tail.len()]);
     }
 }
@@ -144,18 +124,16 @@ pub(crate) fn convert<S: Format, D: Format, const MODE: u8, const SAT: bool>(
     p: &EncodeParams,
     start: u64,
 ) {
-    drive(
+    drive!(
         src,
         dst,
         S::from_bits_u32(0),
         D::from_bits_u32(0),
-        |s, d, i| {
-            let r = words::<MODE>(p, start.wrapping_add(i));
-            for j in 0..N {
-                let x = decode_lane::<S>(s[j].to_bits_u32());
-                d[j] = D::from_bits_u32(encode_lane_any::<D, MODE, SAT>(p, x, r[j]));
-            }
-        },
+        |x, i| {
+            let r = word::<MODE>(p, start.wrapping_add(i));
+            let bits = decode_lane::<S>(x.to_bits_u32());
+            D::from_bits_u32(encode_lane_any::<D, MODE, SAT>(p, bits, r))
+        }
     );
 }
 
@@ -202,6 +180,20 @@ fn unpack_block<F: Packable>(inp: &[u8], c: &mut [u32; N]) {
     }
 }
 
+/// Encode one block into codes.
+#[inline(always)]
+fn encode_codes<F: Format, const MODE: u8, const SAT: bool>(
+    s: &[f32; N],
+    c: &mut [u32; N],
+    p: &EncodeParams,
+    index: u64,
+) {
+    for j in 0..N {
+        let r = word::<MODE>(p, index.wrapping_add(j as u64));
+        c[j] = encode_lane_any::<F, MODE, SAT>(p, s[j].to_bits(), r);
+    }
+}
+
 /// f32 → packed `F`; `dst.len()` must be `packed_len::<F>(src.len())`.
 #[inline(always)]
 pub(crate) fn encode_packed<F: Packable, const MODE: u8, const SAT: bool>(
@@ -214,19 +206,13 @@ pub(crate) fn encode_packed<F: Packable, const MODE: u8, const SAT: bool>(
     let bb = block_bytes::<F>();
     let mut index = start;
     let mut codes = [0u32; N];
-    let one = |s: &[f32; N], c: &mut [u32; N], index: u64| {
-        let r = words::<MODE>(p, index);
-        for j in 0..N {
-            c[j] = encode_lane_any::<F, MODE, SAT>(p, s[j].to_bits(), r[j]);
-        }
-    };
     let whole = src.len() / N;
     for (s, d) in src
         .chunks_exact(N)
         .zip(dst.chunks_exact_mut(bb))
         .take(whole)
     {
-        one(s.try_into().unwrap(), &mut codes, index);
+        encode_codes::<F, MODE, SAT>(s.try_into().unwrap(), &mut codes, p, index);
         pack_block::<F>(&codes, d);
         index = index.wrapping_add(N as u64);
     }
@@ -234,7 +220,7 @@ pub(crate) fn encode_packed<F: Packable, const MODE: u8, const SAT: bool>(
     if rest > 0 {
         let mut s = [0.0f32; N];
         s[..rest].copy_from_slice(&src[whole * N..]);
-        one(&s, &mut codes, index);
+        encode_codes::<F, MODE, SAT>(&s, &mut codes, p, index);
         for c in &mut codes[rest..] {
             *c = 0; // unused high bits of the last byte are zero
         }

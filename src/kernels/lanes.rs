@@ -7,7 +7,6 @@
 //! cases, which [`EncodeParams`] precomputes once per call with the scalar core itself.
 
 use crate::format::{Format, NanEncoding, Overflow, Rounding, Spec};
-use crate::round;
 
 /// Const mode numbers: the six [`Rounding`] modes in declaration order, then stochastic.
 pub(crate) const NE: u8 = 0;
@@ -57,21 +56,18 @@ pub(crate) struct EncodeParams {
 impl EncodeParams {
     /// The constants for `spec` in a deterministic mode.
     pub(crate) fn new(spec: &Spec, rounding: Rounding, overflow: Overflow) -> Self {
-        let shift = spec.storage_shift;
-        let over = spec.max_code() as u64 + 1;
-        let enc = |x: f32| round::encode_f32(spec, x, rounding, overflow) >> shift;
+        let c = special_codes(spec, rounding, overflow);
         EncodeParams {
             rounding,
             stochastic: false,
             overflow,
             seed: 0,
-            ovf_pos: round::finish(spec, false, over, rounding, overflow),
-            ovf_neg: round::finish(spec, true, over, rounding, overflow),
-            inf_pos: enc(f32::INFINITY),
-            inf_neg: enc(f32::NEG_INFINITY),
-            // Signalling NaNs whose payload's top bits are zero: the bare NaN codes.
-            nan_pos: enc(f32::from_bits(0x7F80_0001)),
-            nan_neg: enc(f32::from_bits(0xFF80_0001)),
+            ovf_pos: c.ovf_pos,
+            ovf_neg: c.ovf_neg,
+            inf_pos: c.inf_pos,
+            inf_neg: c.inf_neg,
+            nan_pos: c.nan_pos,
+            nan_neg: c.nan_neg,
         }
     }
 
@@ -92,6 +88,111 @@ impl EncodeParams {
             mode_of(self.rounding)
         }
     }
+}
+
+/// What the special cases of an encoding become (codes without storage shift): the rules of
+/// [`crate::round::finish`] and of its special inputs, as a `const fn` so that the kernels get
+/// them as constants. A unit test checks them against the scalar core for every format, mode
+/// and policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Codes {
+    pub ovf_pos: u32,
+    pub ovf_neg: u32,
+    pub inf_pos: u32,
+    pub inf_neg: u32,
+    pub nan_pos: u32,
+    pub nan_neg: u32,
+}
+
+const fn quiet_nan_or_zero(s: &Spec) -> u32 {
+    match s.quiet_nan_code() {
+        Some(n) => n,
+        None => 0,
+    }
+}
+
+const fn with_sign(s: &Spec, mag: u32, sign: bool) -> u32 {
+    if sign && !(mag == 0 && matches!(s.nan, NanEncoding::NegativeZero)) {
+        mag | s.sign_mask()
+    } else {
+        mag
+    }
+}
+
+const fn nan_code(s: &Spec, sign: bool) -> u32 {
+    match s.quiet_nan_code() {
+        None => 0,
+        Some(n) => match s.nan {
+            NanEncoding::Ieee | NanEncoding::AllOnes if sign => n | s.sign_mask(),
+            _ => n,
+        },
+    }
+}
+
+const fn infinity_or_substitute(s: &Spec, sign: bool) -> u32 {
+    if s.infinity {
+        with_sign(s, s.infinity_code(), sign)
+    } else if s.quiet_nan_code().is_some() {
+        nan_code(s, sign)
+    } else {
+        with_sign(s, s.max_code(), sign)
+    }
+}
+
+const fn overflow_code(s: &Spec, sign: bool, rounding: Rounding, overflow: Overflow) -> u32 {
+    if sign && !s.signed {
+        return quiet_nan_or_zero(s);
+    }
+    let toward_infinity = match overflow {
+        Overflow::Saturate => false,
+        Overflow::Ieee => match rounding {
+            Rounding::NearestEven | Rounding::NearestAway => true,
+            Rounding::TowardZero | Rounding::Odd => false,
+            Rounding::TowardPositive => !sign,
+            Rounding::TowardNegative => sign,
+        },
+    };
+    if toward_infinity {
+        infinity_or_substitute(s, sign)
+    } else {
+        with_sign(s, s.max_code(), sign)
+    }
+}
+
+const fn infinity_input_code(s: &Spec, sign: bool, overflow: Overflow) -> u32 {
+    if sign && !s.signed {
+        quiet_nan_or_zero(s)
+    } else if matches!(overflow, Overflow::Saturate) {
+        with_sign(s, s.max_code(), sign)
+    } else {
+        infinity_or_substitute(s, sign)
+    }
+}
+
+/// The special-case codes of `s` in a mode and policy.
+pub(crate) const fn special_codes(s: &Spec, rounding: Rounding, overflow: Overflow) -> Codes {
+    Codes {
+        ovf_pos: overflow_code(s, false, rounding, overflow),
+        ovf_neg: overflow_code(s, true, rounding, overflow),
+        inf_pos: infinity_input_code(s, false, overflow),
+        inf_neg: infinity_input_code(s, true, overflow),
+        nan_pos: nan_code(s, false),
+        nan_neg: nan_code(s, true),
+    }
+}
+
+/// The special codes of `F` in a const mode and policy, as an associated constant.
+struct ConstCodes<F, const MODE: u8, const SAT: bool>(core::marker::PhantomData<F>);
+impl<F: Format, const MODE: u8, const SAT: bool> ConstCodes<F, MODE, SAT> {
+    const CODES: Codes = special_codes(
+        &F::SPEC,
+        rounding_of(MODE),
+        if SAT {
+            Overflow::Saturate
+        } else {
+            Overflow::Ieee
+        },
+    );
 }
 
 /// `a` if `c`, else `b` (a select, which vectorises to a blend).
@@ -231,14 +332,17 @@ pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(
 #[inline(always)]
 pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u32) -> u32 {
     let s = F::SPEC;
-    let overflow = if SAT {
-        Overflow::Saturate
-    } else {
-        Overflow::Ieee
-    };
-    let c = EncodeParams::new(&s, rounding_of(MODE), overflow);
+    let c = ConstCodes::<F, MODE, SAT>::CODES;
     let m = s.mantissa_bits;
     let sh = 23 - m;
+    if s.subnormals && s.bias == 127 && s.exponent_bits == 8 && MODE == NE && !SAT {
+        // bf16 and TF32, nearest-even, IEEE overflow: round the signed bits as they are (the
+        // carry runs into the exponent, and from max into ∞, never into the sign), and quiet
+        // NaNs, keeping their payload's top bits.
+        let rounded = (b + ((1 << (sh - 1)) - 1) + ((b >> sh) & 1)) >> sh;
+        let quiet = (b >> sh) | (1 << (m - 1));
+        return sel((b & 0x7FFF_FFFF) > 0x7F80_0000, quiet, rounded) << s.storage_shift;
+    }
     let tmin = (s.min_exponent() + 127) as u32;
     let sign = b >> 31;
     let neg = sign != 0;
@@ -295,21 +399,29 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     } else {
         sel(code > max, sel(neg, c.ovf_neg, c.ovf_pos), signed(code))
     };
-    // ±∞ and NaN inputs land above max, so they take the overflow codes unless told otherwise.
-    if c.inf_pos != c.ovf_pos || c.inf_neg != c.ovf_neg {
-        out = sel(a == 0x7F80_0000, sel(neg, c.inf_neg, c.inf_pos), out);
-    }
-    if c.nan_pos != c.ovf_pos || c.nan_neg != c.ovf_neg || s.nan_payload {
-        let payload = if s.nan_payload {
-            (a >> sh) & ((1 << m) - 1)
-        } else {
-            0
-        };
-        out = sel(
-            a > 0x7F80_0000,
-            sel(neg, c.nan_neg, c.nan_pos) | payload,
-            out,
-        );
+    // ±∞ and NaN inputs land above max, so they take the overflow codes unless told otherwise;
+    // where ∞ and NaN inputs give the same codes, one select serves both.
+    let inf_is_ovf = c.inf_pos == c.ovf_pos && c.inf_neg == c.ovf_neg;
+    let nan_is_ovf = c.nan_pos == c.ovf_pos && c.nan_neg == c.ovf_neg && !s.nan_payload;
+    let nan_is_inf = c.nan_pos == c.inf_pos && c.nan_neg == c.inf_neg && !s.nan_payload;
+    if !inf_is_ovf && nan_is_inf {
+        out = sel(a >= 0x7F80_0000, sel(neg, c.inf_neg, c.inf_pos), out);
+    } else {
+        if !inf_is_ovf {
+            out = sel(a == 0x7F80_0000, sel(neg, c.inf_neg, c.inf_pos), out);
+        }
+        if !nan_is_ovf {
+            let payload = if s.nan_payload {
+                (a >> sh) & ((1 << m) - 1)
+            } else {
+                0
+            };
+            out = sel(
+                a > 0x7F80_0000,
+                sel(neg, c.nan_neg, c.nan_pos) | payload,
+                out,
+            );
+        }
     }
     out << s.storage_shift
 }
@@ -349,6 +461,12 @@ pub(crate) fn decode_lane<F: Format>(bits: u32) -> u32 {
     let m = s.mantissa_bits;
     let code = (bits >> s.storage_shift) & s.code_mask();
     let mag = code & s.magnitude_mask();
+    if s.subnormals && s.bias == 127 && s.exponent_bits == 8 {
+        // bf16 and TF32: the f32 bits with a shorter mantissa (subnormals included); NaN is
+        // quieted, keeping its payload.
+        let x = code << (23 - m);
+        return sel((x & 0x7FFF_FFFF) > 0x7F80_0000, x | 0x0040_0000, x);
+    }
     let sign_out = if s.signed {
         (code >> (s.bits - 1)) << 31
     } else {
@@ -388,5 +506,38 @@ pub(crate) fn decode_lane<F: Format>(bits: u32) -> u32 {
         NanEncoding::NegativeZero => sel(code == s.sign_mask(), 0x7FC0_0000, out),
         NanEncoding::AllOnesUnsigned => sel(code == s.code_mask(), 0x7FC0_0000, out),
         NanEncoding::None => out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::FORMATS;
+    use crate::round;
+
+    /// The const special codes are the scalar core's.
+    #[test]
+    fn special_codes_are_the_cores() {
+        // f32 itself is the identity in the kernels.
+        for spec in FORMATS.into_iter().filter(|s| !is_f32(s)) {
+            for overflow in [Overflow::Ieee, Overflow::Saturate] {
+                for rounding in Rounding::ALL {
+                    let c = special_codes(&spec, rounding, overflow);
+                    let over = spec.max_code() as u64 + 1;
+                    let enc = |x: f32| {
+                        round::encode_f32(&spec, x, rounding, overflow) >> spec.storage_shift
+                    };
+                    let core = Codes {
+                        ovf_pos: round::finish(&spec, false, over, rounding, overflow),
+                        ovf_neg: round::finish(&spec, true, over, rounding, overflow),
+                        inf_pos: enc(f32::INFINITY),
+                        inf_neg: enc(f32::NEG_INFINITY),
+                        nan_pos: enc(f32::from_bits(0x7F80_0001)),
+                        nan_neg: enc(f32::from_bits(0xFF80_0001)),
+                    };
+                    assert_eq!(c, core, "{} {rounding:?} {overflow:?}", spec.name);
+                }
+            }
+        }
     }
 }

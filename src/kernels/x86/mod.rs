@@ -8,11 +8,12 @@
 #![allow(unsafe_code)]
 
 pub(crate) mod f16c;
+pub(crate) mod vbmi;
 
 /// Generate one ISA's module: `#[target_feature]` instantiations of every block driver and
 /// safe wrappers around them.
 macro_rules! isa {
-    ($name:ident, $features:literal, $level:expr) => {
+    ($name:ident, $features:literal, $level:expr, vbmi = $vbmi:literal) => {
         pub(crate) mod $name {
             use crate::format::Format;
             use crate::kernels::blocks;
@@ -40,6 +41,9 @@ macro_rules! isa {
             #[target_feature(enable = $features)]
             fn decode_tf<F: Format>(src: &[F], dst: &mut [f32]) {
                 if super::f16c::decode::<F>(src, dst) {
+                    return;
+                }
+                if $vbmi && super::vbmi::decode::<F>(src, dst) {
                     return;
                 }
                 blocks::decode::<F>(src, dst)
@@ -168,11 +172,17 @@ macro_rules! isa {
     };
 }
 
-isa!(avx2, "avx2,fma,f16c", crate::kernels::Level::Avx2);
+isa!(
+    avx2,
+    "avx2,fma,f16c",
+    crate::kernels::Level::Avx2,
+    vbmi = false
+);
 isa!(
     avx512,
     "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c",
-    crate::kernels::Level::Avx512
+    crate::kernels::Level::Avx512,
+    vbmi = true
 );
 
 /// Whether the CPU has AVX2, FMA and F16C.
