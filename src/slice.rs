@@ -627,7 +627,7 @@ mod parallel {
     /// As [`fake_quantize`], split over rayon's thread pool.
     pub fn par_fake_quantize<F: Format>(data: &mut [f32], rounding: Rounding, overflow: Overflow) {
         let p = EncodeParams::new(&F::SPEC, rounding, overflow);
-        par_fake(data, &p);
+        par_fake::<F>(data, &p);
     }
 
     /// As [`fake_quantize_stochastic`], split over rayon's thread pool; the result equals
@@ -638,7 +638,7 @@ mod parallel {
         overflow: Overflow,
     ) {
         let p = EncodeParams::stochastic(&F::SPEC, seed, overflow);
-        par_fake(data, &p);
+        par_fake::<F>(data, &p);
     }
 
     fn par_fake<F: Format>(data: &mut [f32], p: &EncodeParams) {

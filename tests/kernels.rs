@@ -445,3 +445,42 @@ fn levels_and_override() {
     lowp::set_level(None).unwrap();
     assert_eq!(lowp::active_level(), Level::best());
 }
+
+/// The parallel forms give the sequential results, stochastic rounding included (its words
+/// depend on the element index only).
+#[cfg(feature = "rayon")]
+#[test]
+fn parallel_equals_sequential() {
+    let n = (1 << 17) + 77; // several rayon tasks and a ragged tail
+    let src = inputs(n);
+    for overflow in OVERFLOWS {
+        let mut a = vec![F8E4M3FN::ZERO; n];
+        let mut b = vec![F8E4M3FN::ZERO; n];
+        lowp::encode_stochastic(&src, &mut a, 11, overflow);
+        lowp::par_encode_stochastic(&src, &mut b, 11, overflow);
+        assert_eq!(bits(&a), bits(&b));
+        lowp::encode_with(&src, &mut a, Rounding::Odd, overflow);
+        lowp::par_encode_with(&src, &mut b, Rounding::Odd, overflow);
+        assert_eq!(bits(&a), bits(&b));
+        let mut x = src.clone();
+        let mut y = src.clone();
+        lowp::fake_quantize_stochastic::<BF16>(&mut x, 3, overflow);
+        lowp::par_fake_quantize_stochastic::<BF16>(&mut y, 3, overflow);
+        assert_eq!(f32_bits(&x), f32_bits(&y));
+        lowp::fake_quantize::<F16>(&mut x, Rounding::TowardZero, overflow);
+        lowp::par_fake_quantize::<F16>(&mut y, Rounding::TowardZero, overflow);
+        assert_eq!(f32_bits(&x), f32_bits(&y));
+    }
+    let mut a = vec![0.0f32; n];
+    let mut b = vec![0.0f32; n];
+    let q: Vec<F8E5M2> = src.iter().map(|&x| F8E5M2::from_f32(x)).collect();
+    lowp::decode(&q, &mut a);
+    lowp::par_decode(&q, &mut b);
+    assert_eq!(f32_bits(&a), f32_bits(&b));
+    let h: Vec<F16> = src.iter().map(|&x| F16::from_f32(x)).collect();
+    let mut c = vec![F8E4M3FN::ZERO; n];
+    let mut d = vec![F8E4M3FN::ZERO; n];
+    lowp::convert_with(&h, &mut c, Rounding::NearestEven, Overflow::Saturate);
+    lowp::par_convert_with(&h, &mut d, Rounding::NearestEven, Overflow::Saturate);
+    assert_eq!(bits(&c), bits(&d));
+}

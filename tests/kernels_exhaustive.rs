@@ -28,7 +28,7 @@ use lowp::{
 
 /// Inputs per work item.
 const CHUNK: u64 = 1 << 16;
-const SEED: u64 = 0x5EED_0F_10_3B17;
+const SEED: u64 = 0x5EED_0F10_3B17;
 
 fn stride() -> u64 {
     match std::env::var("LOWP_EXHAUSTIVE_STRIDE") {

@@ -6,6 +6,9 @@
 //! wrapper checks (with the cached detection of [`super::Level`]) that the CPU has the features
 //! before it calls one, and otherwise runs the portable code.
 #![allow(unsafe_code)]
+// The AVX-512 intrinsics and target features are stable since Rust 1.89 (and safe
+// `#[target_feature]` functions since 1.86): Cargo.toml's `rust-version` must say 1.89.
+#![allow(clippy::incompatible_msrv)]
 
 pub(crate) mod f16c;
 pub(crate) mod vbmi;
