@@ -141,6 +141,20 @@ pub fn active_level() -> Level {
     Level::from_u8(OVERRIDE.load(Ordering::Relaxed)).unwrap_or_else(detected)
 }
 
+/// Run `f(a)` compiled for the active level's instruction set: the branch-free loops of `f`
+/// (a function item marked `#[inline(always)]`) are vectorised for AVX-512 or AVX2 where the
+/// CPU has them. The quantizers use this to share the conversions' dispatch.
+#[inline]
+pub(crate) fn vectorize<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
+    match active_level() {
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx512 => x86::vectorize_avx512(f, a),
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx2 => x86::vectorize_avx2(f, a),
+        _ => f(a),
+    }
+}
+
 /// Call `$path::<generics…, MODE, SAT>(args)` with the const mode number and overflow policy
 /// of the parameters `$p` (stochastic rounding reads its overflow policy at run time).
 macro_rules! by_mode {

@@ -393,6 +393,21 @@ fn fake_run<const RECIP: bool>(x: &[f32], k: &Kernel, out: &mut [f32]) {
     }
 }
 
+// The per-run loops as one-argument function items, for `kernels::vectorize` (which compiles
+// them for the widest instruction set the CPU has).
+#[inline(always)]
+fn quantize_job<Q: QuantInt, const RECIP: bool>((x, k, out): (&[f32], &Kernel, &mut [Q])) {
+    quantize_run::<Q, RECIP>(x, k, out)
+}
+#[inline(always)]
+fn dequantize_job<Q: QuantInt>((q, k, out): (&[Q], &Kernel, &mut [f32])) {
+    dequantize_run(q, k, out)
+}
+#[inline(always)]
+fn fake_job<const RECIP: bool>((x, k, out): (&[f32], &Kernel, &mut [f32])) {
+    fake_run::<RECIP>(x, k, out)
+}
+
 fn check_all<Q: QuantInt>(params: &[QParams]) -> Result<(), Error> {
     params.iter().try_for_each(|p| p.check::<Q>())
 }
@@ -415,9 +430,9 @@ fn quantize_plan<Q: QuantInt>(
             Run::Uniform(i) => {
                 let k = Kernel::new::<Q>(params[i], o);
                 if recip {
-                    quantize_run::<Q, true>(x, &k, out)
+                    crate::kernels::vectorize(quantize_job::<Q, true>, (x, &k, out))
                 } else {
-                    quantize_run::<Q, false>(x, &k, out)
+                    crate::kernels::vectorize(quantize_job::<Q, false>, (x, &k, out))
                 }
             }
             Run::Each(i0) => {
@@ -448,7 +463,10 @@ fn dequantize_plan<Q: QuantInt>(
     plan.for_each_run(|start, n, run| {
         let (q, out) = (&q[start..start + n], &mut out[start..start + n]);
         match run {
-            Run::Uniform(i) => dequantize_run(q, &Kernel::new::<Q>(params[i], o), out),
+            Run::Uniform(i) => {
+                let k = Kernel::new::<Q>(params[i], o);
+                crate::kernels::vectorize(dequantize_job::<Q>, (q, &k, out))
+            }
             Run::Each(i0) => {
                 for ((o_, &v), &p) in out.iter_mut().zip(q).zip(&params[i0..i0 + n]) {
                     *o_ = Kernel::new::<Q>(p, o).dq(v.to_i32());
@@ -476,9 +494,9 @@ fn fake_plan<Q: QuantInt>(
             Run::Uniform(i) => {
                 let k = Kernel::new::<Q>(params[i], o);
                 if recip {
-                    fake_run::<true>(x, &k, out)
+                    crate::kernels::vectorize(fake_job::<true>, (x, &k, out))
                 } else {
-                    fake_run::<false>(x, &k, out)
+                    crate::kernels::vectorize(fake_job::<false>, (x, &k, out))
                 }
             }
             Run::Each(i0) => {

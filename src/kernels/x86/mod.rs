@@ -175,6 +175,39 @@ macro_rules! isa {
     };
 }
 
+/// Run `f(a)` inside a function compiled for AVX2+FMA+F16C, so that the loops that `f` inlines
+/// are vectorised for it (the pulp-style "vectorize" trampoline). `f` should be a function
+/// item marked `#[inline(always)]`: a closure is not reliably inlined into the trampoline, and
+/// then runs without the features. Falls back to a plain call where the CPU lacks them.
+#[inline]
+pub(crate) fn vectorize_avx2<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
+    #[target_feature(enable = "avx2,fma,f16c")]
+    fn tf<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
+        f(a)
+    }
+    if crate::kernels::Level::Avx2.is_available() {
+        // SAFETY: the CPU has every feature the function enables (just checked).
+        unsafe { tf(f, a) }
+    } else {
+        f(a)
+    }
+}
+
+/// As [`vectorize_avx2`], for AVX-512 (F, BW, VL, DQ).
+#[inline]
+pub(crate) fn vectorize_avx512<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
+    fn tf<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
+        f(a)
+    }
+    if crate::kernels::Level::Avx512.is_available() {
+        // SAFETY: the CPU has every feature the function enables (just checked).
+        unsafe { tf(f, a) }
+    } else {
+        f(a)
+    }
+}
+
 isa!(
     avx2,
     "avx2,fma,f16c",
