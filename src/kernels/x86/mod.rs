@@ -7,8 +7,7 @@
 //! before it calls one, and otherwise runs the portable code.
 #![allow(unsafe_code)]
 // The AVX-512 intrinsics and target features are stable since Rust 1.89 (and safe
-// `#[target_feature]` functions since 1.86): Cargo.toml's `rust-version` must say 1.89.
-#![allow(clippy::incompatible_msrv)]
+// `#[target_feature]` functions since 1.86): hence Cargo.toml's `rust-version = "1.89"`.
 
 pub(crate) mod f16c;
 pub(crate) mod vbmi;
