@@ -24,7 +24,11 @@ fn weights() -> Vec<f32> {
         .map(|i| {
             let (u, v) = (uniform(), uniform());
             let g = (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos();
-            let row_gain = if (i / COLS).is_multiple_of(64) { 4.0 } else { 1.0 };
+            let row_gain = if (i / COLS).is_multiple_of(64) {
+                4.0
+            } else {
+                1.0
+            };
             let outlier = if uniform() < 0.001 { 10.0 } else { 1.0 };
             (g * 0.02 * row_gain * outlier) as f32
         })
