@@ -232,3 +232,51 @@ fn packing_round_trips() {
         })
     );
 }
+
+/// The inherent classification methods agree with the IEEE class on every code.
+#[test]
+fn classification_on_every_code() {
+    use core::num::FpCategory::*;
+    macro_rules! every_code {
+        ($($t:ty),*) => {$(
+            for c in 0..=255u8 {
+                let x = <$t>::from_bits(c);
+                let class = x.classify();
+                let v = x.to_f32();
+                assert_eq!(x.is_nan(), class == Nan, "{} {c:#x}", stringify!($t));
+                assert_eq!(x.is_nan(), v.is_nan());
+                assert_eq!(x.is_infinite(), class == Infinite);
+                assert_eq!(x.is_infinite(), v.is_infinite());
+                assert_eq!(x.is_finite(), v.is_finite());
+                assert_eq!(x.is_normal(), class == Normal);
+                assert_eq!(x.is_subnormal(), class == Subnormal);
+                if !x.is_nan() {
+                    // The format's own class: its subnormals are f32 normals.
+                    assert_eq!(class == Zero, v == 0.0, "{} {c:#x}", stringify!($t));
+                    let tiny = v != 0.0 && v.abs() < <$t>::MIN_POSITIVE.to_f32();
+                    assert_eq!(x.is_subnormal(), tiny, "{} {c:#x}", stringify!($t));
+                    assert_eq!(x.is_sign_negative(), v.is_sign_negative());
+                }
+            }
+        )*};
+    }
+    every_code!(
+        F8E4M3FN,
+        F8E5M2,
+        F8E4M3FNUZ,
+        F8E5M2FNUZ,
+        F8E4M3B11FNUZ,
+        F8E3M4,
+        F8E4M3,
+        F6E2M3FN,
+        F6E3M2FN,
+        F4E2M1FN
+    );
+    // E8M0: no zero, no subnormal, no sign; 2^-127 is normal in E8M0 (it is an f32 subnormal).
+    for c in 0..=255u8 {
+        let x = F8E8M0FNU::from_bits(c);
+        assert_eq!(x.is_nan(), c == 0xFF);
+        assert_eq!(x.is_normal(), c != 0xFF);
+        assert!(!x.is_sign_negative() && !x.is_infinite() && !x.is_subnormal());
+    }
+}
