@@ -339,7 +339,11 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
         // bf16 and TF32, nearest-even, IEEE overflow: round the signed bits as they are (the
         // carry runs into the exponent, and from max into ∞, never into the sign), and quiet
         // NaNs, keeping their payload's top bits.
-        let rounded = (b + ((1 << (sh - 1)) - 1) + ((b >> sh) & 1)) >> sh;
+        // Wrapping: NaN lanes near u32::MAX wrap here and are replaced by `quiet` below.
+        let rounded = b
+            .wrapping_add((1 << (sh - 1)) - 1)
+            .wrapping_add((b >> sh) & 1)
+            >> sh;
         let quiet = (b >> sh) | (1 << (m - 1));
         return sel((b & 0x7FFF_FFFF) > 0x7F80_0000, quiet, rounded) << s.storage_shift;
     }
@@ -352,11 +356,12 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     // The normal range: the f32 bits with the exponent rebiased, rounded at bit `sh`.
     let biased = a.wrapping_sub(((127 - s.bias) as u32) << 23);
     let normal = match MODE {
-        NE => (biased + (half - 1) + ((a >> sh) & 1)) >> sh,
-        NA => (biased + half) >> sh,
+        // Wrapping: in the subnormal range `biased` has wrapped; those lanes take `sub`.
+        NE => biased.wrapping_add(half - 1).wrapping_add((a >> sh) & 1) >> sh,
+        NA => biased.wrapping_add(half) >> sh,
         TZ => biased >> sh,
-        TP => (biased + sel(neg, 0, low)) >> sh,
-        TN => (biased + sel(neg, low, 0)) >> sh,
+        TP => biased.wrapping_add(sel(neg, 0, low)) >> sh,
+        TN => biased.wrapping_add(sel(neg, low, 0)) >> sh,
         _ => (biased >> sh) | ((a & low) != 0) as u32,
     };
     let code = if s.bias == 127 {
@@ -373,11 +378,12 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
         let sub = match MODE {
             NE => ne,
             // A tie that nearest-even took down: the input is exactly half a spacing above.
-            NA => ne + (x - r == f32::from_bits((tmin - m - 1) << 23)) as u32,
-            TZ => ne - up,
-            TP => sel(neg, ne - up, ne + down),
-            TN => sel(neg, ne + down, ne - up),
-            _ => (ne - up) | (r != x) as u32,
+            // Wrapping: computed on every lane, used only where `a` is subnormal-range.
+            NA => ne.wrapping_add((x - r == f32::from_bits((tmin - m - 1) << 23)) as u32),
+            TZ => ne.wrapping_sub(up),
+            TP => sel(neg, ne.wrapping_sub(up), ne.wrapping_add(down)),
+            TN => sel(neg, ne.wrapping_add(down), ne.wrapping_sub(up)),
+            _ => ne.wrapping_sub(up) | (r != x) as u32,
         };
         sel(a < tmin << 23, sub, normal)
     };
