@@ -68,9 +68,19 @@ fn quantize_plan<F: Format>(
         let (x, out) = (&x[start..start + n], &mut out[start..start + n]);
         match run {
             Run::Uniform(i) => {
+                // x / s a chunk at a time, then the batch kernels (the scalar core's bits).
                 let s = scales[i];
-                for (o, &v) in out.iter_mut().zip(x) {
-                    *o = enc(v, s);
+                let mut q = [0f32; 256];
+                for (xc, oc) in x.chunks(256).zip(out.chunks_mut(256)) {
+                    for (t, &v) in q.iter_mut().zip(xc) {
+                        *t = v / s;
+                    }
+                    crate::encode_with(
+                        &q[..xc.len()],
+                        oc,
+                        Rounding::NearestEven,
+                        Overflow::Saturate,
+                    );
                 }
             }
             Run::Each(i0) => {
