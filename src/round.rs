@@ -212,50 +212,58 @@ pub fn round_magnitude_stochastic(spec: &Spec, u: &Unpacked, random: u32) -> u64
     code_of(spec, &s, s.kept + up)
 }
 
-/// The code that ±∞ (or an overflow toward ∞) becomes: ∞ where the format has it, else NaN
-/// (`fn`/`fnuz`/E8M0), else ±max (FP6/FP4).
-#[inline(always)]
-fn infinity_or_substitute(spec: &Spec, sign: bool) -> u32 {
-    if spec.infinity {
-        with_sign(spec, spec.infinity_code(), sign)
-    } else {
-        match spec.quiet_nan_code() {
-            Some(nan) => nan_with_sign(spec, nan, sign),
-            None => with_sign(spec, spec.max_code(), sign),
-        }
+/// The format's quiet NaN, or 0 (+0) where it has none (FP6/FP4).
+pub(crate) const fn quiet_nan_or_zero(spec: &Spec) -> u32 {
+    match spec.quiet_nan_code() {
+        Some(n) => n,
+        None => 0,
     }
 }
 
-#[inline(always)]
-fn with_sign(spec: &Spec, mag: u32, sign: bool) -> u32 {
-    // FNUZ formats have no −0: a zero magnitude never takes the sign (0x80 is NaN there).
-    if sign && !(mag == 0 && spec.nan == NanEncoding::NegativeZero) {
+/// A magnitude with the sign applied. FNUZ formats have no −0: a zero magnitude never takes
+/// the sign (`0x80` is NaN there).
+pub(crate) const fn with_sign(spec: &Spec, mag: u32, sign: bool) -> u32 {
+    if sign && !(mag == 0 && matches!(spec.nan, NanEncoding::NegativeZero)) {
         mag | spec.sign_mask()
     } else {
         mag
     }
 }
 
-#[inline(always)]
-fn nan_with_sign(spec: &Spec, nan: u32, sign: bool) -> u32 {
-    match spec.nan {
-        NanEncoding::Ieee | NanEncoding::AllOnes if sign => nan | spec.sign_mask(),
-        _ => nan,
+/// The quiet NaN that a NaN input of the given sign gives (sign kept where NaNs are signed;
+/// +0 for formats without NaN).
+pub(crate) const fn nan_code(spec: &Spec, sign: bool) -> u32 {
+    match spec.quiet_nan_code() {
+        None => 0,
+        Some(n) => match spec.nan {
+            NanEncoding::Ieee | NanEncoding::AllOnes if sign => n | spec.sign_mask(),
+            _ => n,
+        },
     }
 }
 
-/// Resolve the sign and the overflow of an unbounded magnitude code for a finite input.
-#[inline(always)]
-pub fn finish(spec: &Spec, sign: bool, code: u64, rounding: Rounding, overflow: Overflow) -> u32 {
-    if code <= spec.max_code() as u64 {
-        if sign && !spec.signed {
-            // Only E8M0 is unsigned: a negative input has no representation.
-            return spec.quiet_nan_code().unwrap_or(0);
-        }
-        return with_sign(spec, code as u32, sign);
+/// The code that ±∞ (or an overflow toward ∞) becomes: ∞ where the format has it, else NaN
+/// (`fn`/`fnuz`/E8M0), else ±max (FP6/FP4).
+pub(crate) const fn infinity_or_substitute(spec: &Spec, sign: bool) -> u32 {
+    if spec.infinity {
+        with_sign(spec, spec.infinity_code(), sign)
+    } else if spec.quiet_nan_code().is_some() {
+        nan_code(spec, sign)
+    } else {
+        with_sign(spec, spec.max_code(), sign)
     }
+}
+
+/// The code of a finite result beyond max, by mode and policy (the IEEE rule, or ±max).
+pub(crate) const fn overflow_code(
+    spec: &Spec,
+    sign: bool,
+    rounding: Rounding,
+    overflow: Overflow,
+) -> u32 {
     if sign && !spec.signed {
-        return spec.quiet_nan_code().unwrap_or(0);
+        // Only E8M0 is unsigned: a negative input has no representation.
+        return quiet_nan_or_zero(spec);
     }
     let toward_infinity = match overflow {
         Overflow::Saturate => false,
@@ -273,33 +281,46 @@ pub fn finish(spec: &Spec, sign: bool, code: u64, rounding: Rounding, overflow: 
     }
 }
 
+/// The code of an infinite input, in any mode.
+pub(crate) const fn infinity_input_code(spec: &Spec, sign: bool, overflow: Overflow) -> u32 {
+    if sign && !spec.signed {
+        quiet_nan_or_zero(spec)
+    } else if matches!(overflow, Overflow::Saturate) {
+        with_sign(spec, spec.max_code(), sign)
+    } else {
+        infinity_or_substitute(spec, sign)
+    }
+}
+
+/// Resolve the sign and the overflow of an unbounded magnitude code for a finite input.
+#[inline(always)]
+pub fn finish(spec: &Spec, sign: bool, code: u64, rounding: Rounding, overflow: Overflow) -> u32 {
+    if code <= spec.max_code() as u64 {
+        if sign && !spec.signed {
+            // Only E8M0 is unsigned: a negative input has no representation.
+            return quiet_nan_or_zero(spec);
+        }
+        return with_sign(spec, code as u32, sign);
+    }
+    overflow_code(spec, sign, rounding, overflow)
+}
+
 /// The code of a special (non-finite or zero) source, in any mode.
 #[inline(always)]
 fn special(spec: &Spec, src: Source, overflow: Overflow) -> u32 {
     match src {
-        Source::Nan { sign, payload } => match spec.quiet_nan_code() {
-            None => 0,
-            Some(nan) => {
-                let mut code = nan_with_sign(spec, nan, sign);
-                if spec.nan_payload {
-                    code |= (payload >> (64 - spec.mantissa_bits)) as u32;
-                }
-                code
+        Source::Nan { sign, payload } => {
+            let mut code = nan_code(spec, sign);
+            if spec.nan_payload {
+                code |= (payload >> (64 - spec.mantissa_bits)) as u32;
             }
-        },
-        Source::Infinite { sign } => {
-            if sign && !spec.signed {
-                spec.quiet_nan_code().unwrap_or(0)
-            } else if overflow == Overflow::Saturate {
-                with_sign(spec, spec.max_code(), sign)
-            } else {
-                infinity_or_substitute(spec, sign)
-            }
+            code
         }
+        Source::Infinite { sign } => infinity_input_code(spec, sign, overflow),
         Source::Zero { sign } => {
             if !spec.subnormals {
                 // E8M0 has no zero.
-                spec.quiet_nan_code().unwrap_or(0)
+                quiet_nan_or_zero(spec)
             } else {
                 with_sign(spec, 0, sign)
             }

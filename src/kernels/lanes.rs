@@ -104,70 +104,7 @@ pub(crate) struct Codes {
     pub nan_neg: u32,
 }
 
-const fn quiet_nan_or_zero(s: &Spec) -> u32 {
-    match s.quiet_nan_code() {
-        Some(n) => n,
-        None => 0,
-    }
-}
-
-const fn with_sign(s: &Spec, mag: u32, sign: bool) -> u32 {
-    if sign && !(mag == 0 && matches!(s.nan, NanEncoding::NegativeZero)) {
-        mag | s.sign_mask()
-    } else {
-        mag
-    }
-}
-
-const fn nan_code(s: &Spec, sign: bool) -> u32 {
-    match s.quiet_nan_code() {
-        None => 0,
-        Some(n) => match s.nan {
-            NanEncoding::Ieee | NanEncoding::AllOnes if sign => n | s.sign_mask(),
-            _ => n,
-        },
-    }
-}
-
-const fn infinity_or_substitute(s: &Spec, sign: bool) -> u32 {
-    if s.infinity {
-        with_sign(s, s.infinity_code(), sign)
-    } else if s.quiet_nan_code().is_some() {
-        nan_code(s, sign)
-    } else {
-        with_sign(s, s.max_code(), sign)
-    }
-}
-
-const fn overflow_code(s: &Spec, sign: bool, rounding: Rounding, overflow: Overflow) -> u32 {
-    if sign && !s.signed {
-        return quiet_nan_or_zero(s);
-    }
-    let toward_infinity = match overflow {
-        Overflow::Saturate => false,
-        Overflow::Ieee => match rounding {
-            Rounding::NearestEven | Rounding::NearestAway => true,
-            Rounding::TowardZero | Rounding::Odd => false,
-            Rounding::TowardPositive => !sign,
-            Rounding::TowardNegative => sign,
-        },
-    };
-    if toward_infinity {
-        infinity_or_substitute(s, sign)
-    } else {
-        with_sign(s, s.max_code(), sign)
-    }
-}
-
-const fn infinity_input_code(s: &Spec, sign: bool, overflow: Overflow) -> u32 {
-    if sign && !s.signed {
-        quiet_nan_or_zero(s)
-    } else if matches!(overflow, Overflow::Saturate) {
-        with_sign(s, s.max_code(), sign)
-    } else {
-        infinity_or_substitute(s, sign)
-    }
-}
+use crate::round::{infinity_input_code, nan_code, overflow_code};
 
 /// The special-case codes of `s` in a mode and policy.
 pub(crate) const fn special_codes(s: &Spec, rounding: Rounding, overflow: Overflow) -> Codes {
