@@ -251,6 +251,24 @@ pub const fn mx_scale_count(n: usize, block_size: usize) -> usize {
     }
 }
 
+/// The largest |x| of one block (`count` elements from `start`, `stride` apart), or `None` if
+/// the block holds a NaN or an infinity.
+fn group_amax(x: &[f32], start: usize, stride: usize, count: usize) -> Option<f32> {
+    let mut m = 0.0f32;
+    let mut bad = false;
+    for t in 0..count {
+        let v = x[start + t * stride];
+        bad |= !v.is_finite();
+        let a = fabs(v);
+        m = if a > m { a } else { m };
+    }
+    if bad {
+        None
+    } else {
+        Some(m)
+    }
+}
+
 /// Pack codes of `width` bits (8, 6 or 4) into `dst`, little-endian bit order.
 fn pack_codes(codes: &[u8], width: u32, dst: &mut [u8]) {
     if width == 8 {
@@ -286,19 +304,8 @@ fn mx_core(
     mut element: impl FnMut(usize, Option<i32>, u8),
 ) {
     plan.for_each_group(|param, start, stride, count| {
-        let mut m = 0.0f32;
-        let mut bad = false;
-        for t in 0..count {
-            let v = x[start + t * stride];
-            bad |= !v.is_finite();
-            let a = fabs(v);
-            m = if a > m { a } else { m };
-        }
-        let e = if bad {
-            None
-        } else {
-            mx_shared_exponent(m, format, rule)
-        };
+        let e =
+            group_amax(x, start, stride, count).and_then(|m| mx_shared_exponent(m, format, rule));
         scale(param, e);
         for t in 0..count {
             let i = start + t * stride;
@@ -604,18 +611,13 @@ fn nvfp4_core(
     mut element: impl FnMut(usize, u8, f32),
 ) {
     plan.for_each_group(|param, start, stride, count| {
-        let mut m = 0.0f32;
-        let mut bad = false;
-        for t in 0..count {
-            let v = x[start + t * stride];
-            bad |= !v.is_finite();
-            let a = fabs(v);
-            m = if a > m { a } else { m };
-        }
-        let bs = if bad {
-            F8E4M3FN::NAN
-        } else {
-            F8E4M3FN::from_f32_with(m / 6.0 / ts, Rounding::NearestEven, Overflow::Saturate)
+        let amax = group_amax(x, start, stride, count);
+        let bad = amax.is_none();
+        let bs = match amax {
+            None => F8E4M3FN::NAN,
+            Some(m) => {
+                F8E4M3FN::from_f32_with(m / 6.0 / ts, Rounding::NearestEven, Overflow::Saturate)
+            }
         };
         scale(param, bs);
         let s = bs.to_f32() * ts;
