@@ -173,7 +173,7 @@ impl Default for MxOptions {
 }
 
 /// ⌊log2 a⌋ of a finite positive `f32`, from its bits (subnormals included).
-fn floor_log2(a: f32) -> i32 {
+pub(crate) fn floor_log2(a: f32) -> i32 {
     let b = a.to_bits() & 0x7FFF_FFFF;
     let field = (b >> 23) as i32;
     if field == 0 {

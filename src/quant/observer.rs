@@ -155,15 +155,7 @@ fn pow2(e: i32) -> f64 {
     f64::from_bits(((1023 + e) as u64) << 52)
 }
 
-fn floor_log2(a: f32) -> i32 {
-    let b = a.to_bits() & 0x7FFF_FFFF;
-    let field = (b >> 23) as i32;
-    if field == 0 {
-        -149 + (31 - b.leading_zeros() as i32)
-    } else {
-        field - 127
-    }
-}
+use super::mx::floor_log2;
 
 impl HistogramObserver {
     /// An empty histogram.
