@@ -250,24 +250,53 @@ pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(
     r: u32,
 ) -> u32 {
     let s = F::SPEC;
-    if MODE != SR && s.subnormals && !is_f32(&s) {
-        encode_lane_fast::<F, MODE, SAT>(b)
+    if s.subnormals && !is_f32(&s) {
+        encode_lane_fast::<F, MODE, SAT>(b, r)
     } else {
         encode_lane::<F, MODE>(p, b, r)
     }
 }
 
-/// The fast lane for every format with subnormals and every deterministic mode: fixed shifts
-/// only. Results in the format's normal range round in integer arithmetic on the f32 bits
-/// (the exponent rebiased, the carry flowing into it by addition); results in its subnormal
-/// range come from one f32 addition of the magic constant C = 2^(emin − M + 23), whose ulp is
-/// the format's subnormal spacing, so that the sum rounds the input to nearest-even at that
-/// spacing exactly, and whose exact difference from the input (two f32 operations, both
-/// exact) corrects that to the other modes. The special-case codes are constants here (mode
-/// and overflow policy are const parameters), so selects that would not change anything
-/// fold away.
+/// `x >> n`, and 0 where `n ≥ 32` (x86's `vpsrlvd`, which LLVM emits for this select).
 #[inline(always)]
-pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u32) -> u32 {
+fn shr_or_zero(x: u32, n: u32) -> u32 {
+    if n < 32 {
+        x >> n
+    } else {
+        0
+    }
+}
+
+/// `x << n`, and 0 where `n ≥ 32` (x86's `vpsllvd`).
+#[inline(always)]
+fn shl_or_zero(x: u32, n: u32) -> u32 {
+    if n < 32 {
+        x << n
+    } else {
+        0
+    }
+}
+
+/// The fast lane for every format with subnormals, in every mode: few and fixed shifts.
+///
+/// Results in the format's normal range round in integer arithmetic on the f32 bits (the
+/// exponent rebiased, the carry flowing into it by addition; stochastic rounding adds the top
+/// bits of the random word below the ulp, which is exactly the SEMANTICS rule when the dropped
+/// fraction has at most 32 bits). Results in its subnormal range:
+/// - nearest-even, nearest-away: one f32 addition of the magic constant C = 2^(emin − M + 23),
+///   whose ulp is the format's subnormal spacing, rounds |x| to nearest-even at that spacing;
+///   the exact difference (two f32 operations, both exact) finds the ties nearest-away takes up;
+/// - toward ±∞: the same with C' = 1.5·C on the *signed* input (the sum stays in C's binade for
+///   either sign), corrected by one exact comparison, then the magnitude taken;
+/// - toward zero, odd and stochastic: the significand shifted by the (variable) count of
+///   dropped bits, with the sticky bits or the dropped fraction from one more shift.
+///
+/// The special-case codes are constants here (mode and overflow policy are const parameters);
+/// where the overflow codes are a bound on the magnitude with the sign (always, for the
+/// formats here), overflow is one unsigned minimum, and ∞ and NaN inputs, which land above
+/// every bound, need no select of their own unless their codes differ from the bound's.
+#[inline(always)]
+pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u32, r: u32) -> u32 {
     let s = F::SPEC;
     let c = ConstCodes::<F, MODE, SAT>::CODES;
     let m = s.mantissa_bits;
@@ -287,45 +316,124 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     let tmin = (s.min_exponent() + 127) as u32;
     let sign = b >> 31;
     let neg = sign != 0;
+    let max = s.max_code();
+    let sign_bit = s.sign_mask();
+    // Overflow: the codes are a bound on the magnitude (max, or max + 1 for ∞ or NaN) with the
+    // sign, so that a minimum does it.
+    let pos_bound = c.ovf_pos;
+    let neg_bound = if c.ovf_neg == max | sign_bit {
+        max
+    } else {
+        max + 1
+    };
+    let clamps =
+        s.signed && (pos_bound == max || pos_bound == max + 1) && c.ovf_neg == neg_bound | sign_bit;
+    // Toward ±∞: the lanes that round their magnitude up (positive for TowardPositive,
+    // negative for TowardNegative) overflow to max + 1 and the others to max (IEEE policy).
+    // Then one sign-independent clamp of the rebiased bits *before* the increment does both:
+    // below (max + 1)·2^sh the truncating lanes stay ≤ max, and the rounding-up lanes reach
+    // max + 1 exactly when they pass max. ∞ and NaN inputs join the rounding-up lanes, whose
+    // overflow code (∞, or NaN) is theirs.
+    let directed_clamp = clamps
+        && match MODE {
+            TP => pos_bound == max + 1 && neg_bound == max,
+            TN => neg_bound == max + 1 && pos_bound == max,
+            _ => false,
+        };
+    let up_lane = match MODE {
+        // Positive, or ∞/NaN of either sign (as an i32: ≥ −∞'s bits).
+        TP => (b as i32) >= (0xFF80_0000u32 as i32),
+        // Negative, or +∞/NaN (as a u32: ≥ +∞'s bits).
+        _ => b >= 0x7F80_0000,
+    };
     let a = b & 0x7FFF_FFFF;
     let half = 1u32 << (sh - 1);
     let low = (1u32 << sh) - 1;
     // The normal range: the f32 bits with the exponent rebiased, rounded at bit `sh`.
     let biased = a.wrapping_sub(((127 - s.bias) as u32) << 23);
+    let clamped = if directed_clamp {
+        let limit = ((max + 1) << sh) - 1;
+        if biased < limit {
+            biased
+        } else {
+            limit
+        }
+    } else {
+        biased
+    };
     let normal = match MODE {
         // Wrapping: in the subnormal range `biased` has wrapped; those lanes take `sub`.
         NE => biased.wrapping_add(half - 1).wrapping_add((a >> sh) & 1) >> sh,
         NA => biased.wrapping_add(half) >> sh,
         TZ => biased >> sh,
-        TP => biased.wrapping_add(sel(neg, 0, low)) >> sh,
-        TN => biased.wrapping_add(sel(neg, low, 0)) >> sh,
-        _ => (biased >> sh) | ((a & low) != 0) as u32,
+        TP | TN => clamped.wrapping_add(sel(up_lane, low, 0)) >> sh,
+        // Up iff the dropped `sh` bits plus the top `sh` bits of the word carry.
+        SR => biased.wrapping_add(r >> (32 - sh)) >> sh,
+        _ => {
+            let t = biased >> sh;
+            sel(a & low != 0, t | 1, t)
+        }
     };
     let code = if s.bias == 127 {
         // f32's own exponent range: the f32 subnormals are the format's, same spacing.
         normal
     } else {
-        let x = f32::from_bits(a);
-        let magic = f32::from_bits((tmin + 23 - m) << 23);
-        let y = x + magic; // rounds |x| to nearest-even at the subnormal spacing
-        let ne = y.to_bits().wrapping_sub(magic.to_bits());
-        let r = y - magic; // exact (Sterbenz): the rounded value
-        let up = (r > x) as u32;
-        let down = (r < x) as u32;
         let sub = match MODE {
-            NE => ne,
-            // A tie that nearest-even took down: the input is exactly half a spacing above.
-            // Wrapping: computed on every lane, used only where `a` is subnormal-range.
-            NA => ne.wrapping_add((x - r == f32::from_bits((tmin - m - 1) << 23)) as u32),
-            TZ => ne.wrapping_sub(up),
-            TP => sel(neg, ne.wrapping_sub(up), ne.wrapping_add(down)),
-            TN => sel(neg, ne.wrapping_add(down), ne.wrapping_sub(up)),
-            _ => ne.wrapping_sub(up) | (r != x) as u32,
+            NE | NA | ODD => {
+                let x = f32::from_bits(a);
+                let magic = f32::from_bits((tmin + 23 - m) << 23);
+                let y = x + magic; // rounds |x| to nearest-even at the subnormal spacing
+                let ne = y.to_bits().wrapping_sub(magic.to_bits());
+                // Wrapping: computed on every lane, used only in the subnormal range.
+                let r = y - magic; // exact (Sterbenz): the rounded value
+                match MODE {
+                    NE => ne,
+                    // A tie that nearest-even took down: |x| is half a spacing above.
+                    NA => ne.wrapping_add((x - r == f32::from_bits((tmin - m - 1) << 23)) as u32),
+                    _ => {
+                        // Odd: toward zero, then the last bit set where inexact.
+                        let tz = sel(r > x, ne.wrapping_sub(1), ne);
+                        sel(r != x, tz | 1, tz)
+                    }
+                }
+            }
+            TP | TN => {
+                // 1.5·C: x + C' lies in C's binade for |x| < 2^emin of either sign.
+                let x = f32::from_bits(b);
+                let magic = f32::from_bits((tmin + 23 - m) << 23 | 0x40_0000);
+                let y = x + magic;
+                let r = y - magic; // exact
+                let ne = y.to_bits().wrapping_sub(magic.to_bits()) as i32;
+                let directed = if MODE == TP {
+                    sel(r < x, ne.wrapping_add(1) as u32, ne as u32)
+                } else {
+                    sel(r > x, ne.wrapping_sub(1) as u32, ne as u32)
+                };
+                (directed as i32).unsigned_abs()
+            }
+            _ => {
+                // Toward zero and stochastic: the exact input is sig · 2^(e − 150). (For
+                // e = 0, `sig` is wrong but unused: an f32 subnormal lies more than 2^-32 of
+                // a spacing below the format's subnormals, so that `d − 32` ≥ 32 too, and
+                // both shifts give 0: nothing kept, no fraction.)
+                let e = a >> 23;
+                let sig = (a & 0x7F_FFFF) | 0x80_0000;
+                // Bits of `sig` below the subnormal spacing.
+                let d = (tmin + sh).wrapping_sub(e);
+                let kept = shr_or_zero(sig, d);
+                if MODE == TZ {
+                    kept
+                } else {
+                    // Stochastic: ⌊fraction · 2^32⌋, shifted up when d ≤ 32, down when
+                    // d > 32; up iff it and the word carry.
+                    let frac = shl_or_zero(sig, 32u32.wrapping_sub(d))
+                        | shr_or_zero(sig, d.wrapping_sub(32));
+                    kept + (frac.wrapping_add(r) < frac) as u32
+                }
+            }
         };
         sel(a < tmin << 23, sub, normal)
     };
-    let max = s.max_code();
-    let sign_bit = s.sign_mask();
     let fnuz = matches!(s.nan, NanEncoding::NegativeZero);
     let signed = |mag: u32| {
         if fnuz {
@@ -334,26 +442,28 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
             mag | (sign * sign_bit)
         }
     };
-    // Overflow: ovf_pos is max + 1 (∞ or NaN) or max, so where the negative code is the
-    // positive one with the sign, a minimum does it.
-    let symmetric = c.ovf_neg == (c.ovf_pos | sign_bit) && c.ovf_pos >= max;
-    let mut out = if symmetric {
-        signed(if code < c.ovf_pos { code } else { c.ovf_pos })
+    let (mut out, dflt_pos, dflt_neg) = if directed_clamp {
+        // Clamped above: ≤ max + 1, which ∞ and NaN inputs take.
+        (signed(code), max + 1, (max + 1) | sign_bit)
+    } else if clamps && pos_bound == neg_bound {
+        let mag = if code < pos_bound { code } else { pos_bound };
+        (signed(mag), pos_bound, pos_bound | sign_bit)
     } else {
-        sel(code > max, sel(neg, c.ovf_neg, c.ovf_pos), signed(code))
+        let out = sel(code > max, sel(neg, c.ovf_neg, c.ovf_pos), signed(code));
+        (out, c.ovf_pos, c.ovf_neg)
     };
-    // ±∞ and NaN inputs land above max, so they take the overflow codes unless told otherwise;
-    // where ∞ and NaN inputs give the same codes, one select serves both.
-    let inf_is_ovf = c.inf_pos == c.ovf_pos && c.inf_neg == c.ovf_neg;
-    let nan_is_ovf = c.nan_pos == c.ovf_pos && c.nan_neg == c.ovf_neg && !s.nan_payload;
+    // ±∞ and NaN inputs land above every bound, so they take the default codes unless told
+    // otherwise; where ∞ and NaN inputs give the same codes, one select serves both.
+    let inf_is_dflt = c.inf_pos == dflt_pos && c.inf_neg == dflt_neg;
+    let nan_is_dflt = c.nan_pos == dflt_pos && c.nan_neg == dflt_neg && !s.nan_payload;
     let nan_is_inf = c.nan_pos == c.inf_pos && c.nan_neg == c.inf_neg && !s.nan_payload;
-    if !inf_is_ovf && nan_is_inf {
+    if !inf_is_dflt && nan_is_inf {
         out = sel(a >= 0x7F80_0000, sel(neg, c.inf_neg, c.inf_pos), out);
     } else {
-        if !inf_is_ovf {
+        if !inf_is_dflt {
             out = sel(a == 0x7F80_0000, sel(neg, c.inf_neg, c.inf_pos), out);
         }
-        if !nan_is_ovf {
+        if !nan_is_dflt {
             let payload = if s.nan_payload {
                 (a >> sh) & ((1 << m) - 1)
             } else {

@@ -156,7 +156,7 @@ pub(crate) fn vectorize<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
 }
 
 /// Call `$path::<generics…, MODE, SAT>(args)` with the const mode number and overflow policy
-/// of the parameters `$p` (stochastic rounding reads its overflow policy at run time).
+/// of the parameters `$p`.
 macro_rules! by_mode {
     ($p:expr, $($path:ident)::+ ::<$($g:ty),*>($($arg:expr),*)) => {
         match ($p.mode(), $p.overflow == crate::format::Overflow::Saturate) {
@@ -172,7 +172,8 @@ macro_rules! by_mode {
             (TN, true) => $($path)::+::<$($g,)* TN, true>($($arg),*),
             (ODD, false) => $($path)::+::<$($g,)* ODD, false>($($arg),*),
             (ODD, true) => $($path)::+::<$($g,)* ODD, true>($($arg),*),
-            _ => $($path)::+::<$($g,)* SR, false>($($arg),*),
+            (_, false) => $($path)::+::<$($g,)* SR, false>($($arg),*),
+            (_, true) => $($path)::+::<$($g,)* SR, true>($($arg),*),
         }
     };
 }
