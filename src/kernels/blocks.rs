@@ -5,49 +5,66 @@
 //! Everything here is `#[inline(always)]`, so that each per-ISA wrapper (`portable`, `x86`)
 //! gets its own copy compiled with its target features.
 
-use super::lanes::{decode_lane, encode_lane_any, splitmix_word, EncodeParams, SR};
+use super::lanes::{
+    decode_lane, encode_lane_any, splitmix_mix, splitmix_state, EncodeParams, GAMMA, SR,
+};
 use crate::format::Format;
 use crate::packing::{packed_len, Packable};
 
 /// Elements per block.
 pub(crate) const N: usize = 32;
 
-/// Set `$dst[k] = $e` where `$x` is `$src[k]` and `$i` its index (`u64`): a flat loop over
-/// the whole blocks (the innermost loop, which LLVM vectorises at the caller's ISA width), then
-/// the same expression over the tail, padded with `$s_pad` to a whole block.
+/// Set `$dst[k] = $e` where `$x` is `$src[k]` and `$z` its SplitMix64 state (`$z0` for
+/// element 0, then stepping by γ: a vector induction, not a multiplication per element): a
+/// flat loop over the whole blocks (the innermost loop, which LLVM vectorises at the caller's
+/// ISA width), then the same expression over the tail, padded with `$s_pad` to a whole block.
 ///
 /// A macro rather than a function taking a closure: a closure is a function of its own, which
 /// does not inherit the `#[target_feature]`s of the function it is written in and need not be
 /// inlined into it; the body of a macro is compiled with the caller's features.
 macro_rules! drive {
-    ($src:expr, $dst:expr, $s_pad:expr, $d_pad:expr, |$x:ident, $i:ident| $e:expr) => {{
+    ($src:expr, $dst:expr, $z0:expr, $s_pad:expr, $d_pad:expr, |$x:ident, $z:ident| $e:expr) => {{
         let (src, dst) = ($src, $dst);
         debug_assert_eq!(src.len(), dst.len());
         let whole = src.len() / N * N;
         let (src_body, src_tail) = src.split_at(whole);
         let (dst_body, dst_tail) = dst.split_at_mut(whole);
-        for (k, (s, d)) in src_body.iter().zip(dst_body.iter_mut()).enumerate() {
-            let ($x, $i) = (*s, k as u64);
+        let mut z: u64 = $z0;
+        for (s, d) in src_body.iter().zip(dst_body.iter_mut()) {
+            let ($x, $z) = (*s, z);
             *d = $e;
+            z = z.wrapping_add(GAMMA);
         }
         if !src_tail.is_empty() {
             let mut s = [$s_pad; N];
             let mut d = [$d_pad; N];
             s[..src_tail.len()].copy_from_slice(src_tail);
             for k in 0..N {
-                let ($x, $i) = (s[k], (whole + k) as u64);
+                let ($x, $z) = (s[k], z);
                 d[k] = $e;
+                z = z.wrapping_add(GAMMA);
             }
             dst_tail.copy_from_slice(&d[..src_tail.len()]);
         }
     }};
 }
 
-/// The random word of element `index` (0 unless stochastic).
+/// The random word of the element with SplitMix64 state `z` (0 unless stochastic).
 #[inline(always)]
-fn word<const MODE: u8>(p: &EncodeParams, index: u64) -> u32 {
+fn word<const MODE: u8>(z: u64) -> u32 {
     if MODE == SR {
-        splitmix_word(p.seed, index)
+        splitmix_mix(z)
+    } else {
+        0
+    }
+}
+
+/// The SplitMix64 state of element `index` (0 unless stochastic, so that nothing of it is
+/// left in the deterministic kernels).
+#[inline(always)]
+fn state<const MODE: u8>(p: &EncodeParams, index: u64) -> u64 {
+    if MODE == SR {
+        splitmix_state(p.seed, index)
     } else {
         0
     }
@@ -61,16 +78,23 @@ pub(crate) fn encode<F: Format, const MODE: u8, const SAT: bool>(
     p: &EncodeParams,
     start: u64,
 ) {
-    drive!(src, dst, 0.0f32, F::from_bits_u32(0), |x, i| {
-        let r = word::<MODE>(p, start.wrapping_add(i));
-        F::from_bits_u32(encode_lane_any::<F, MODE, SAT>(p, x.to_bits(), r))
-    });
+    drive!(
+        src,
+        dst,
+        state::<MODE>(p, start),
+        0.0f32,
+        F::from_bits_u32(0),
+        |x, z| {
+            let r = word::<MODE>(z);
+            F::from_bits_u32(encode_lane_any::<F, MODE, SAT>(p, x.to_bits(), r))
+        }
+    );
 }
 
 /// `F` → f32.
 #[inline(always)]
 pub(crate) fn decode<F: Format>(src: &[F], dst: &mut [f32]) {
-    drive!(src, dst, F::from_bits_u32(0), 0.0f32, |x, _i| {
+    drive!(src, dst, 0, F::from_bits_u32(0), 0.0f32, |x, _z| {
         f32::from_bits(decode_lane::<F>(x.to_bits_u32()))
     });
 }
@@ -83,8 +107,8 @@ pub(crate) fn fake_quantize<F: Format, const MODE: u8, const SAT: bool>(
     p: &EncodeParams,
     start: u64,
 ) {
-    drive!(src, dst, 0.0f32, 0.0f32, |x, i| {
-        let r = word::<MODE>(p, start.wrapping_add(i));
+    drive!(src, dst, state::<MODE>(p, start), 0.0f32, 0.0f32, |x, z| {
+        let r = word::<MODE>(z);
         f32::from_bits(decode_lane::<F>(encode_lane_any::<F, MODE, SAT>(
             p,
             x.to_bits(),
@@ -102,10 +126,12 @@ pub(crate) fn fake_quantize_in_place<F: Format, const MODE: u8, const SAT: bool>
 ) {
     let whole = data.len() / N * N;
     let (body, tail) = data.split_at_mut(whole);
-    for (k, x) in body.iter_mut().enumerate() {
-        let r = word::<MODE>(p, start.wrapping_add(k as u64));
+    let mut z = state::<MODE>(p, start);
+    for x in body.iter_mut() {
+        let r = word::<MODE>(z);
         let code = encode_lane_any::<F, MODE, SAT>(p, x.to_bits(), r);
         *x = f32::from_bits(decode_lane::<F>(code));
+        z = z.wrapping_add(GAMMA);
     }
     if !tail.is_empty() {
         let mut s = [0.0f32; N];
@@ -127,10 +153,11 @@ pub(crate) fn convert<S: Format, D: Format, const MODE: u8, const SAT: bool>(
     drive!(
         src,
         dst,
+        state::<MODE>(p, start),
         S::from_bits_u32(0),
         D::from_bits_u32(0),
-        |x, i| {
-            let r = word::<MODE>(p, start.wrapping_add(i));
+        |x, z| {
+            let r = word::<MODE>(z);
             let bits = decode_lane::<S>(x.to_bits_u32());
             D::from_bits_u32(encode_lane_any::<D, MODE, SAT>(p, bits, r))
         }
@@ -188,9 +215,10 @@ fn encode_codes<F: Format, const MODE: u8, const SAT: bool>(
     p: &EncodeParams,
     index: u64,
 ) {
+    let mut z = state::<MODE>(p, index);
     for j in 0..N {
-        let r = word::<MODE>(p, index.wrapping_add(j as u64));
-        c[j] = encode_lane_any::<F, MODE, SAT>(p, s[j].to_bits(), r);
+        c[j] = encode_lane_any::<F, MODE, SAT>(p, s[j].to_bits(), word::<MODE>(z));
+        z = z.wrapping_add(GAMMA);
     }
 }
 

@@ -145,14 +145,28 @@ pub(crate) const fn is_f32(s: &Spec) -> bool {
     s.bits == 32 && s.storage_shift == 0
 }
 
+/// SplitMix64's increment γ: element `i`'s state is `seed + (i + 1)·γ`.
+pub(crate) const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The SplitMix64 state of element `i` (before mixing).
+#[inline(always)]
+pub(crate) fn splitmix_state(seed: u64, i: u64) -> u64 {
+    seed.wrapping_add(i.wrapping_add(1).wrapping_mul(GAMMA))
+}
+
+/// The random word of a SplitMix64 state: the high 32 bits of the mixed state.
+#[inline(always)]
+pub(crate) fn splitmix_mix(z: u64) -> u32 {
+    let z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    ((z ^ (z >> 31)) >> 32) as u32
+}
+
 /// The random word of element `i` (SEMANTICS.md §3): the high 32 bits of SplitMix64 step
 /// `i + 1` from state `seed`.
 #[inline(always)]
 pub(crate) fn splitmix_word(seed: u64, i: u64) -> u32 {
-    let mut z = seed.wrapping_add(i.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    ((z ^ (z >> 31)) >> 32) as u32
+    splitmix_mix(splitmix_state(seed, i))
 }
 
 /// Encode the f32 bits `b` into `F`'s storage bits, with the random word `r` when `MODE` is
@@ -367,14 +381,38 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
         NA => biased.wrapping_add(half) >> sh,
         TZ => biased >> sh,
         TP | TN => clamped.wrapping_add(sel(up_lane, low, 0)) >> sh,
-        // Up iff the dropped `sh` bits plus the top `sh` bits of the word carry.
-        SR => biased.wrapping_add(r >> (32 - sh)) >> sh,
         _ => {
             let t = biased >> sh;
             sel(a & low != 0, t | 1, t)
         }
     };
-    let code = if s.bias == 127 {
+    let code = if MODE == SR {
+        // Stochastic: the kept bits and ⌊fraction · 2^32⌋ in either range, then one carry
+        // with the word (used once: its narrowing from SplitMix's 64-bit lanes is done once).
+        let kept = biased >> sh;
+        let frac = a << (32 - sh);
+        let (kept, frac) = if s.bias == 127 {
+            (kept, frac)
+        } else {
+            // The exact input is sig · 2^(e − 150), of which `d` bits lie below the
+            // subnormal spacing. (For e = 0, `sig` is wrong but unused: an f32 subnormal lies
+            // more than 2^-32 of a spacing below the format's subnormals, so that `d − 32`
+            // ≥ 24 and both shifts give 0: nothing kept, no fraction.)
+            let e = a >> 23;
+            let sig = (a & 0x7F_FFFF) | 0x80_0000;
+            let d = (tmin + sh).wrapping_sub(e);
+            // sig < 2^24: a shift by 31 clears it, as any larger one would.
+            let kept_sub = sig >> d.min(31);
+            // Shifted up when d ≤ 32, down when d > 32 (d − 32 wraps to a huge count when
+            // d < 32, and the minimum makes that 31, which clears `sig`).
+            let frac_sub =
+                shl_or_zero(sig, 32u32.wrapping_sub(d)) | sig >> d.wrapping_sub(32).min(31);
+            let sub = a < tmin << 23;
+            (sel(sub, kept_sub, kept), sel(sub, frac_sub, frac))
+        };
+        // Up iff ⌊f·2^32⌋ + r ≥ 2^32, i.e. f·2^32 > !r.
+        kept + (frac > !r) as u32
+    } else if s.bias == 127 {
         // f32's own exponent range: the f32 subnormals are the format's, same spacing.
         normal
     } else {
@@ -412,24 +450,12 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
                 (directed as i32).unsigned_abs()
             }
             _ => {
-                // Toward zero and stochastic: the exact input is sig · 2^(e − 150). (For
-                // e = 0, `sig` is wrong but unused: an f32 subnormal lies more than 2^-32 of
-                // a spacing below the format's subnormals, so that `d − 32` ≥ 32 too, and
-                // both shifts give 0: nothing kept, no fraction.)
+                // Toward zero: the exact input is sig · 2^(e − 150), of which `d` bits lie
+                // below the subnormal spacing. (For e = 0, `sig` is wrong but unused: `d` ≥ 32
+                // then, and nothing is kept.)
                 let e = a >> 23;
                 let sig = (a & 0x7F_FFFF) | 0x80_0000;
-                // Bits of `sig` below the subnormal spacing.
-                let d = (tmin + sh).wrapping_sub(e);
-                let kept = shr_or_zero(sig, d);
-                if MODE == TZ {
-                    kept
-                } else {
-                    // Stochastic: ⌊fraction · 2^32⌋, shifted up when d ≤ 32, down when
-                    // d > 32; up iff it and the word carry.
-                    let frac = shl_or_zero(sig, 32u32.wrapping_sub(d))
-                        | shr_or_zero(sig, d.wrapping_sub(32));
-                    kept + (frac.wrapping_add(r) < frac) as u32
-                }
+                shr_or_zero(sig, (tmin + sh).wrapping_sub(e))
             }
         };
         sel(a < tmin << 23, sub, normal)
@@ -442,33 +468,64 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
             mag | (sign * sign_bit)
         }
     };
-    let (mut out, dflt_pos, dflt_neg) = if directed_clamp {
+    // The magnitude (≤ max + 1) where the overflow codes are a bound with the sign, and the
+    // codes that ∞ and NaN inputs, which land above every bound, get without a select.
+    let (mag, dflt_pos, dflt_neg) = if directed_clamp {
         // Clamped above: ≤ max + 1, which ∞ and NaN inputs take.
-        (signed(code), max + 1, (max + 1) | sign_bit)
+        (Some(code), max + 1, (max + 1) | sign_bit)
     } else if clamps && pos_bound == neg_bound {
         let mag = if code < pos_bound { code } else { pos_bound };
-        (signed(mag), pos_bound, pos_bound | sign_bit)
+        (Some(mag), pos_bound, pos_bound | sign_bit)
     } else {
-        let out = sel(code > max, sel(neg, c.ovf_neg, c.ovf_pos), signed(code));
-        (out, c.ovf_pos, c.ovf_neg)
+        (None, c.ovf_pos, c.ovf_neg)
     };
-    // ±∞ and NaN inputs land above every bound, so they take the default codes unless told
-    // otherwise; where ∞ and NaN inputs give the same codes, one select serves both.
     let inf_is_dflt = c.inf_pos == dflt_pos && c.inf_neg == dflt_neg;
     let nan_is_dflt = c.nan_pos == dflt_pos && c.nan_neg == dflt_neg && !s.nan_payload;
     let nan_is_inf = c.nan_pos == c.inf_pos && c.nan_neg == c.inf_neg && !s.nan_payload;
-    if !inf_is_dflt && nan_is_inf {
+    let payload = if s.nan_payload {
+        (a >> sh) & ((1 << m) - 1)
+    } else {
+        0
+    };
+    // Where the ∞ (NaN) codes are a magnitude with the sign, the select is made on the
+    // magnitude, before the sign is put on (one select instead of two).
+    let with_sign = |pos: u32, neg: u32| neg == pos | sign_bit && (pos != 0 || !fnuz);
+    let (inf_at_mag, nan_at_mag) = match mag {
+        Some(_) => (
+            with_sign(c.inf_pos, c.inf_neg),
+            with_sign(c.nan_pos, c.nan_neg),
+        ),
+        None => (false, false),
+    };
+    let mut out = match mag {
+        Some(mut mag) => {
+            let inf = !inf_is_dflt && inf_at_mag;
+            let nan = !nan_is_dflt && nan_at_mag;
+            if inf && nan && nan_is_inf {
+                mag = sel(a >= 0x7F80_0000, c.inf_pos, mag);
+            } else {
+                if inf {
+                    mag = sel(a == 0x7F80_0000, c.inf_pos, mag);
+                }
+                if nan {
+                    mag = sel(a > 0x7F80_0000, c.nan_pos | payload, mag);
+                }
+            }
+            signed(mag)
+        }
+        None => sel(code > max, sel(neg, c.ovf_neg, c.ovf_pos), signed(code)),
+    };
+    // The rest on the signed codes; where ∞ and NaN inputs give the same codes, one select
+    // serves both.
+    let inf = !inf_is_dflt && !inf_at_mag;
+    let nan = !nan_is_dflt && !nan_at_mag;
+    if inf && nan && nan_is_inf {
         out = sel(a >= 0x7F80_0000, sel(neg, c.inf_neg, c.inf_pos), out);
     } else {
-        if !inf_is_dflt {
+        if inf {
             out = sel(a == 0x7F80_0000, sel(neg, c.inf_neg, c.inf_pos), out);
         }
-        if !nan_is_dflt {
-            let payload = if s.nan_payload {
-                (a >> sh) & ((1 << m) - 1)
-            } else {
-                0
-            };
+        if nan {
             out = sel(
                 a > 0x7F80_0000,
                 sel(neg, c.nan_neg, c.nan_pos) | payload,
