@@ -90,7 +90,7 @@ impl Level {
         overflow: Overflow,
     ) {
         assert_len("encode_with", src.len(), dst.len());
-        let p = EncodeParams::new(&F::SPEC, rounding, overflow);
+        let p = EncodeParams::new(rounding, overflow);
         kernels::encode(self, src, dst, &p, 0);
     }
 
@@ -107,7 +107,7 @@ impl Level {
         overflow: Overflow,
     ) {
         assert_len("encode_stochastic", src.len(), dst.len());
-        let p = EncodeParams::stochastic(&F::SPEC, seed, overflow);
+        let p = EncodeParams::stochastic(seed, overflow);
         kernels::encode(self, src, dst, &p, 0);
     }
 
@@ -128,7 +128,7 @@ impl Level {
         rounding: Rounding,
         overflow: Overflow,
     ) {
-        let p = EncodeParams::new(&F::SPEC, rounding, overflow);
+        let p = EncodeParams::new(rounding, overflow);
         kernels::fake_quantize_in_place::<F>(self, data, &p, 0);
     }
 
@@ -139,7 +139,7 @@ impl Level {
         seed: u64,
         overflow: Overflow,
     ) {
-        let p = EncodeParams::stochastic(&F::SPEC, seed, overflow);
+        let p = EncodeParams::stochastic(seed, overflow);
         kernels::fake_quantize_in_place::<F>(self, data, &p, 0);
     }
 
@@ -156,7 +156,7 @@ impl Level {
         overflow: Overflow,
     ) {
         assert_len("fake_quantize_into", src.len(), dst.len());
-        let p = EncodeParams::new(&F::SPEC, rounding, overflow);
+        let p = EncodeParams::new(rounding, overflow);
         kernels::fake_quantize::<F>(self, src, dst, &p, 0);
     }
 
@@ -173,7 +173,7 @@ impl Level {
         overflow: Overflow,
     ) {
         assert_len("convert_with", src.len(), dst.len());
-        let p = EncodeParams::new(&D::SPEC, rounding, overflow);
+        let p = EncodeParams::new(rounding, overflow);
         kernels::convert(self, src, dst, &p, 0);
     }
 
@@ -190,7 +190,7 @@ impl Level {
         overflow: Overflow,
     ) {
         assert_len("convert_stochastic", src.len(), dst.len());
-        let p = EncodeParams::stochastic(&D::SPEC, seed, overflow);
+        let p = EncodeParams::stochastic(seed, overflow);
         kernels::convert(self, src, dst, &p, 0);
     }
 
@@ -207,7 +207,7 @@ impl Level {
         overflow: Overflow,
     ) {
         assert_len("encode_packed_with", packed_len::<F>(src.len()), dst.len());
-        let p = EncodeParams::new(&F::SPEC, rounding, overflow);
+        let p = EncodeParams::new(rounding, overflow);
         kernels::encode_packed::<F>(self, src, dst, &p, 0);
     }
 
@@ -228,7 +228,7 @@ impl Level {
             packed_len::<F>(src.len()),
             dst.len(),
         );
-        let p = EncodeParams::stochastic(&F::SPEC, seed, overflow);
+        let p = EncodeParams::stochastic(seed, overflow);
         kernels::encode_packed::<F>(self, src, dst, &p, 0);
     }
 
@@ -595,7 +595,7 @@ mod parallel {
         overflow: Overflow,
     ) {
         assert_len("par_encode_with", src.len(), dst.len());
-        let p = EncodeParams::new(&F::SPEC, rounding, overflow);
+        let p = EncodeParams::new(rounding, overflow);
         par_run(src, dst, &p);
     }
 
@@ -612,7 +612,7 @@ mod parallel {
         overflow: Overflow,
     ) {
         assert_len("par_encode_stochastic", src.len(), dst.len());
-        let p = EncodeParams::stochastic(&F::SPEC, seed, overflow);
+        let p = EncodeParams::stochastic(seed, overflow);
         par_run(src, dst, &p);
     }
 
@@ -639,7 +639,7 @@ mod parallel {
 
     /// As [`fake_quantize`], split over rayon's thread pool.
     pub fn par_fake_quantize<F: Format>(data: &mut [f32], rounding: Rounding, overflow: Overflow) {
-        let p = EncodeParams::new(&F::SPEC, rounding, overflow);
+        let p = EncodeParams::new(rounding, overflow);
         par_fake::<F>(data, &p);
     }
 
@@ -650,7 +650,7 @@ mod parallel {
         seed: u64,
         overflow: Overflow,
     ) {
-        let p = EncodeParams::stochastic(&F::SPEC, seed, overflow);
+        let p = EncodeParams::stochastic(seed, overflow);
         par_fake::<F>(data, &p);
     }
 
@@ -673,7 +673,7 @@ mod parallel {
         overflow: Overflow,
     ) {
         assert_len("par_convert_with", src.len(), dst.len());
-        let p = EncodeParams::new(&D::SPEC, rounding, overflow);
+        let p = EncodeParams::new(rounding, overflow);
         let level = active_level();
         src.par_chunks(TASK)
             .zip(dst.par_chunks_mut(TASK))

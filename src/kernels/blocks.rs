@@ -86,7 +86,7 @@ pub(crate) fn encode<F: Format, const MODE: u8, const SAT: bool>(
         F::from_bits_u32(0),
         |x, z| {
             let r = word::<MODE>(z);
-            F::from_bits_u32(encode_lane_any::<F, MODE, SAT>(p, x.to_bits(), r))
+            F::from_bits_u32(encode_lane_any::<F, MODE, SAT>(x.to_bits(), r))
         }
     );
 }
@@ -110,7 +110,6 @@ pub(crate) fn fake_quantize<F: Format, const MODE: u8, const SAT: bool>(
     drive!(src, dst, state::<MODE>(p, start), 0.0f32, 0.0f32, |x, z| {
         let r = word::<MODE>(z);
         f32::from_bits(decode_lane::<F>(encode_lane_any::<F, MODE, SAT>(
-            p,
             x.to_bits(),
             r,
         )))
@@ -129,7 +128,7 @@ pub(crate) fn fake_quantize_in_place<F: Format, const MODE: u8, const SAT: bool>
     let mut z = state::<MODE>(p, start);
     for x in body.iter_mut() {
         let r = word::<MODE>(z);
-        let code = encode_lane_any::<F, MODE, SAT>(p, x.to_bits(), r);
+        let code = encode_lane_any::<F, MODE, SAT>(x.to_bits(), r);
         *x = f32::from_bits(decode_lane::<F>(code));
         z = z.wrapping_add(GAMMA);
     }
@@ -159,7 +158,7 @@ pub(crate) fn convert<S: Format, D: Format, const MODE: u8, const SAT: bool>(
         |x, z| {
             let r = word::<MODE>(z);
             let bits = decode_lane::<S>(x.to_bits_u32());
-            D::from_bits_u32(encode_lane_any::<D, MODE, SAT>(p, bits, r))
+            D::from_bits_u32(encode_lane_any::<D, MODE, SAT>(bits, r))
         }
     );
 }
@@ -217,7 +216,7 @@ fn encode_codes<F: Format, const MODE: u8, const SAT: bool>(
 ) {
     let mut z = state::<MODE>(p, index);
     for j in 0..N {
-        c[j] = encode_lane_any::<F, MODE, SAT>(p, s[j].to_bits(), word::<MODE>(z));
+        c[j] = encode_lane_any::<F, MODE, SAT>(s[j].to_bits(), word::<MODE>(z));
         z = z.wrapping_add(GAMMA);
     }
 }

@@ -29,8 +29,8 @@ pub(crate) const fn mode_of(r: Rounding) -> u8 {
     }
 }
 
-/// The per-call constants of an encoding: what the special cases become for one
-/// (format, mode, overflow policy), taken from the scalar core, and the stochastic seed.
+/// The run-time parameters of an encoding: mode, overflow policy and stochastic seed (the
+/// kernels take mode and policy as consts, and the special-case codes as [`Codes`] consts).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct EncodeParams {
     /// The mode (for the scalar level; the kernels take it as a const).
@@ -42,41 +42,25 @@ pub(crate) struct EncodeParams {
     pub overflow: Overflow,
     /// The SplitMix64 seed of stochastic rounding.
     pub seed: u64,
-    /// Codes (without storage shift) of a finite overflow, positive and negative.
-    ovf_pos: u32,
-    ovf_neg: u32,
-    /// Codes of ±∞ inputs.
-    inf_pos: u32,
-    inf_neg: u32,
-    /// Codes of ±NaN inputs, payload bits clear.
-    nan_pos: u32,
-    nan_neg: u32,
 }
 
 impl EncodeParams {
-    /// The constants for `spec` in a deterministic mode.
-    pub(crate) fn new(spec: &Spec, rounding: Rounding, overflow: Overflow) -> Self {
-        let c = special_codes(spec, rounding, overflow);
+    /// A deterministic mode.
+    pub(crate) fn new(rounding: Rounding, overflow: Overflow) -> Self {
         EncodeParams {
             rounding,
             stochastic: false,
             overflow,
             seed: 0,
-            ovf_pos: c.ovf_pos,
-            ovf_neg: c.ovf_neg,
-            inf_pos: c.inf_pos,
-            inf_neg: c.inf_neg,
-            nan_pos: c.nan_pos,
-            nan_neg: c.nan_neg,
         }
     }
 
-    /// The constants for stochastic rounding (overflow as for nearest-even).
-    pub(crate) fn stochastic(spec: &Spec, seed: u64, overflow: Overflow) -> Self {
+    /// Stochastic rounding (overflow as for nearest-even).
+    pub(crate) fn stochastic(seed: u64, overflow: Overflow) -> Self {
         EncodeParams {
             stochastic: true,
             seed,
-            ..Self::new(spec, Rounding::NearestEven, overflow)
+            ..Self::new(Rounding::NearestEven, overflow)
         }
     }
 
@@ -169,80 +153,6 @@ pub(crate) fn splitmix_word(seed: u64, i: u64) -> u32 {
     splitmix_mix(splitmix_state(seed, i))
 }
 
-/// Encode the f32 bits `b` into `F`'s storage bits, with the random word `r` when `MODE` is
-/// [`SR`] (ignored otherwise).
-#[inline(always)]
-pub(crate) fn encode_lane<F: Format, const MODE: u8>(p: &EncodeParams, b: u32, r: u32) -> u32 {
-    let s = F::SPEC;
-    if is_f32(&s) {
-        return b;
-    }
-    if !s.subnormals {
-        return e8m0_lane::<MODE>(p, b, r) << s.storage_shift;
-    }
-    let m = s.mantissa_bits;
-    // f32 field of the format's smallest normal exponent (≥ 1 for every format here).
-    let tmin = (s.min_exponent() + 127) as u32;
-    let sign = b >> 31;
-    let a = b & 0x7FFF_FFFF;
-    let e = a >> 23;
-    let mant = a & 0x7F_FFFF;
-    // The exact input: sig · 2^(eff − 150), sig < 2^24.
-    let sig = mant | ((e != 0) as u32) << 23;
-    let eff = if e > 1 { e } else { 1 };
-    // Step 1: the target exponent field (the input's, or the smallest normal one).
-    let t = if eff > tmin { eff } else { tmin };
-    // Step 2: how many bits of `sig` lie below the target's ulp (≥ 23 − M ≥ 13).
-    let dfull = (23 - m) + (t - eff);
-    let base = (t - tmin) << m;
-    let code = if MODE == SR {
-        // Below 2^-56 of an ulp nothing of `sig` (< 2^24) reaches the top 32 fraction bits.
-        let d = if dfull < 56 { dfull } else { 56 };
-        let kept = sig >> if d < 31 { d } else { 31 };
-        // ⌊fraction · 2^32⌋: shifted up when d ≤ 32, down when d > 32.
-        let up_shift = 32 - if d < 32 { d } else { 32 };
-        let down_shift = (if d > 32 { d } else { 32 }) - 32;
-        let frac = (sig << up_shift) >> down_shift;
-        // Step 3: up iff ⌊f·2^32⌋ + r ≥ 2^32 (the carry of the add).
-        let up = (frac.wrapping_add(r) < frac) as u32;
-        base + kept + up
-    } else {
-        // With d ≥ 25 everything of `sig` is below the round bit: only stickiness is left.
-        let d = if dfull < 25 { dfull } else { 25 };
-        let mask = (1u32 << d) - 1;
-        let kept = sig >> d;
-        let rem = sig & mask;
-        // Step 3: the increment. (x + mask) >> d is 1 iff x ≥ 1, for x ≤ 2^d.
-        let inc = match MODE {
-            NE => (rem + (mask >> 1) + (kept & 1)) >> d,
-            NA => (rem + (mask >> 1) + 1) >> d,
-            TZ => 0,
-            TP => ((rem + mask) >> d) & (sign ^ 1),
-            TN => ((rem + mask) >> d) & sign,
-            _ => ((rem + mask) >> d) & !kept & 1, // Odd: kept | inexact
-        };
-        // Step 4: a carry out of the mantissa flows into the exponent by addition.
-        base + kept + inc
-    };
-    let sign_bit = s.sign_mask();
-    let signed = if matches!(s.nan, NanEncoding::NegativeZero) {
-        // FNUZ: a zero magnitude never takes the sign (0x80 is NaN).
-        code | sel(sign != 0 && code != 0, sign_bit, 0)
-    } else {
-        code | (sign * sign_bit)
-    };
-    let neg = sign != 0;
-    let mut out = sel(code > s.max_code(), sel(neg, p.ovf_neg, p.ovf_pos), signed);
-    out = sel(a == 0x7F80_0000, sel(neg, p.inf_neg, p.inf_pos), out);
-    let payload = if s.nan_payload { mant >> (23 - m) } else { 0 };
-    out = sel(
-        a > 0x7F80_0000,
-        sel(neg, p.nan_neg, p.nan_pos) | payload,
-        out,
-    );
-    out << s.storage_shift
-}
-
 /// The rounding mode of a deterministic const mode number.
 #[inline(always)]
 const fn rounding_of(mode: u8) -> Rounding {
@@ -256,18 +166,18 @@ const fn rounding_of(mode: u8) -> Rounding {
     }
 }
 
-/// Encode one lane in any mode: the fast lane where it applies, else the general one.
+/// Encode the f32 bits `b` into `F`'s storage bits, with the random word `r` when `MODE` is
+/// [`SR`] (ignored otherwise): every format with subnormals through [`encode_lane_fast`],
+/// E8M0 (the one without) through its own lane, f32 itself as the identity.
 #[inline(always)]
-pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(
-    p: &EncodeParams,
-    b: u32,
-    r: u32,
-) -> u32 {
+pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(b: u32, r: u32) -> u32 {
     let s = F::SPEC;
-    if s.subnormals && !is_f32(&s) {
+    if is_f32(&s) {
+        b
+    } else if s.subnormals {
         encode_lane_fast::<F, MODE, SAT>(b, r)
     } else {
-        encode_lane::<F, MODE>(p, b, r)
+        e8m0_lane::<F, MODE, SAT>(b, r) << s.storage_shift
     }
 }
 
@@ -381,10 +291,9 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
         NA => biased.wrapping_add(half) >> sh,
         TZ => biased >> sh,
         TP | TN => clamped.wrapping_add(sel(up_lane, low, 0)) >> sh,
-        _ => {
-            let t = biased >> sh;
-            sel(a & low != 0, t | 1, t)
-        }
+        // Odd: the kept bits, or 1 where any dropped bit is set: (a & low) + low carries
+        // into bit `sh` exactly then.
+        _ => (biased | ((a & low) + low)) >> sh,
     };
     let code = if MODE == SR {
         // Stochastic: the kept bits and ⌊fraction · 2^32⌋ in either range, then one carry
@@ -538,7 +447,8 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
 
 /// E8M0 (no sign, no zero, no subnormals, no mantissa): the code is the exponent field.
 #[inline(always)]
-fn e8m0_lane<const MODE: u8>(p: &EncodeParams, b: u32, r: u32) -> u32 {
+fn e8m0_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, r: u32) -> u32 {
+    let c = ConstCodes::<F, MODE, SAT>::CODES;
     let a = b & 0x7FFF_FFFF;
     let e = a >> 23;
     let mant = a & 0x7F_FFFF;
@@ -554,8 +464,8 @@ fn e8m0_lane<const MODE: u8>(p: &EncodeParams, b: u32, r: u32) -> u32 {
         _ => 0, // toward zero, toward −∞ (positive inputs only) and odd
     };
     let code = sel(below, 0, e + inc);
-    let mut out = sel(code > 0xFE, p.ovf_pos, code);
-    out = sel(a == 0x7F80_0000, p.inf_pos, out);
+    let mut out = sel(code > 0xFE, c.ovf_pos, code);
+    out = sel(a == 0x7F80_0000, c.inf_pos, out);
     // Negative numbers, zeros and NaN have no representation: NaN.
     sel(b >> 31 != 0 || a == 0 || a > 0x7F80_0000, 0xFF, out)
 }
@@ -624,6 +534,24 @@ mod tests {
     use super::*;
     use crate::formats::FORMATS;
     use crate::round;
+
+    /// The lanes' split of the formats holds: every format but f32 itself has subnormals
+    /// (the fast lane) or is E8M0-shaped (unsigned, no mantissa: its own lane); and the
+    /// integer subnormal paths' claim holds for each: with e = 0 (an f32 subnormal or zero,
+    /// more than 2^-32 of a spacing below the format's subnormals), d = tmin + sh ≥ 32 + 24,
+    /// so that every shift of the 24-bit `sig` by d or d − 32 gives 0.
+    #[test]
+    fn lane_split_covers_every_format() {
+        for spec in FORMATS.into_iter().filter(|s| !is_f32(s)) {
+            if spec.subnormals {
+                let tmin = (spec.min_exponent() + 127) as u32;
+                let sh = 23 - spec.mantissa_bits;
+                assert!(spec.bias == 127 || tmin + sh >= 56, "{}", spec.name);
+            } else {
+                assert!(!spec.signed && spec.mantissa_bits == 0, "{}", spec.name);
+            }
+        }
+    }
 
     /// The const special codes are the scalar core's.
     #[test]
