@@ -1,10 +1,13 @@
-//! Branch-free lane code: one element in, one element out, in `u32` arithmetic only.
+//! Branch-free lane code: one element in, one element out, in `u32` (and a few exact `f32`)
+//! operations.
 //!
-//! Every function here mirrors [`crate::round`] step for step (the numbered steps of its module
-//! docs), but with selects instead of branches, so that a loop over a block of lanes vectorises.
-//! The format is a constant (`F::SPEC`), so each format gets its own specialised code; the
-//! rounding mode is a const parameter; the overflow policy only changes the codes of the special
-//! cases, which [`EncodeParams`] precomputes once per call with the scalar core itself.
+//! Every function here gives the bits of [`crate::round`] (the tests compare them on every
+//! f32 input), with selects instead of branches, so that a loop over a block of lanes
+//! vectorises. The format is a constant (`F::SPEC`), so each format gets its own specialised
+//! code; the rounding mode and the overflow policy are const parameters, and the codes of the
+//! special cases are consts computed by the scalar core's own `const fn`s ([`Codes`]), so that
+//! selects which would change nothing fold away. The kernels are ALU-bound: every operation a
+//! lane saves is speed (BENCHMARKS.md counts them per mode).
 
 use crate::format::{Format, NanEncoding, Overflow, Rounding, Spec};
 
