@@ -412,7 +412,37 @@ fn check_all<Q: QuantInt>(params: &[QParams]) -> Result<(), Error> {
     params.iter().try_for_each(|p| p.check::<Q>())
 }
 
-/// The shared driver: quantize `x` into `out` run by run.
+/// The shared driver of quantize, dequantize and fake quantize: check the parameters and
+/// lengths (nothing is written on `Err`), then `out[i] = op(src[i])` run by run: a run with
+/// one set of parameters through `whole` (the dispatched kernels), a run of per-element
+/// parameters (per-axis with an inner size of 1) through `one`, element by element.
+fn run_plan<Q: QuantInt, S: Copy, D>(
+    plan: &Plan,
+    src: &[S],
+    params: &[QParams],
+    o: QuantOptions,
+    out: &mut [D],
+    whole: impl Fn(&[S], &Kernel, &mut [D]),
+    one: impl Fn(S, &Kernel) -> D,
+) -> Result<(), Error> {
+    plan.check_params(params.len())?;
+    check_all::<Q>(params)?;
+    check_len(src.len(), out.len())?;
+    plan.for_each_run(|start, n, run| {
+        let (src, out) = (&src[start..start + n], &mut out[start..start + n]);
+        match run {
+            Run::Uniform(i) => whole(src, &Kernel::new::<Q>(params[i], o), out),
+            Run::Each(i0) => {
+                for ((d, &v), &p) in out.iter_mut().zip(src).zip(&params[i0..i0 + n]) {
+                    *d = one(v, &Kernel::new::<Q>(p, o));
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Quantize `x` into `out` run by run.
 fn quantize_plan<Q: QuantInt>(
     plan: &Plan,
     x: &[f32],
@@ -420,63 +450,46 @@ fn quantize_plan<Q: QuantInt>(
     o: QuantOptions,
     out: &mut [Q],
 ) -> Result<(), Error> {
-    plan.check_params(params.len())?;
-    check_all::<Q>(params)?;
-    check_len(x.len(), out.len())?;
     let recip = o.rule == ScaleRule::Reciprocal;
-    plan.for_each_run(|start, n, run| {
-        let (x, out) = (&x[start..start + n], &mut out[start..start + n]);
-        match run {
-            Run::Uniform(i) => {
-                let k = Kernel::new::<Q>(params[i], o);
-                if recip {
-                    crate::kernels::vectorize(quantize_job::<Q, true>, (x, &k, out))
-                } else {
-                    crate::kernels::vectorize(quantize_job::<Q, false>, (x, &k, out))
-                }
-            }
-            Run::Each(i0) => {
-                for ((o_, &v), &p) in out.iter_mut().zip(x).zip(&params[i0..i0 + n]) {
-                    let k = Kernel::new::<Q>(p, o);
-                    *o_ = Q::from_i32(if recip {
-                        k.q::<true>(v)
-                    } else {
-                        k.q::<false>(v)
-                    });
-                }
-            }
-        }
-    });
-    Ok(())
+    run_plan::<Q, f32, Q>(
+        plan,
+        x,
+        params,
+        o,
+        out,
+        |x, k, out| match recip {
+            true => crate::kernels::vectorize(quantize_job::<Q, true>, (x, k, out)),
+            false => crate::kernels::vectorize(quantize_job::<Q, false>, (x, k, out)),
+        },
+        |v, k| {
+            Q::from_i32(if recip {
+                k.q::<true>(v)
+            } else {
+                k.q::<false>(v)
+            })
+        },
+    )
 }
 
+/// Dequantize `q` into `out` run by run.
 fn dequantize_plan<Q: QuantInt>(
     plan: &Plan,
     q: &[Q],
     params: &[QParams],
     out: &mut [f32],
 ) -> Result<(), Error> {
-    plan.check_params(params.len())?;
-    check_all::<Q>(params)?;
-    check_len(q.len(), out.len())?;
-    let o = QuantOptions::default();
-    plan.for_each_run(|start, n, run| {
-        let (q, out) = (&q[start..start + n], &mut out[start..start + n]);
-        match run {
-            Run::Uniform(i) => {
-                let k = Kernel::new::<Q>(params[i], o);
-                crate::kernels::vectorize(dequantize_job::<Q>, (q, &k, out))
-            }
-            Run::Each(i0) => {
-                for ((o_, &v), &p) in out.iter_mut().zip(q).zip(&params[i0..i0 + n]) {
-                    *o_ = Kernel::new::<Q>(p, o).dq(v.to_i32());
-                }
-            }
-        }
-    });
-    Ok(())
+    run_plan::<Q, Q, f32>(
+        plan,
+        q,
+        params,
+        QuantOptions::default(),
+        out,
+        |q, k, out| crate::kernels::vectorize(dequantize_job::<Q>, (q, k, out)),
+        |v, k| k.dq(v.to_i32()),
+    )
 }
 
+/// Quantize and dequantize `x` into `out` run by run.
 fn fake_plan<Q: QuantInt>(
     plan: &Plan,
     x: &[f32],
@@ -484,34 +497,25 @@ fn fake_plan<Q: QuantInt>(
     o: QuantOptions,
     out: &mut [f32],
 ) -> Result<(), Error> {
-    plan.check_params(params.len())?;
-    check_all::<Q>(params)?;
-    check_len(x.len(), out.len())?;
     let recip = o.rule == ScaleRule::Reciprocal;
-    plan.for_each_run(|start, n, run| {
-        let (x, out) = (&x[start..start + n], &mut out[start..start + n]);
-        match run {
-            Run::Uniform(i) => {
-                let k = Kernel::new::<Q>(params[i], o);
-                if recip {
-                    crate::kernels::vectorize(fake_job::<true>, (x, &k, out))
-                } else {
-                    crate::kernels::vectorize(fake_job::<false>, (x, &k, out))
-                }
-            }
-            Run::Each(i0) => {
-                for ((o_, &v), &p) in out.iter_mut().zip(x).zip(&params[i0..i0 + n]) {
-                    let k = Kernel::new::<Q>(p, o);
-                    *o_ = k.dq(if recip {
-                        k.q::<true>(v)
-                    } else {
-                        k.q::<false>(v)
-                    });
-                }
-            }
-        }
-    });
-    Ok(())
+    run_plan::<Q, f32, f32>(
+        plan,
+        x,
+        params,
+        o,
+        out,
+        |x, k, out| match recip {
+            true => crate::kernels::vectorize(fake_job::<true>, (x, k, out)),
+            false => crate::kernels::vectorize(fake_job::<false>, (x, k, out)),
+        },
+        |v, k| {
+            k.dq(if recip {
+                k.q::<true>(v)
+            } else {
+                k.q::<false>(v)
+            })
+        },
+    )
 }
 
 /// Quantize per tensor (ONNX `QuantizeLinear`, bit-exact with onnxruntime):
