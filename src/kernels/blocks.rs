@@ -14,49 +14,84 @@ use crate::packing::{packed_len, Packable};
 /// Elements per block.
 pub(crate) const N: usize = 32;
 
-/// Set `$dst[k] = $e` where `$x` is `$src[k]` and `$z` its SplitMix64 state (`$z0` for
-/// element 0, then stepping by γ: a vector induction, not a multiplication per element): a
-/// flat loop over the whole blocks (the innermost loop, which LLVM vectorises at the caller's
-/// ISA width), then the same expression over the tail, padded with `$s_pad` to a whole block.
+/// γ·N: the SplitMix64 state of a block's first element from the previous block's.
+const GAMMA_N: u64 = GAMMA.wrapping_mul(N as u64);
+
+/// Where the random words of stochastic rounding come from, a block at a time: the
+/// *complements* `!r` of the SplitMix64 words (SEMANTICS.md §3) of the [`N`] elements whose
+/// states are `z`, `z + γ`, …, `z + (N − 1)·γ` (the lanes round up iff the dropped fraction
+/// exceeds `!r`). [`Portable`] computes them in scalar code that LLVM vectorises; an ISA
+/// module may give its own (x86: AVX-512, whose 64-bit multiplies LLVM emits from the portable
+/// code too, but whose narrowing to the high halves it does not find: one `vpermt2d`).
+/// A value of the type is a token that the CPU can run the implementation.
+pub(crate) trait Words: Copy {
+    /// The complemented words of one block.
+    fn complements(self, z: u64) -> [u32; N];
+}
+
+/// The words in portable code.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Portable;
+
+impl Words for Portable {
+    #[inline(always)]
+    fn complements(self, z: u64) -> [u32; N] {
+        let mut out = [0u32; N];
+        let mut z = z;
+        for o in out.iter_mut() {
+            *o = !splitmix_mix(z);
+            z = z.wrapping_add(GAMMA);
+        }
+        out
+    }
+}
+
+/// Set `$dst[k] = $e` where `$x` is `$src[k]` and `$nr` the complement of its random word
+/// (0 unless `MODE` is [`SR`]; `$z0` is element 0's SplitMix64 state, and `$w` the
+/// [`Words`] source): a flat loop over the whole blocks (the innermost loop, which LLVM
+/// vectorises at the caller's ISA width), or, when stochastic, a loop over blocks that first
+/// takes the block's words; then the same expression over the tail, padded with `$s_pad` to a
+/// whole block.
 ///
 /// A macro rather than a function taking a closure: a closure is a function of its own, which
 /// does not inherit the `#[target_feature]`s of the function it is written in and need not be
 /// inlined into it; the body of a macro is compiled with the caller's features.
 macro_rules! drive {
-    ($src:expr, $dst:expr, $z0:expr, $s_pad:expr, $d_pad:expr, |$x:ident, $z:ident| $e:expr) => {{
-        let (src, dst) = ($src, $dst);
+    ($w:expr, $sr:expr, $src:expr, $dst:expr, $z0:expr, $s_pad:expr, $d_pad:expr,
+     |$x:ident, $nr:ident| $e:expr) => {{
+        let (w, src, dst) = ($w, $src, $dst);
         debug_assert_eq!(src.len(), dst.len());
         let whole = src.len() / N * N;
         let (src_body, src_tail) = src.split_at(whole);
         let (dst_body, dst_tail) = dst.split_at_mut(whole);
         let mut z: u64 = $z0;
-        for (s, d) in src_body.iter().zip(dst_body.iter_mut()) {
-            let ($x, $z) = (*s, z);
-            *d = $e;
-            z = z.wrapping_add(GAMMA);
+        if $sr {
+            for (s, d) in src_body.chunks_exact(N).zip(dst_body.chunks_exact_mut(N)) {
+                let nrs = w.complements(z);
+                for k in 0..N {
+                    let ($x, $nr) = (s[k], nrs[k]);
+                    d[k] = $e;
+                }
+                z = z.wrapping_add(GAMMA_N);
+            }
+        } else {
+            for (s, d) in src_body.iter().zip(dst_body.iter_mut()) {
+                let ($x, $nr) = (*s, 0u32);
+                *d = $e;
+            }
         }
         if !src_tail.is_empty() {
             let mut s = [$s_pad; N];
             let mut d = [$d_pad; N];
             s[..src_tail.len()].copy_from_slice(src_tail);
+            let nrs = if $sr { w.complements(z) } else { [0u32; N] };
             for k in 0..N {
-                let ($x, $z) = (s[k], z);
+                let ($x, $nr) = (s[k], nrs[k]);
                 d[k] = $e;
-                z = z.wrapping_add(GAMMA);
             }
             dst_tail.copy_from_slice(&d[..src_tail.len()]);
         }
     }};
-}
-
-/// The random word of the element with SplitMix64 state `z` (0 unless stochastic).
-#[inline(always)]
-fn word<const MODE: u8>(z: u64) -> u32 {
-    if MODE == SR {
-        splitmix_mix(z)
-    } else {
-        0
-    }
 }
 
 /// The SplitMix64 state of element `index` (0 unless stochastic, so that nothing of it is
@@ -72,93 +107,125 @@ fn state<const MODE: u8>(p: &EncodeParams, index: u64) -> u64 {
 
 /// f32 → `F`. `start` is the element index of `src[0]` (for the stochastic words).
 #[inline(always)]
-pub(crate) fn encode<F: Format, const MODE: u8, const SAT: bool>(
+pub(crate) fn encode<W: Words, F: Format, const MODE: u8, const SAT: bool>(
+    w: W,
     src: &[f32],
     dst: &mut [F],
     p: &EncodeParams,
     start: u64,
 ) {
     drive!(
+        w,
+        MODE == SR,
         src,
         dst,
         state::<MODE>(p, start),
         0.0f32,
         F::from_bits_u32(0),
-        |x, z| {
-            let r = word::<MODE>(z);
-            F::from_bits_u32(encode_lane_any::<F, MODE, SAT>(x.to_bits(), r))
-        }
+        |x, nr| F::from_bits_u32(encode_lane_any::<F, MODE, SAT>(x.to_bits(), nr))
     );
 }
 
 /// `F` → f32.
 #[inline(always)]
 pub(crate) fn decode<F: Format>(src: &[F], dst: &mut [f32]) {
-    drive!(src, dst, 0, F::from_bits_u32(0), 0.0f32, |x, _z| {
-        f32::from_bits(decode_lane::<F>(x.to_bits_u32()))
-    });
+    drive!(
+        Portable,
+        false,
+        src,
+        dst,
+        0,
+        F::from_bits_u32(0),
+        0.0f32,
+        |x, _nr| f32::from_bits(decode_lane::<F>(x.to_bits_u32()))
+    );
 }
 
 /// f32 → `F` → f32 (fake quantization), out of place.
 #[inline(always)]
-pub(crate) fn fake_quantize<F: Format, const MODE: u8, const SAT: bool>(
+pub(crate) fn fake_quantize<W: Words, F: Format, const MODE: u8, const SAT: bool>(
+    w: W,
     src: &[f32],
     dst: &mut [f32],
     p: &EncodeParams,
     start: u64,
 ) {
-    drive!(src, dst, state::<MODE>(p, start), 0.0f32, 0.0f32, |x, z| {
-        let r = word::<MODE>(z);
-        f32::from_bits(decode_lane::<F>(encode_lane_any::<F, MODE, SAT>(
-            x.to_bits(),
-            r,
-        )))
-    });
+    drive!(
+        w,
+        MODE == SR,
+        src,
+        dst,
+        state::<MODE>(p, start),
+        0.0f32,
+        0.0f32,
+        |x, nr| {
+            f32::from_bits(decode_lane::<F>(encode_lane_any::<F, MODE, SAT>(
+                x.to_bits(),
+                nr,
+            )))
+        }
+    );
 }
 
 /// f32 → `F` → f32 in place.
 #[inline(always)]
-pub(crate) fn fake_quantize_in_place<F: Format, const MODE: u8, const SAT: bool>(
+pub(crate) fn fake_quantize_in_place<W: Words, F: Format, const MODE: u8, const SAT: bool>(
+    w: W,
     data: &mut [f32],
     p: &EncodeParams,
     start: u64,
 ) {
     let whole = data.len() / N * N;
     let (body, tail) = data.split_at_mut(whole);
-    let mut z = state::<MODE>(p, start);
-    for x in body.iter_mut() {
-        let r = word::<MODE>(z);
-        let code = encode_lane_any::<F, MODE, SAT>(x.to_bits(), r);
-        *x = f32::from_bits(decode_lane::<F>(code));
-        z = z.wrapping_add(GAMMA);
+    let round = |x: f32, nr: u32| {
+        f32::from_bits(decode_lane::<F>(encode_lane_any::<F, MODE, SAT>(
+            x.to_bits(),
+            nr,
+        )))
+    };
+    if MODE == SR {
+        let mut z = state::<MODE>(p, start);
+        for block in body.chunks_exact_mut(N) {
+            let nrs = w.complements(z);
+            for k in 0..N {
+                block[k] = round(block[k], nrs[k]);
+            }
+            z = z.wrapping_add(GAMMA_N);
+        }
+    } else {
+        for x in body.iter_mut() {
+            *x = round(*x, 0);
+        }
     }
     if !tail.is_empty() {
         let mut s = [0.0f32; N];
         s[..tail.len()].copy_from_slice(tail);
         let mut d = [0.0f32; N];
-        fake_quantize::<F, MODE, SAT>(&s, &mut d, p, start.wrapping_add(whole as u64));
+        fake_quantize::<W, F, MODE, SAT>(w, &s, &mut d, p, start.wrapping_add(whole as u64));
         tail.copy_from_slice(&d[..tail.len()]);
     }
 }
 
 /// `S` → `D` through the exact f32 value.
 #[inline(always)]
-pub(crate) fn convert<S: Format, D: Format, const MODE: u8, const SAT: bool>(
+pub(crate) fn convert<W: Words, S: Format, D: Format, const MODE: u8, const SAT: bool>(
+    w: W,
     src: &[S],
     dst: &mut [D],
     p: &EncodeParams,
     start: u64,
 ) {
     drive!(
+        w,
+        MODE == SR,
         src,
         dst,
         state::<MODE>(p, start),
         S::from_bits_u32(0),
         D::from_bits_u32(0),
-        |x, z| {
-            let r = word::<MODE>(z);
+        |x, nr| {
             let bits = decode_lane::<S>(x.to_bits_u32());
-            D::from_bits_u32(encode_lane_any::<D, MODE, SAT>(bits, r))
+            D::from_bits_u32(encode_lane_any::<D, MODE, SAT>(bits, nr))
         }
     );
 }
@@ -208,22 +275,27 @@ fn unpack_block<F: Packable>(inp: &[u8], c: &mut [u32; N]) {
 
 /// Encode one block into codes.
 #[inline(always)]
-fn encode_codes<F: Format, const MODE: u8, const SAT: bool>(
+fn encode_codes<W: Words, F: Format, const MODE: u8, const SAT: bool>(
+    w: W,
     s: &[f32; N],
     c: &mut [u32; N],
     p: &EncodeParams,
     index: u64,
 ) {
-    let mut z = state::<MODE>(p, index);
+    let nrs = if MODE == SR {
+        w.complements(state::<MODE>(p, index))
+    } else {
+        [0; N]
+    };
     for j in 0..N {
-        c[j] = encode_lane_any::<F, MODE, SAT>(s[j].to_bits(), word::<MODE>(z));
-        z = z.wrapping_add(GAMMA);
+        c[j] = encode_lane_any::<F, MODE, SAT>(s[j].to_bits(), nrs[j]);
     }
 }
 
 /// f32 → packed `F`; `dst.len()` must be `packed_len::<F>(src.len())`.
 #[inline(always)]
-pub(crate) fn encode_packed<F: Packable, const MODE: u8, const SAT: bool>(
+pub(crate) fn encode_packed<W: Words, F: Packable, const MODE: u8, const SAT: bool>(
+    w: W,
     src: &[f32],
     dst: &mut [u8],
     p: &EncodeParams,
@@ -239,7 +311,7 @@ pub(crate) fn encode_packed<F: Packable, const MODE: u8, const SAT: bool>(
         .zip(dst.chunks_exact_mut(bb))
         .take(whole)
     {
-        encode_codes::<F, MODE, SAT>(s.try_into().unwrap(), &mut codes, p, index);
+        encode_codes::<W, F, MODE, SAT>(w, s.try_into().unwrap(), &mut codes, p, index);
         pack_block::<F>(&codes, d);
         index = index.wrapping_add(N as u64);
     }
@@ -247,7 +319,7 @@ pub(crate) fn encode_packed<F: Packable, const MODE: u8, const SAT: bool>(
     if rest > 0 {
         let mut s = [0.0f32; N];
         s[..rest].copy_from_slice(&src[whole * N..]);
-        encode_codes::<F, MODE, SAT>(&s, &mut codes, p, index);
+        encode_codes::<W, F, MODE, SAT>(w, &s, &mut codes, p, index);
         for c in &mut codes[rest..] {
             *c = 0; // unused high bits of the last byte are zero
         }

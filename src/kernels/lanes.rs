@@ -169,18 +169,18 @@ const fn rounding_of(mode: u8) -> Rounding {
     }
 }
 
-/// Encode the f32 bits `b` into `F`'s storage bits, with the random word `r` when `MODE` is
-/// [`SR`] (ignored otherwise): every format with subnormals through [`encode_lane_fast`],
+/// Encode the f32 bits `b` into `F`'s storage bits, with the complement `nr` of the random
+/// word when `MODE` is [`SR`] (ignored otherwise): every format with subnormals through [`encode_lane_fast`],
 /// E8M0 (the one without) through its own lane, f32 itself as the identity.
 #[inline(always)]
-pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(b: u32, r: u32) -> u32 {
+pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(b: u32, nr: u32) -> u32 {
     let s = F::SPEC;
     if is_f32(&s) {
         b
     } else if s.subnormals {
-        encode_lane_fast::<F, MODE, SAT>(b, r)
+        encode_lane_fast::<F, MODE, SAT>(b, nr)
     } else {
-        e8m0_lane::<F, MODE, SAT>(b, r) << s.storage_shift
+        e8m0_lane::<F, MODE, SAT>(b, nr) << s.storage_shift
     }
 }
 
@@ -207,9 +207,9 @@ fn shl_or_zero(x: u32, n: u32) -> u32 {
 /// The fast lane for every format with subnormals, in every mode: few and fixed shifts.
 ///
 /// Results in the format's normal range round in integer arithmetic on the f32 bits (the
-/// exponent rebiased, the carry flowing into it by addition; stochastic rounding adds the top
-/// bits of the random word below the ulp, which is exactly the SEMANTICS rule when the dropped
-/// fraction has at most 32 bits). Results in its subnormal range:
+/// exponent rebiased, the carry flowing into it by addition; stochastic rounding compares the
+/// dropped fraction, its top 32 bits, with the complement of the random word, which is exactly
+/// the SEMANTICS rule). Results in its subnormal range:
 /// - nearest-even, nearest-away: one f32 addition of the magic constant C = 2^(emin − M + 23),
 ///   whose ulp is the format's subnormal spacing, rounds |x| to nearest-even at that spacing;
 ///   the exact difference (two f32 operations, both exact) finds the ties nearest-away takes up;
@@ -223,7 +223,7 @@ fn shl_or_zero(x: u32, n: u32) -> u32 {
 /// formats here), overflow is one unsigned minimum, and ∞ and NaN inputs, which land above
 /// every bound, need no select of their own unless their codes differ from the bound's.
 #[inline(always)]
-pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u32, r: u32) -> u32 {
+pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u32, nr: u32) -> u32 {
     let s = F::SPEC;
     let c = ConstCodes::<F, MODE, SAT>::CODES;
     let m = s.mantissa_bits;
@@ -300,7 +300,7 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     };
     let code = if MODE == SR {
         // Stochastic: the kept bits and ⌊fraction · 2^32⌋ in either range, then one carry
-        // with the word (used once: its narrowing from SplitMix's 64-bit lanes is done once).
+        // with the word.
         let kept = biased >> sh;
         let frac = a << (32 - sh);
         let (kept, frac) = if s.bias == 127 {
@@ -322,8 +322,8 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
             let sub = a < tmin << 23;
             (sel(sub, kept_sub, kept), sel(sub, frac_sub, frac))
         };
-        // Up iff ⌊f·2^32⌋ + r ≥ 2^32, i.e. f·2^32 > !r.
-        kept + (frac > !r) as u32
+        // Up iff ⌊f·2^32⌋ + r ≥ 2^32, i.e. f·2^32 > !r (the complement the lane gets).
+        kept + (frac > nr) as u32
     } else if s.bias == 127 {
         // f32's own exponent range: the f32 subnormals are the format's, same spacing.
         normal
@@ -450,7 +450,7 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
 
 /// E8M0 (no sign, no zero, no subnormals, no mantissa): the code is the exponent field.
 #[inline(always)]
-fn e8m0_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, r: u32) -> u32 {
+fn e8m0_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, nr: u32) -> u32 {
     let c = ConstCodes::<F, MODE, SAT>::CODES;
     let a = b & 0x7FFF_FFFF;
     let e = a >> 23;
@@ -463,7 +463,8 @@ fn e8m0_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, r: u32) -> u32 
     let inc = match MODE {
         NE | NA => frac >> 22, // the significand is always odd: ties go up
         TP => (frac + 0x7F_FFFF) >> 23,
-        SR => ((frac << 9).wrapping_add(r) < (frac << 9)) as u32,
+        // Up iff the fraction (its 23 bits at the top) plus the word carries: f > !r.
+        SR => ((frac << 9) > nr) as u32,
         _ => 0, // toward zero, toward −∞ (positive inputs only) and odd
     };
     let code = sel(below, 0, e + inc);
@@ -554,6 +555,17 @@ mod tests {
                 assert!(!spec.signed && spec.mantissa_bits == 0, "{}", spec.name);
             }
         }
+    }
+
+    /// The words are SplitMix64's: the reference generator seeded with 0 gives
+    /// 0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4 (Vigna's splitmix64.c), whose high halves are
+    /// elements 0 and 1's words for seed 0.
+    #[test]
+    fn splitmix_words_are_the_reference_generators() {
+        assert_eq!(splitmix_word(0, 0), 0xE220_A839);
+        assert_eq!(splitmix_word(0, 1), 0x6E78_9E6A);
+        // Element i of seed s is element i + 1 of seed s − γ.
+        assert_eq!(splitmix_word(GAMMA.wrapping_neg(), 1), 0xE220_A839);
     }
 
     /// The const special codes are the scalar core's.

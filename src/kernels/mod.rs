@@ -188,7 +188,7 @@ macro_rules! dispatch {
             Level::Avx512 => by_mode!($p, x86::avx512::$op::<$($g),*>($($arg),*)),
             #[cfg(target_arch = "x86_64")]
             Level::Avx2 => by_mode!($p, x86::avx2::$op::<$($g),*>($($arg),*)),
-            _ => by_mode!($p, blocks::$op::<$($g),*>($($arg),*)),
+            _ => by_mode!($p, blocks::$op::<blocks::Portable, $($g),*>(blocks::Portable, $($arg),*)),
         }
     };
     ($level:expr, $op:ident, <$($g:ty),*>, ($($arg:expr),*)) => {

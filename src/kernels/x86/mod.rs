@@ -11,14 +11,16 @@
 
 pub(crate) mod f16c;
 pub(crate) mod vbmi;
+pub(crate) mod words;
 
 /// Generate one ISA's module: `#[target_feature]` instantiations of every block driver and
 /// safe wrappers around them.
 macro_rules! isa {
-    ($name:ident, $features:literal, $level:expr, vbmi = $vbmi:literal) => {
+    ($name:ident, $features:literal, $level:expr, vbmi = $vbmi:literal,
+     words = $wty:ty, $wnew:expr) => {
         pub(crate) mod $name {
             use crate::format::Format;
-            use crate::kernels::blocks;
+            use crate::kernels::blocks::{self, Portable};
             use crate::kernels::lanes::EncodeParams;
             use crate::packing::Packable;
 
@@ -38,7 +40,7 @@ macro_rules! isa {
                 if super::f16c::encode::<F, MODE, SAT>(src, dst, p) {
                     return;
                 }
-                blocks::encode::<F, MODE, SAT>(src, dst, p, start)
+                blocks::encode::<$wty, F, MODE, SAT>($wnew, src, dst, p, start)
             }
             #[target_feature(enable = $features)]
             fn decode_tf<F: Format>(src: &[F], dst: &mut [f32]) {
@@ -57,7 +59,7 @@ macro_rules! isa {
                 p: &EncodeParams,
                 start: u64,
             ) {
-                blocks::fake_quantize::<F, MODE, SAT>(src, dst, p, start)
+                blocks::fake_quantize::<$wty, F, MODE, SAT>($wnew, src, dst, p, start)
             }
             #[target_feature(enable = $features)]
             fn fake_quantize_in_place_tf<F: Format, const MODE: u8, const SAT: bool>(
@@ -65,7 +67,7 @@ macro_rules! isa {
                 p: &EncodeParams,
                 start: u64,
             ) {
-                blocks::fake_quantize_in_place::<F, MODE, SAT>(data, p, start)
+                blocks::fake_quantize_in_place::<$wty, F, MODE, SAT>($wnew, data, p, start)
             }
             #[target_feature(enable = $features)]
             fn convert_tf<S: Format, D: Format, const MODE: u8, const SAT: bool>(
@@ -74,7 +76,7 @@ macro_rules! isa {
                 p: &EncodeParams,
                 start: u64,
             ) {
-                blocks::convert::<S, D, MODE, SAT>(src, dst, p, start)
+                blocks::convert::<$wty, S, D, MODE, SAT>($wnew, src, dst, p, start)
             }
             #[target_feature(enable = $features)]
             fn encode_packed_tf<F: Packable, const MODE: u8, const SAT: bool>(
@@ -83,7 +85,7 @@ macro_rules! isa {
                 p: &EncodeParams,
                 start: u64,
             ) {
-                blocks::encode_packed::<F, MODE, SAT>(src, dst, p, start)
+                blocks::encode_packed::<$wty, F, MODE, SAT>($wnew, src, dst, p, start)
             }
             #[target_feature(enable = $features)]
             fn decode_packed_tf<F: Packable>(src: &[u8], dst: &mut [f32]) {
@@ -100,7 +102,7 @@ macro_rules! isa {
                     // SAFETY: the CPU has every feature the function enables (just checked).
                     unsafe { encode_tf::<F, MODE, SAT>(src, dst, p, start) }
                 } else {
-                    blocks::encode::<F, MODE, SAT>(src, dst, p, start)
+                    blocks::encode::<Portable, F, MODE, SAT>(Portable, src, dst, p, start)
                 }
             }
             pub(crate) fn decode<F: Format>(src: &[F], dst: &mut [f32]) {
@@ -121,7 +123,7 @@ macro_rules! isa {
                     // SAFETY: the CPU has every feature the function enables (just checked).
                     unsafe { fake_quantize_tf::<F, MODE, SAT>(src, dst, p, start) }
                 } else {
-                    blocks::fake_quantize::<F, MODE, SAT>(src, dst, p, start)
+                    blocks::fake_quantize::<Portable, F, MODE, SAT>(Portable, src, dst, p, start)
                 }
             }
             pub(crate) fn fake_quantize_in_place<F: Format, const MODE: u8, const SAT: bool>(
@@ -133,7 +135,9 @@ macro_rules! isa {
                     // SAFETY: the CPU has every feature the function enables (just checked).
                     unsafe { fake_quantize_in_place_tf::<F, MODE, SAT>(data, p, start) }
                 } else {
-                    blocks::fake_quantize_in_place::<F, MODE, SAT>(data, p, start)
+                    blocks::fake_quantize_in_place::<Portable, F, MODE, SAT>(
+                        Portable, data, p, start,
+                    )
                 }
             }
             pub(crate) fn convert<S: Format, D: Format, const MODE: u8, const SAT: bool>(
@@ -146,7 +150,7 @@ macro_rules! isa {
                     // SAFETY: the CPU has every feature the function enables (just checked).
                     unsafe { convert_tf::<S, D, MODE, SAT>(src, dst, p, start) }
                 } else {
-                    blocks::convert::<S, D, MODE, SAT>(src, dst, p, start)
+                    blocks::convert::<Portable, S, D, MODE, SAT>(Portable, src, dst, p, start)
                 }
             }
             pub(crate) fn encode_packed<F: Packable, const MODE: u8, const SAT: bool>(
@@ -159,7 +163,7 @@ macro_rules! isa {
                     // SAFETY: the CPU has every feature the function enables (just checked).
                     unsafe { encode_packed_tf::<F, MODE, SAT>(src, dst, p, start) }
                 } else {
-                    blocks::encode_packed::<F, MODE, SAT>(src, dst, p, start)
+                    blocks::encode_packed::<Portable, F, MODE, SAT>(Portable, src, dst, p, start)
                 }
             }
             pub(crate) fn decode_packed<F: Packable>(src: &[u8], dst: &mut [f32]) {
@@ -211,13 +215,17 @@ isa!(
     avx2,
     "avx2,fma,f16c",
     crate::kernels::Level::Avx2,
-    vbmi = false
+    vbmi = false,
+    words = Portable,
+    Portable
 );
 isa!(
     avx512,
     "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c",
     crate::kernels::Level::Avx512,
-    vbmi = true
+    vbmi = true,
+    words = super::words::Avx512Words,
+    super::words::Avx512Words::new()
 );
 
 /// Whether the CPU has AVX2, FMA and F16C.
