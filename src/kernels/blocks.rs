@@ -6,7 +6,8 @@
 //! gets its own copy compiled with its target features.
 
 use super::lanes::{
-    decode_lane, encode_lane_any, splitmix_mix, splitmix_state, EncodeParams, GAMMA, SR,
+    decode_lane, encode_lane_any, splitmix_high, splitmix_state, stochastic_threshold,
+    EncodeParams, GAMMA, SR,
 };
 use crate::format::Format;
 use crate::packing::{packed_len, Packable};
@@ -18,14 +19,15 @@ pub(crate) const N: usize = 32;
 const GAMMA_N: u64 = GAMMA.wrapping_mul(N as u64);
 
 /// Where the random words of stochastic rounding come from, a block at a time: the
-/// *complements* `!r` of the SplitMix64 words (SEMANTICS.md §3) of the [`N`] elements whose
-/// states are `z`, `z + γ`, …, `z + (N − 1)·γ` (the lanes round up iff the dropped fraction
-/// exceeds `!r`). [`Portable`] computes them in scalar code that LLVM vectorises; an ISA
-/// module may give its own (x86: AVX-512, whose 64-bit multiplies LLVM emits from the portable
-/// code too, but whose narrowing to the high halves it does not find: one `vpermt2d`).
-/// A value of the type is a token that the CPU can run the implementation.
+/// thresholds ([`stochastic_threshold`], which rounds as the complement `!r` of the
+/// SplitMix64 word, SEMANTICS.md §3) of the [`N`] elements whose states are `z`, `z + γ`, …,
+/// `z + (N − 1)·γ` (the lanes round up iff the dropped fraction exceeds the threshold).
+/// [`Portable`] computes them in scalar code that LLVM vectorises; an ISA module may give its
+/// own (x86: AVX-512, whose 64-bit multiplies LLVM emits from the portable code too, but
+/// whose narrowing to the high halves it does not find: one `vpermt2d`). A value of the type
+/// is a token that the CPU can run the implementation.
 pub(crate) trait Words: Copy {
-    /// The complemented words of one block.
+    /// The thresholds of one block.
     fn complements(self, z: u64) -> [u32; N];
 }
 
@@ -39,7 +41,7 @@ impl Words for Portable {
         let mut out = [0u32; N];
         let mut z = z;
         for o in out.iter_mut() {
-            *o = !splitmix_mix(z);
+            *o = stochastic_threshold(splitmix_high(z));
             z = z.wrapping_add(GAMMA);
         }
         out

@@ -141,12 +141,35 @@ pub(crate) fn splitmix_state(seed: u64, i: u64) -> u64 {
     seed.wrapping_add(i.wrapping_add(1).wrapping_mul(GAMMA))
 }
 
+/// The high half `h` of a SplitMix64 state mixed up to its last xor-shift: the word is
+/// `h ^ h >> 31` (the last step `z ^= z >> 31` changes only bit 0 of the high half, by
+/// `z >> 63`, the top bit of `h`).
+#[inline(always)]
+pub(crate) fn splitmix_high(z: u64) -> u32 {
+    let z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z >> 32) as u32
+}
+
 /// The random word of a SplitMix64 state: the high 32 bits of the mixed state.
 #[inline(always)]
 pub(crate) fn splitmix_mix(z: u64) -> u32 {
-    let z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    ((z ^ (z >> 31)) >> 32) as u32
+    let h = splitmix_high(z);
+    h ^ (h >> 31)
+}
+
+/// The threshold that the stochastic lanes compare the dropped fraction with, from the high
+/// half `h` of [`splitmix_high`]: `!(h ^ 1)`, one operation, where the exact rule (up iff
+/// ⌊f·2^32⌋ + r ≥ 2^32, i.e. ⌊f·2^32⌋ > !r) compares with `!r = !(h ^ h >> 31)`. The two
+/// differ only in bit 0, and only where `h`'s top bit is clear; then `!r ≥ 2^31`. Bit 0 of the
+/// threshold matters only for an odd ⌊f·2^32⌋, which the lanes give only where the fraction
+/// has 32 or more bits (the subnormal range, 32 or more bits dropped), and there
+/// ⌊f·2^32⌋ < 2^24 (a 24-bit significand shifted down by 8 or more): below both thresholds
+/// when `h`'s top bit is clear, and the thresholds are equal when it is set. The unit test
+/// `threshold_rounds_as_the_word` checks this on the lanes.
+#[inline(always)]
+pub(crate) fn stochastic_threshold(h: u32) -> u32 {
+    h ^ 0xFFFF_FFFE
 }
 
 /// The random word of element `i` (SEMANTICS.md §3): the high 32 bits of SplitMix64 step
@@ -566,6 +589,59 @@ mod tests {
         assert_eq!(splitmix_word(0, 1), 0x6E78_9E6A);
         // Element i of seed s is element i + 1 of seed s − γ.
         assert_eq!(splitmix_word(GAMMA.wrapping_neg(), 1), 0xE220_A839);
+    }
+
+    /// The lanes give the same codes with [`stochastic_threshold`] as with the exact `!r`,
+    /// for every format with random inputs, tiny inputs (the subnormal range with 32 or more
+    /// bits dropped, where bit 0 counts) and words just below 2^32 (where those inputs can
+    /// round up).
+    #[test]
+    fn threshold_rounds_as_the_word() {
+        fn check<F: Format>() {
+            let mut s = 0x9E37_79B9_7F4A_7C15u64;
+            let mut next = || {
+                s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                (s >> 32) as u32
+            };
+            for i in 0..400_000u32 {
+                let raw = next();
+                let b = match i % 3 {
+                    0 => raw,
+                    // |x| < 2^-10: the subnormal range of the 8-bit and smaller formats.
+                    1 => (raw & 0x8000_0000) | (raw % (0x3A80_0000)),
+                    _ => (raw & 0x807F_FFFF) | ((next() % 40 + 60) << 23),
+                };
+                let r = match i % 4 {
+                    0 => next(),
+                    _ => u32::MAX - (next() >> (next() % 32)),
+                };
+                let h = r ^ (r >> 31); // the high half whose word is r
+                assert_eq!(splitmix_mix_of_high(h), r);
+                assert_eq!(
+                    encode_lane_any::<F, SR, false>(b, !r),
+                    encode_lane_any::<F, SR, false>(b, stochastic_threshold(h)),
+                    "{} b = {b:#x} r = {r:#x}",
+                    F::NAME
+                );
+            }
+        }
+        fn splitmix_mix_of_high(h: u32) -> u32 {
+            h ^ (h >> 31)
+        }
+        use crate::formats::*;
+        check::<F8E4M3FN>();
+        check::<F8E5M2>();
+        check::<F8E4M3FNUZ>();
+        check::<F8E5M2FNUZ>();
+        check::<F8E4M3B11FNUZ>();
+        check::<F8E3M4>();
+        check::<F8E4M3>();
+        check::<F6E2M3FN>();
+        check::<F6E3M2FN>();
+        check::<F4E2M1FN>();
+        check::<F8E8M0FNU>();
+        check::<crate::F16>();
+        check::<crate::BF16>();
     }
 
     /// The const special codes are the scalar core's.

@@ -2,11 +2,8 @@
 //! halves taken with one `vpermt2d` per 16 words.
 //!
 //! From the portable code LLVM emits the same multiplies (`vpmullq`) but narrows the 64-bit
-//! lanes to their high halves with two shifts, two `vpmovqd` and an insert per 16 words, and
-//! moves the final `z ^ z >> 31` into the 64-bit lanes (where it costs twice the vectors):
-//! here it is one shift and one ternary logic op on the 32-bit halves (`(z ^ z >> 31) >> 32`
-//! is `hi ^ hi >> 31`, as `z >> 63` is the top bit of `hi`), which also gives the complement
-//! that the lanes compare with.
+//! lanes to their high halves with two shifts, two `vpmovqd` and an insert per 16 words;
+//! here the high halves are one `vpermt2d`, and the threshold the lanes compare with one xor.
 
 use crate::kernels::blocks::{Words, N};
 use crate::kernels::lanes::GAMMA;
@@ -53,8 +50,8 @@ fn sixteen(base: __m512i, j: u64) -> __m512i {
     // The odd 32-bit halves (the high ones, little-endian) of lo, then of hi.
     let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     let h = _mm512_permutex2var_epi32(lo, odd, hi);
-    // !(h ^ h >> 31): 0xC3 is the ternary-logic table of !(A ^ B).
-    _mm512_ternarylogic_epi32::<0xC3>(h, _mm512_srli_epi32::<31>(h), h)
+    // The thresholds (`lanes::stochastic_threshold`): !(h ^ 1).
+    _mm512_xor_si512(h, _mm512_set1_epi32(0xFFFF_FFFEu32 as i32))
 }
 
 const _: () = assert!(N == 32, "a block is two vectors of sixteen words");
