@@ -3,9 +3,12 @@
 //! - [`lanes`]: the branch-free lane code (one element, `u32` arithmetic), written once and
 //!   mirroring the scalar core [`crate::round`] step for step.
 //! - [`blocks`]: the slice drivers, which run the lane code over blocks of 32 elements and the
-//!   tail through the same block on a padded buffer.
+//!   tail through the same block on a padded buffer; stochastic rounding takes each block's
+//!   random words from a `Words` source first (portable code, or an ISA's own).
 //! - [`scalar`]: the reference level, one scalar-core call per element.
-//! - `x86`: the block drivers compiled for AVX2+FMA+F16C and for AVX-512, the only `unsafe`.
+//! - `x86`: the block drivers compiled for AVX2+FMA+F16C and for AVX-512, the only `unsafe`;
+//!   beside F16C's and VBMI's own conversions, AVX-512 computes the stochastic words with
+//!   intrinsics (SplitMix64, with one `vpermt2d` for the high halves, which LLVM does not find).
 //!
 //! [`Level`] names the levels; the best available one is detected once and cached, and can be
 //! overridden process-wide ([`set_level`]) or per call (the methods of [`Level`]).
