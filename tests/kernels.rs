@@ -297,6 +297,19 @@ fn lengths_and_unaligned_starts() {
                         .map(|&b| F::from_bits_u32(b).to_f32().to_bits())
                         .collect();
                     assert_eq!(f32_bits(&fq), want_fq, "{} fq stochastic {len}", F::NAME);
+                    // From f16 (exact in f32), with the same per-index words.
+                    let h: Vec<F16> = src.iter().map(|&x| F16::from_f32(x)).collect();
+                    let want_c: Vec<u32> = h
+                        .iter()
+                        .enumerate()
+                        .map(|(i, x)| {
+                            let r = splitmix(seed, i as u64);
+                            F::from_f32_stochastic(x.to_f32(), r, Overflow::Saturate).to_bits_u32()
+                        })
+                        .collect();
+                    let mut c = zeros::<F>(len);
+                    level.convert_stochastic(&h, &mut c, seed, Overflow::Saturate);
+                    assert_eq!(bits(&c), want_c, "{} convert stochastic {len}", F::NAME);
 
                     let codes: Vec<F> = src.iter().map(|&x| F::from_f32(x)).collect();
                     let mut dec = vec![0.0f32; len + 4];
