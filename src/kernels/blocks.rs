@@ -143,6 +143,15 @@ pub(crate) fn decode<F: Format>(src: &[F], dst: &mut [f32]) {
     );
 }
 
+/// One element f32 → `F` → f32 (`nr`: the stochastic threshold, 0 otherwise).
+#[inline(always)]
+fn round_trip<F: Format, const MODE: u8, const SAT: bool>(x: f32, nr: u32) -> f32 {
+    f32::from_bits(decode_lane::<F>(encode_lane_any::<F, MODE, SAT>(
+        x.to_bits(),
+        nr,
+    )))
+}
+
 /// f32 → `F` → f32 (fake quantization), out of place.
 #[inline(always)]
 pub(crate) fn fake_quantize<W: Words, F: Format, const MODE: u8, const SAT: bool>(
@@ -160,12 +169,7 @@ pub(crate) fn fake_quantize<W: Words, F: Format, const MODE: u8, const SAT: bool
         state::<MODE>(p, start),
         0.0f32,
         0.0f32,
-        |x, nr| {
-            f32::from_bits(decode_lane::<F>(encode_lane_any::<F, MODE, SAT>(
-                x.to_bits(),
-                nr,
-            )))
-        }
+        |x, nr| round_trip::<F, MODE, SAT>(x, nr)
     );
 }
 
@@ -179,24 +183,18 @@ pub(crate) fn fake_quantize_in_place<W: Words, F: Format, const MODE: u8, const 
 ) {
     let whole = data.len() / N * N;
     let (body, tail) = data.split_at_mut(whole);
-    let round = |x: f32, nr: u32| {
-        f32::from_bits(decode_lane::<F>(encode_lane_any::<F, MODE, SAT>(
-            x.to_bits(),
-            nr,
-        )))
-    };
     if MODE == SR {
         let mut z = state::<MODE>(p, start);
         for block in body.chunks_exact_mut(N) {
             let nrs = w.complements(z);
             for k in 0..N {
-                block[k] = round(block[k], nrs[k]);
+                block[k] = round_trip::<F, MODE, SAT>(block[k], nrs[k]);
             }
             z = z.wrapping_add(GAMMA_N);
         }
     } else {
         for x in body.iter_mut() {
-            *x = round(*x, 0);
+            *x = round_trip::<F, MODE, SAT>(*x, 0);
         }
     }
     if !tail.is_empty() {
