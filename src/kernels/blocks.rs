@@ -28,7 +28,7 @@ const GAMMA_N: u64 = GAMMA.wrapping_mul(N as u64);
 /// is a token that the CPU can run the implementation.
 pub(crate) trait Words: Copy {
     /// The thresholds of one block.
-    fn complements(self, z: u64) -> [u32; N];
+    fn thresholds(self, z: u64) -> [u32; N];
 }
 
 /// The words in portable code.
@@ -37,7 +37,7 @@ pub(crate) struct Portable;
 
 impl Words for Portable {
     #[inline(always)]
-    fn complements(self, z: u64) -> [u32; N] {
+    fn thresholds(self, z: u64) -> [u32; N] {
         let mut out = [0u32; N];
         let mut z = z;
         for o in out.iter_mut() {
@@ -48,7 +48,7 @@ impl Words for Portable {
     }
 }
 
-/// Set `$dst[k] = $e` where `$x` is `$src[k]` and `$nr` the complement of its random word
+/// Set `$dst[k] = $e` where `$x` is `$src[k]` and `$nr` its stochastic threshold
 /// (0 unless `MODE` is [`SR`]; `$z0` is element 0's SplitMix64 state, and `$w` the
 /// [`Words`] source): a flat loop over the whole blocks (the innermost loop, which LLVM
 /// vectorises at the caller's ISA width), or, when stochastic, a loop over blocks that first
@@ -69,7 +69,7 @@ macro_rules! drive {
         let mut z: u64 = $z0;
         if $sr {
             for (s, d) in src_body.chunks_exact(N).zip(dst_body.chunks_exact_mut(N)) {
-                let nrs = w.complements(z);
+                let nrs = w.thresholds(z);
                 for k in 0..N {
                     let ($x, $nr) = (s[k], nrs[k]);
                     d[k] = $e;
@@ -86,7 +86,7 @@ macro_rules! drive {
             let mut s = [$s_pad; N];
             let mut d = [$d_pad; N];
             s[..src_tail.len()].copy_from_slice(src_tail);
-            let nrs = if $sr { w.complements(z) } else { [0u32; N] };
+            let nrs = if $sr { w.thresholds(z) } else { [0u32; N] };
             for k in 0..N {
                 let ($x, $nr) = (s[k], nrs[k]);
                 d[k] = $e;
@@ -186,7 +186,7 @@ pub(crate) fn fake_quantize_in_place<W: Words, F: Format, const MODE: u8, const 
     if MODE == SR {
         let mut z = state::<MODE>(p, start);
         for block in body.chunks_exact_mut(N) {
-            let nrs = w.complements(z);
+            let nrs = w.thresholds(z);
             for k in 0..N {
                 block[k] = round_trip::<F, MODE, SAT>(block[k], nrs[k]);
             }
@@ -283,7 +283,7 @@ fn encode_codes<W: Words, F: Format, const MODE: u8, const SAT: bool>(
     index: u64,
 ) {
     let nrs = if MODE == SR {
-        w.complements(state::<MODE>(p, index))
+        w.thresholds(state::<MODE>(p, index))
     } else {
         [0; N]
     };

@@ -192,8 +192,9 @@ const fn rounding_of(mode: u8) -> Rounding {
     }
 }
 
-/// Encode the f32 bits `b` into `F`'s storage bits, with the complement `nr` of the random
-/// word when `MODE` is [`SR`] (ignored otherwise): every format with subnormals through [`encode_lane_fast`],
+/// Encode the f32 bits `b` into `F`'s storage bits, with the stochastic threshold `nr`
+/// ([`stochastic_threshold`]: it rounds as the complement of the random word) when `MODE` is
+/// [`SR`] (ignored otherwise): every format with subnormals through [`encode_lane_fast`],
 /// E8M0 (the one without) through its own lane, f32 itself as the identity.
 #[inline(always)]
 pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(b: u32, nr: u32) -> u32 {
@@ -231,7 +232,7 @@ fn shl_or_zero(x: u32, n: u32) -> u32 {
 ///
 /// Results in the format's normal range round in integer arithmetic on the f32 bits (the
 /// exponent rebiased, the carry flowing into it by addition; stochastic rounding compares the
-/// dropped fraction, its top 32 bits, with the complement of the random word, which is exactly
+/// dropped fraction, its top 32 bits, with the threshold from the random word, which is exactly
 /// the SEMANTICS rule). Results in its subnormal range:
 /// - nearest-even, nearest-away: one f32 addition of the magic constant C = 2^(emin − M + 23),
 ///   whose ulp is the format's subnormal spacing, rounds |x| to nearest-even at that spacing;
@@ -345,7 +346,7 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
             let sub = a < tmin << 23;
             (sel(sub, kept_sub, kept), sel(sub, frac_sub, frac))
         };
-        // Up iff ⌊f·2^32⌋ + r ≥ 2^32, i.e. f·2^32 > !r (the complement the lane gets).
+        // Up iff ⌊f·2^32⌋ + r ≥ 2^32, i.e. ⌊f·2^32⌋ > !r, as which the threshold rounds.
         kept + (frac > nr) as u32
     } else if s.bias == 127 {
         // f32's own exponent range: the f32 subnormals are the format's, same spacing.

@@ -1,5 +1,5 @@
-//! AVX-512's stochastic words: SplitMix64 (SEMANTICS.md §3) on eight 64-bit lanes, the high
-//! halves taken with one `vpermt2d` per 16 words.
+//! AVX-512's stochastic words (as the lanes' thresholds): SplitMix64 (SEMANTICS.md §3) on
+//! eight 64-bit lanes, the high halves taken with one `vpermt2d` per 16 words.
 //!
 //! From the portable code LLVM emits the same multiplies (`vpmullq`) but narrows the 64-bit
 //! lanes to their high halves with two shifts, two `vpmovqd` and an insert per 16 words;
@@ -41,7 +41,7 @@ fn offsets(j: u64) -> __m512i {
     _mm512_setr_epi64(o(0), o(1), o(2), o(3), o(4), o(5), o(6), o(7))
 }
 
-/// The complemented words of the 16 elements with states `z + j·γ … z + (j + 15)·γ`.
+/// The thresholds of the 16 elements with states `z + j·γ … z + (j + 15)·γ`.
 #[target_feature(enable = "avx512f,avx512dq")]
 #[inline]
 fn sixteen(base: __m512i, j: u64) -> __m512i {
@@ -67,7 +67,7 @@ fn block(z: u64) -> [u32; N] {
 
 impl Words for Avx512Words {
     #[inline(always)]
-    fn complements(self, z: u64) -> [u32; N] {
+    fn thresholds(self, z: u64) -> [u32; N] {
         // SAFETY: the token exists, so the CPU has AVX-512 F and DQ (see `new`).
         unsafe { block(z) }
     }
@@ -94,11 +94,11 @@ mod tests {
         let w = unsafe { token() };
         let mut z = 0x0123_4567_89AB_CDEFu64;
         for _ in 0..10_000 {
-            assert_eq!(w.complements(z), Portable.complements(z), "z = {z:#x}");
+            assert_eq!(w.thresholds(z), Portable.thresholds(z), "z = {z:#x}");
             z = z.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
         }
         for z in [0, u64::MAX, GAMMA, GAMMA.wrapping_neg()] {
-            assert_eq!(w.complements(z), Portable.complements(z), "z = {z:#x}");
+            assert_eq!(w.thresholds(z), Portable.thresholds(z), "z = {z:#x}");
         }
     }
 }
