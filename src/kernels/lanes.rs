@@ -141,13 +141,17 @@ pub(crate) fn splitmix_state(seed: u64, i: u64) -> u64 {
     seed.wrapping_add(i.wrapping_add(1).wrapping_mul(GAMMA))
 }
 
+/// SplitMix64's two multipliers (its mixing steps, SEMANTICS.md §3).
+pub(crate) const SPLITMIX_M1: u64 = 0xBF58_476D_1CE4_E5B9;
+pub(crate) const SPLITMIX_M2: u64 = 0x94D0_49BB_1331_11EB;
+
 /// The high half `h` of a SplitMix64 state mixed up to its last xor-shift: the word is
 /// `h ^ h >> 31` (the last step `z ^= z >> 31` changes only bit 0 of the high half, by
 /// `z >> 63`, the top bit of `h`).
 #[inline(always)]
 pub(crate) fn splitmix_high(z: u64) -> u32 {
-    let z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    let z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    let z = (z ^ (z >> 30)).wrapping_mul(SPLITMIX_M1);
+    let z = (z ^ (z >> 27)).wrapping_mul(SPLITMIX_M2);
     (z >> 32) as u32
 }
 

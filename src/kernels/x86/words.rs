@@ -6,7 +6,7 @@
 //! here the high halves are one `vpermt2d`, and the threshold the lanes compare with one xor.
 
 use crate::kernels::blocks::{Words, N};
-use crate::kernels::lanes::GAMMA;
+use crate::kernels::lanes::{GAMMA, SPLITMIX_M1, SPLITMIX_M2};
 use core::arch::x86_64::*;
 
 /// A token that the CPU has AVX-512 F and DQ: only made by [`Avx512Words::new`], which only
@@ -28,9 +28,9 @@ impl Avx512Words {
 #[inline]
 fn mix(z: __m512i) -> __m512i {
     let z = _mm512_xor_si512(z, _mm512_srli_epi64::<30>(z));
-    let z = _mm512_mullo_epi64(z, _mm512_set1_epi64(0xBF58_476D_1CE4_E5B9u64 as i64));
+    let z = _mm512_mullo_epi64(z, _mm512_set1_epi64(SPLITMIX_M1 as i64));
     let z = _mm512_xor_si512(z, _mm512_srli_epi64::<27>(z));
-    _mm512_mullo_epi64(z, _mm512_set1_epi64(0x94D0_49BB_1331_11EBu64 as i64))
+    _mm512_mullo_epi64(z, _mm512_set1_epi64(SPLITMIX_M2 as i64))
 }
 
 /// `k·γ` for the eight lanes `k = j, j + 1, …, j + 7`.
