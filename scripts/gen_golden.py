@@ -17,7 +17,7 @@ Files written (all little-endian), per format NAME (ml_dtypes' name; numpy's for
   that `np.array(code).view(fmt).astype(np.float32)` gives.
 - NAME.decode_hash.bin (16-bit formats): 256 u64 FNV-1a-64 hashes, block h covering codes
   h*256 .. h*256+255: the hash of the concatenated u32 LE f32 bits of the decoded codes, where
-  every NaN result first has the f32 quiet bit (0x0040_0000) set (SEMANTICS §2: lowp decodes
+  every NaN result first has the f32 quiet bit (0x0040_0000) set (CONTRACT.md §2: lowp decodes
   f16/bf16 NaN to a quiet NaN with sign and payload kept, as F16C does; numpy's and ml_dtypes'
   software paths keep signalling NaNs signalling).
 - NAME.decode_sample.bin (16-bit formats): (u32 code, u32 f32 bits) pairs, raw, for the codes

@@ -204,7 +204,7 @@ impl Spec {
 
 /// A number format that lowp can convert to and from exactly.
 ///
-/// Every method follows `SEMANTICS.md` §2–3: decoding is exact; encoding rounds the exact input
+/// Every method follows `CONTRACT.md` §2–3: decoding is exact; encoding rounds the exact input
 /// once (an `f64` is never rounded through `f32`), produces and honours subnormals, and handles
 /// overflow by the [`Overflow`] policy.
 pub trait Format: Copy + Send + Sync + 'static {
@@ -240,7 +240,7 @@ pub trait Format: Copy + Send + Sync + 'static {
     fn from_f64_with(x: f64, rounding: Rounding, overflow: Overflow) -> Self {
         Self::from_bits_u32(crate::round::encode_f64(&Self::SPEC, x, rounding, overflow))
     }
-    /// Stochastic rounding with the 32-bit random word `random` (see `SEMANTICS.md` §3): the
+    /// Stochastic rounding with the 32-bit random word `random` (see `CONTRACT.md` §3): the
     /// magnitude rounds up iff ⌊f·2^32⌋ + random ≥ 2^32, where f is the dropped fraction of an
     /// ulp. Overflow follows `overflow` as for nearest-even.
     fn from_f32_stochastic(x: f32, random: u32, overflow: Overflow) -> Self {

@@ -38,8 +38,7 @@
 //! Each is one row of the table in [`formats::table`]; all behaviour is generic over the
 //! [`Format`] trait. Storage is one value per byte (FP6/FP4 in the low bits), a `u16`, or for
 //! TF32 an f32 bit pattern with the low 13 bits zero; [`packing`] packs FP4 two per byte and FP6
-//! four per three bytes. (SEMANTICS.md's table prints TF32's max as 3.40083e38; the exact value
-//! is (2 − 2^-10)·2^127 = 3.40116e38, which is what lowp has and tests.)
+//! four per three bytes. TF32's max is (2 − 2^-10)·2^127 = 3.40116e38.
 //!
 //! ## Rounding and overflow
 //!
@@ -94,6 +93,8 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[doc = include_str!("../CONTRACT.md")]
+pub mod contract {}
 pub mod error;
 pub mod format;
 pub mod formats;

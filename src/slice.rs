@@ -2,7 +2,7 @@
 //!
 //! Every function gives, element by element, exactly the bits of the scalar conversion
 //! ([`Format::from_f32_with`], [`Format::from_f32_stochastic`], [`Format::to_f32`]): the same
-//! rounding, the same overflow policy, NaN and subnormal handling (SEMANTICS.md §2–3). In short:
+//! rounding, the same overflow policy, NaN and subnormal handling (CONTRACT.md §2–3). In short:
 //!
 //! - **Rounding** is done once, from the exact f32, in the given [`Rounding`] mode
 //!   ([`encode`]: nearest-even). Subnormal inputs are honoured and subnormal results produced,

@@ -55,7 +55,7 @@ impl Sweep {
             } else {
                 ladder[j].1 + 1
             };
-            // E8M0's significand is always 1 (odd): its ties go up (SEMANTICS §3).
+            // E8M0's significand is always 1 (odd): its ties go up (CONTRACT.md §3).
             s.tie_up
                 .push(hi_code & 1 == 0 || (row.m == 0 && !row.signed));
         }

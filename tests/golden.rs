@@ -3,8 +3,8 @@
 //! there for the file formats and how to regenerate them).
 //!
 //! Every result must match the reference bit for bit, except the divergences that
-//! SEMANTICS.md documents; each of those is matched by a narrow rule below that names the
-//! SEMANTICS.md clause and checks lowp's documented result instead.
+//! CONTRACT.md documents; each of those is matched by a narrow rule below that names the
+//! CONTRACT.md clause and checks lowp's documented result instead.
 
 use lowp::{
     Format, NanEncoding, BF16, F16, F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E3M4, F8E4M3, F8E4M3B11FNUZ,
@@ -77,7 +77,7 @@ impl Report {
     }
 }
 
-/// Whether the format's NaN codes carry a sign that SEMANTICS §2/§3 says lowp keeps.
+/// Whether the format's NaN codes carry a sign that CONTRACT.md §2/§3 says lowp keeps.
 fn signed_nan<F: Format>() -> bool {
     matches!(F::SPEC.nan, NanEncoding::Ieee | NanEncoding::AllOnes)
 }
@@ -95,7 +95,7 @@ fn decode_small<F: Format>(data: &[u8]) {
         let want = u32_at(data, 4 * code as usize);
         let got = F::from_bits_u32(code).to_f32().to_bits();
         let ok = if f32_is_nan(want) {
-            // SEMANTICS §2: a quiet NaN with the encoding's sign where the format has signed
+            // CONTRACT.md §2: a quiet NaN with the encoding's sign where the format has signed
             // NaNs; the payload of a narrow format's NaN is not specified (lowp: canonical).
             f32_is_nan(got) && (!signed_nan::<F>() || (got ^ want) >> 31 == 0)
         } else {
@@ -108,7 +108,7 @@ fn decode_small<F: Format>(data: &[u8]) {
     r.finish();
 }
 
-/// lowp's decoding with a NaN's quiet bit set: SEMANTICS §2 says f16/bf16 NaN decodes to a
+/// lowp's decoding with a NaN's quiet bit set: CONTRACT.md §2 says f16/bf16 NaN decodes to a
 /// quiet NaN keeping sign and payload, as F16C does, where numpy's and ml_dtypes' software
 /// conversions keep a signalling NaN signalling. The generator hashes the same normal form.
 fn quieted(bits: u32) -> u32 {
@@ -167,17 +167,17 @@ fn encode<F: Format>(data: &[u8]) {
         let got = F::from_f32(f32::from_bits(x)).to_bits_u32();
         let spec = F::SPEC;
         let ok = if f32_is_nan(x) && spec.nan == NanEncoding::None {
-            // SEMANTICS §3 "Special inputs": formats without NaN (FP6/FP4) give +0 for a NaN
+            // CONTRACT.md §3 "Special inputs": formats without NaN (FP6/FP4) give +0 for a NaN
             // input. ml_dtypes gives −0 for a NaN with the sign bit clear (e.g. 0x7FC0_0000 →
             // 0x08 in FP4, 0x20 in FP6) and +0 for one with it set.
             got == 0
         } else if f32_is_nan(x) && spec.nan_payload {
-            // SEMANTICS §3 "Special inputs": f16/bf16 keep the payload with the quiet bit set
+            // CONTRACT.md §3 "Special inputs": f16/bf16 keep the payload with the quiet bit set
             // (ml_dtypes' bf16 gives the canonical NaN, numpy's f16 keeps signalling NaNs
             // signalling): compare NaN-ness and sign only.
             spec.is_nan_code(got) && spec.is_nan_code(want) && (got ^ want) & spec.sign_mask() == 0
         } else if spec.nan == NanEncoding::AllOnesUnsigned && x > 0x0040_0000 && x < 0x0080_0000 {
-            // SEMANTICS §3, E8M0: ml_dtypes rounds every f32 subnormal in (2^-127, 2^-126) up
+            // CONTRACT.md §3, E8M0: ml_dtypes rounds every f32 subnormal in (2^-127, 2^-126) up
             // to 2^-126; lowp rounds to nearest, the midpoint 1.5·2^-127 (0x0060_0000) up.
             got == if x < 0x0060_0000 { 0x00 } else { 0x01 }
         } else {

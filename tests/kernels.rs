@@ -36,7 +36,7 @@ fn levels() -> Vec<Level> {
     Level::available().filter(|l| *l != Level::Scalar).collect()
 }
 
-/// The word of element `i` (SEMANTICS.md §3), written out here independently of the crate.
+/// The word of element `i` (CONTRACT.md §3), written out here independently of the crate.
 fn splitmix(seed: u64, i: u64) -> u32 {
     let mut z = seed.wrapping_add((i + 1).wrapping_mul(0x9E3779B97F4A7C15));
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);

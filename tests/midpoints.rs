@@ -125,7 +125,7 @@ fn f64_sticky_bits_below_f32_precision() {
     );
 }
 
-/// The worked examples of SEMANTICS.md §3.
+/// The worked examples of CONTRACT.md §3.
 #[test]
 fn semantics_examples() {
     use lowp::*;

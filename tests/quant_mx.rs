@@ -393,7 +393,7 @@ proptest! {
 
 /// gfloat (Graphcore's reference: `quantize_block` with `compute_scale_amax`, ties to even)
 /// on f32 blocks, from tests/data/onnx/mx_gfloat.txt (scripts/gen_onnx_golden.py). The one
-/// expected difference (SEMANTICS.md §5): gfloat lets MXINT8 reach −128; lowp keeps [−127, 127].
+/// expected difference (CONTRACT.md §5): gfloat lets MXINT8 reach −128; lowp keeps [−127, 127].
 #[test]
 fn gfloat_golden() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/onnx/mx_gfloat.txt");

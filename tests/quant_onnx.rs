@@ -3,7 +3,7 @@
 //! per axis and blocked, DynamicQuantizeLinear, QuantizeLinear to float8 with saturate=1), plus
 //! numpy's emulation of PyTorch's reciprocal rule.
 //!
-//! The one expected divergence (SEMANTICS.md §4): NaN quantizes to the zero point in lowp and to
+//! The one expected divergence (CONTRACT.md §4): NaN quantizes to the zero point in lowp and to
 //! qmin in onnxruntime; it is checked explicitly.
 
 use lowp::quant::{self, QParams, QuantInt, QuantOptions, ScaleRule, I4, U4};
@@ -291,7 +291,7 @@ fn onnxruntime_golden() {
     }
 }
 
-/// The example of SEMANTICS.md §4, where division and the reciprocal differ.
+/// The example of CONTRACT.md §4, where division and the reciprocal differ.
 #[test]
 fn division_and_reciprocal_differ() {
     let p = QParams::new(0.615_769_74, 0);

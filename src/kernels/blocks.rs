@@ -20,7 +20,7 @@ const GAMMA_N: u64 = GAMMA.wrapping_mul(N as u64);
 
 /// Where the random words of stochastic rounding come from, a block at a time: the
 /// thresholds ([`stochastic_threshold`], which rounds as the complement `!r` of the
-/// SplitMix64 word, SEMANTICS.md §3) of the [`N`] elements whose states are `z`, `z + γ`, …,
+/// SplitMix64 word, CONTRACT.md §3) of the [`N`] elements whose states are `z`, `z + γ`, …,
 /// `z + (N − 1)·γ` (the lanes round up iff the dropped fraction exceeds the threshold).
 /// [`Portable`] computes them in scalar code that LLVM vectorises; an ISA module may give its
 /// own (x86: AVX-512, whose 64-bit multiplies LLVM emits from the portable code too, but

@@ -141,7 +141,7 @@ pub(crate) fn splitmix_state(seed: u64, i: u64) -> u64 {
     seed.wrapping_add(i.wrapping_add(1).wrapping_mul(GAMMA))
 }
 
-/// SplitMix64's two multipliers (its mixing steps, SEMANTICS.md §3).
+/// SplitMix64's two multipliers (its mixing steps, CONTRACT.md §3).
 pub(crate) const SPLITMIX_M1: u64 = 0xBF58_476D_1CE4_E5B9;
 pub(crate) const SPLITMIX_M2: u64 = 0x94D0_49BB_1331_11EB;
 
@@ -176,7 +176,7 @@ pub(crate) fn stochastic_threshold(h: u32) -> u32 {
     h ^ 0xFFFF_FFFE
 }
 
-/// The random word of element `i` (SEMANTICS.md §3): the high 32 bits of SplitMix64 step
+/// The random word of element `i` (CONTRACT.md §3): the high 32 bits of SplitMix64 step
 /// `i + 1` from state `seed`.
 #[inline(always)]
 pub(crate) fn splitmix_word(seed: u64, i: u64) -> u32 {
@@ -237,7 +237,7 @@ fn shl_or_zero(x: u32, n: u32) -> u32 {
 /// Results in the format's normal range round in integer arithmetic on the f32 bits (the
 /// exponent rebiased, the carry flowing into it by addition; stochastic rounding compares the
 /// dropped fraction, its top 32 bits, with the threshold from the random word, which is exactly
-/// the SEMANTICS rule). Results in its subnormal range:
+/// the CONTRACT.md rule). Results in its subnormal range:
 /// - nearest-even, nearest-away: one f32 addition of the magic constant C = 2^(emin − M + 23),
 ///   whose ulp is the format's subnormal spacing, rounds |x| to nearest-even at that spacing;
 ///   the exact difference (two f32 operations, both exact) finds the ties nearest-away takes up;

@@ -862,7 +862,7 @@ pub(crate) fn min_max(x: &[f32]) -> Option<(f32, f32)> {
     any.then_some((lo, hi))
 }
 
-/// Parameters for the integer type `Q` from a range (`SEMANTICS.md` §4). The range is first
+/// Parameters for the integer type `Q` from a range (`CONTRACT.md` §4). The range is first
 /// widened to include 0.
 ///
 /// - [`Scheme::Asymmetric`]: scale = (max − min) / (qmax − qmin) in `f32` (1 if that is 0),

@@ -1,4 +1,4 @@
-//! Error metrics of a round trip (`SEMANTICS.md` §6): mean squared error, largest absolute and
+//! Error metrics of a round trip (`CONTRACT.md` §6): mean squared error, largest absolute and
 //! relative error, signal-to-quantization-noise ratio in dB, cosine similarity.
 //!
 //! Sums run in `f64`. Pairs whose original value is NaN or infinite are skipped (they have no

@@ -1,5 +1,5 @@
 //! Quantization: integers with a scale and zero point, scaled floats, and block-scaled (MX,
-//! NVFP4) formats — all bit-exact with a named reference (`SEMANTICS.md` §4–6).
+//! NVFP4) formats — all bit-exact with a named reference (`CONTRACT.md` §4–6).
 //!
 //! ```
 //! use lowp::quant::{self, QParams};

@@ -1,4 +1,4 @@
-//! An independent reference for the tests: the formats table of SEMANTICS.md §1 written out
+//! An independent reference for the tests: the formats table of CONTRACT.md §1 written out
 //! literally, a decoder that reads codes the way the table describes them (not through
 //! `lowp::Spec`), and a rounding reference that works on the sorted list of a format's values:
 //! a value between two neighbours goes to one of them according to the mode, by exact
@@ -17,7 +17,7 @@ pub enum Nans {
     None,
 }
 
-/// One row of SEMANTICS.md §1.
+/// One row of CONTRACT.md §1.
 #[derive(Clone, Copy, Debug)]
 pub struct Row {
     pub name: &'static str,
@@ -34,7 +34,7 @@ pub struct Row {
     pub signed: bool,
     /// Where the code sits in the storage word (TF32: 13).
     pub shift: u32,
-    /// The code a NaN input gives, given the input sign and f32 mantissa (SEMANTICS §3).
+    /// The code a NaN input gives, given the input sign and f32 mantissa (CONTRACT.md §3).
     pub nan_from_f32: fn(bool, u32) -> u32,
 }
 
@@ -76,7 +76,7 @@ pub fn rows() -> Vec<Row> {
             e: 8,
             m: 10,
             bias: 127,
-            // SEMANTICS.md's table prints 3.40083e38; the exact value is (2 − 2^-10)·2^127.
+            // The exact value is (2 − 2^-10)·2^127 = 3.40116e38.
             max: (2.0 - p2(-10)) * p2(127),
             min_normal: p2(-126),
             min_subnormal: Some(p2(-136)),
@@ -504,7 +504,7 @@ pub fn lowp_code_f64<F: Format>(row: &Row, x: f64, mode: Rounding, overflow: Ove
     F::from_f64_with(x, mode, overflow).to_bits_u32() >> row.shift
 }
 
-/// The expected code for any input (specials included), per SEMANTICS §3.
+/// The expected code for any input (specials included), per CONTRACT.md §3.
 pub fn expected(
     row: &Row,
     ladder: &[(f64, u32)],

@@ -4,7 +4,7 @@
 //! - `vcvtps2ph` rounds in the mode of its immediate — nearest-even, toward −∞, toward +∞,
 //!   toward zero — honours f32 subnormal inputs, produces f16 subnormals, overflows the IEEE
 //!   way of each mode (±∞ or ±max) and quiets NaN keeping the payload's top bits: all as
-//!   SEMANTICS.md §3 asks. [`Overflow::Saturate`](crate::Overflow) is one fix-up (an ∞ code
+//!   CONTRACT.md §3 asks. [`Overflow::Saturate`](crate::Overflow) is one fix-up (an ∞ code
 //!   becomes max). Ties-away and round-to-odd are not among its modes: those take the lane code.
 //! - `vcvtph2ps` is exact, and quiets NaN keeping the payload, as §2 asks.
 //!

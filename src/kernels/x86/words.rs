@@ -1,4 +1,4 @@
-//! AVX-512's stochastic words (as the lanes' thresholds): SplitMix64 (SEMANTICS.md §3) on
+//! AVX-512's stochastic words (as the lanes' thresholds): SplitMix64 (CONTRACT.md §3) on
 //! eight 64-bit lanes, the high halves taken with one `vpermt2d` per 16 words.
 //!
 //! From the portable code LLVM emits the same multiplies (`vpmullq`) but narrows the 64-bit
@@ -79,7 +79,7 @@ mod tests {
     use crate::kernels::blocks::Portable;
     use crate::kernels::Level;
 
-    /// The AVX-512 words are the portable ones (SplitMix64 as SEMANTICS.md fixes it), for
+    /// The AVX-512 words are the portable ones (SplitMix64 as CONTRACT.md fixes it), for
     /// states across the whole u64 range.
     #[test]
     fn avx512_words_are_the_portable_ones() {
