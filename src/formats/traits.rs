@@ -3,7 +3,8 @@
 //! `Deserialize`. One macro, `user_traits!`, adds them to every format type; the helpers it
 //! calls are generic over the format's [`Spec`].
 //!
-//! The rules (also in `CONTRACT.md` §8):
+//! The rules (also in `CONTRACT.md`, section "Standard traits, allocating helpers, per-channel
+//! quantization"):
 //! - `Default` is +0 where the format has a zero, and 1.0 for `float8_e8m0fnu`, which has none
 //!   (the identity scale: its all-zero code is 2^-127, which would silently flush what it
 //!   scales).
