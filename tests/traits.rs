@@ -689,3 +689,24 @@ fn serde_round_trips_the_encoding() {
         (126, 128, 124)
     );
 }
+
+/// F16 and BF16 are `half`'s types, whose own impls give these traits (FromStr through `f32`,
+/// sums in `f32`): the same names work on them, with half's bits.
+#[test]
+fn half_types_have_the_same_traits() {
+    assert_eq!("0.1".parse::<F16>().unwrap().to_bits(), 0x2E66);
+    assert_eq!("0.1".parse::<BF16>().unwrap().to_bits(), 0x3DCD);
+    let v = [F16::from_f32(1.0), F16::from_f32(0.5)];
+    assert_eq!(v.iter().sum::<F16>().to_bits(), 0x3E00);
+    assert_eq!(v.iter().product::<F16>().to_bits(), 0x3800);
+    assert_eq!(
+        F16::NEG_ZERO.total_cmp(&F16::ZERO),
+        core::cmp::Ordering::Less
+    );
+    assert_eq!(
+        BF16::NAN.total_cmp(&BF16::INFINITY),
+        core::cmp::Ordering::Greater
+    );
+    let h = <F16 as Format>::from_f32(2.0);
+    assert_eq!(num_traits::Float::sqrt(h).to_bits(), 0x3DA8);
+}
