@@ -291,7 +291,7 @@ impl PerChannelMinMaxObserver {
 
     /// One parameter set per channel ([`choose_qparams_in`] on its range, [0, 0] for a
     /// channel without data: scale 1), in channel order — what
-    /// [`quantize_per_axis`](super::quantize_per_axis) takes. Errors: as
+    /// [`quantize_per_axis`] takes. Errors: as
     /// [`choose_qparams_in`].
     pub fn qparams<Q: QuantInt>(
         &self,
