@@ -651,6 +651,14 @@ fn serde_round_trips_the_encoding() {
             let back: T = serde_json::from_str(&j).unwrap();
             assert_eq!(back.to_bits_u32(), c, "{name} {j}");
         }
+        // A binary format (CBOR, not human-readable) holds the storage integer too.
+        for c in codes(w) {
+            let x = T::from_bits_u32(c);
+            let mut buf = Vec::new();
+            ciborium::into_writer(&x, &mut buf).unwrap();
+            let back: T = ciborium::from_reader(&buf[..]).unwrap();
+            assert_eq!(back.to_bits_u32(), c, "{name} cbor");
+        }
         // A decimal string is parsed as a value.
         let one: T = serde_json::from_str("\"1\"").unwrap();
         assert_eq!(one.to_bits_u32(), T::ONE.to_bits_u32(), "{name}");
@@ -669,7 +677,20 @@ fn serde_round_trips_the_encoding() {
         0x1d
     );
     assert_eq!(serde_json::to_string(&F8E4M3FN::NAN).unwrap(), "127");
-    // In a struct.
+    // A float is neither an encoding nor a string: an error that says what is expected.
+    let e = serde_json::from_str::<F8E4M3FN>("0.5")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("expected the encoding of a float8_e4m3fn value"),
+        "{e}"
+    );
+    // CBOR bytes: one unsigned integer (0x18 0x1d = 29), as for a bare u8.
+    let mut buf = Vec::new();
+    ciborium::into_writer(&F8E4M3FN::from_f32(0.1), &mut buf).unwrap();
+    assert_eq!(buf, [0x18, 0x1d]);
+    assert!(ciborium::from_reader::<F4E2M1FN, _>(&[0x10u8][..]).is_err()); // 16: beyond FP4
+                                                                           // In a struct.
     #[derive(serde::Serialize, serde::Deserialize)]
     struct S {
         scale: F8E8M0FNU,
