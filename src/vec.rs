@@ -1,7 +1,11 @@
 //! Allocating forms of the batch conversions: encode into a new `Vec`, decode into a new
 //! `Vec`, for one value a byte and for the packed FP4/FP6 layouts. Each calls the slice
 //! function of the same name (so the same kernels, the same bits) on a buffer of the right
-//! length, which it allocates.
+//! length, which it allocates (zero-filled first: filling it without that would take `unsafe`,
+//! which lowp keeps to its x86 kernels).
+//!
+//! Always available, `std` or not: lowp links `alloc` in every build (its quantizers
+//! allocate).
 
 extern crate alloc;
 
