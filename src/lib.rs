@@ -103,6 +103,7 @@ pub mod packing;
 pub mod quant;
 pub mod round;
 pub mod slice;
+mod vec;
 
 pub use error::Error;
 pub use format::{Fields, Format, NanEncoding, Overflow, Rounding, Spec};
@@ -112,6 +113,7 @@ pub use formats::{
 };
 pub use half;
 pub use slice::*;
+pub use vec::{decode_packed_vec, decode_vec, encode_packed_vec, encode_vec};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

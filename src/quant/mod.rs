@@ -57,12 +57,17 @@
 
 extern crate alloc;
 
+pub mod channel;
 pub mod int;
 pub mod metrics;
 pub mod mx;
 pub mod observer;
 pub mod scaled;
 
+pub use channel::{
+    choose_qparams_in, dequantize_per_axis_packed, quantize_per_axis_packed,
+    PerChannelMinMaxObserver, QRange,
+};
 pub use int::{
     choose_qparams, dequantize, dequantize_blocked, dequantize_packed, dequantize_per_axis,
     dynamic_quantize_u8, fake_quantize, fake_quantize_blocked, fake_quantize_blocked_with,
