@@ -83,8 +83,10 @@
 //!
 //! ## Features
 //!
-//! - `std` (default): run-time CPU feature detection, and the `num_traits::Float` impls. Without
-//!   it the crate is `no_std` and uses the portable kernels.
+//! - `std` (default): run-time CPU feature detection, and the standard library's math for the
+//!   `num_traits::Float` impls. Without it the crate is `no_std` (it still needs `alloc`), uses
+//!   the portable kernels, and `num_traits::Float` comes through `libm`.
+//! - `serde`: `Serialize`/`Deserialize` for every format type, as its encoding (like `half`).
 //! - `bytemuck` (default): `Pod`/`Zeroable` for every format type (and `half`'s), so slices of
 //!   formats cast to and from bytes.
 //! - `rayon`: parallel forms of the batch conversions, with results equal to the sequential
@@ -95,6 +97,7 @@
 
 #[doc = include_str!("../CONTRACT.md")]
 pub mod contract {}
+pub mod batch;
 pub mod error;
 pub mod format;
 pub mod formats;

@@ -24,8 +24,10 @@
 //! The division and the reciprocal rule differ on some inputs: x = 56.34293, scale = 0.61576974
 //! gives x / scale = 91.5 → 92, but x · (1 / scale) = 91.49999 → 91. ±∞ saturate to qmin/qmax.
 //! **NaN quantizes to the zero point** (so it dequantizes to 0); onnxruntime gives qmin there, a
-//! documented divergence. Integer types: [`i8`], [`u8`], [`I4`], [`U4`] (4-bit values packed two
-//! per byte, element 0 in the low nibble, by [`pack_4bit`] and the `_packed` functions).
+//! documented divergence. Integer types: [`i8`], [`u8`], [`i16`], [`u16`] (as ONNX opset 21),
+//! [`I4`], [`U4`] (4-bit values packed two per byte, element 0 in the low nibble, by
+//! [`pack_4bit`] and the `_packed` functions). [`channel`]: custom quantized ranges
+//! ([`QRange`]), per-channel observers and per-channel packed 4-bit quantization.
 //!
 //! Granularity: per tensor; per axis (one parameter per index along `axis` of a row-major
 //! tensor); blocked (ONNX opset 21: along `axis`, index i uses parameter ⌊i / block_size⌋ and the

@@ -689,7 +689,11 @@ impl Steps {
                 j += 1;
                 continue;
             }
-            let code = if p == 0 { side.below } else { side.after[p - 1] };
+            let code = if p == 0 {
+                side.below
+            } else {
+                side.after[p - 1]
+            };
             // The gap ends (exclusive) at the next point, or at ∞.
             let end = (b & 0x8000_0000) + side.points.get(p).copied().unwrap_or(0x7F80_0000) as u64;
             let k = ((end - b).div_ceil(stride) as usize).min(n - j);
