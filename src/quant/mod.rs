@@ -60,6 +60,7 @@
 extern crate alloc;
 
 pub mod channel;
+pub mod granularity;
 pub mod int;
 pub mod metrics;
 pub mod mx;
@@ -69,6 +70,10 @@ pub mod scaled;
 pub use channel::{
     choose_qparams_in, dequantize_per_axis_packed, quantize_per_axis_packed,
     PerChannelMinMaxObserver, QRange,
+};
+pub use granularity::{
+    dequantize_float, dequantize_int, fake_quantize_float, fake_quantize_int, qparams,
+    quantize_float, quantize_int, scales, Granularity,
 };
 pub use int::{
     choose_qparams, dequantize, dequantize_blocked, dequantize_packed, dequantize_per_axis,
