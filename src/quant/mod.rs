@@ -10,6 +10,33 @@
 //! # Ok::<(), lowp::Error>(())
 //! ```
 //!
+//! # From start to finish
+//!
+//! Calibrate, choose one scale per output channel, quantize the weight per
+//! channel to int4 packed two per byte, dequantize, and measure what it cost:
+//!
+//! ```
+//! use lowp::quant::{self, Granularity, PerChannelMinMaxObserver, QRange, Scheme, I4};
+//! // A 4×64 weight (4 output channels along axis 0), seen in two batches.
+//! let shape = [4, 64];
+//! let w: Vec<f32> = (0..256).map(|i| ((i * 37 % 101) as f32 - 50.0) / (1 + i / 64) as f32).collect();
+//! let mut observer = PerChannelMinMaxObserver::new(0, 4);           // 1. calibrate
+//! observer.observe(&w, &shape)?;              // (call once per batch; ranges accumulate)
+//! let params = observer.qparams::<I4>(Scheme::Symmetric, QRange::full::<I4>())?; // 2. choose
+//! let mut packed = vec![0u8; quant::packed_4bit_len(w.len())];
+//! quant::quantize_per_axis_packed::<I4>(&w, &shape, 0, &params, &mut packed)?;   // 3. quantize, 4. pack
+//! let mut back = vec![0f32; w.len()];
+//! quant::dequantize_per_axis_packed::<I4>(&packed, &shape, 0, &params, &mut back)?; // 5. dequantize
+//! let stats = quant::error_stats(&w, &back)?;                                    // 6. measure
+//! assert!(stats.sqnr_db > 15.0 && stats.cosine > 0.98);
+//! // The same per-channel step through one granularity value:
+//! let per_row = Granularity::PerAxis { shape: &shape, axis: 0 };
+//! let mut fake = vec![0f32; w.len()];
+//! quant::fake_quantize_int::<I4>(&w, per_row, &params, Default::default(), &mut fake)?;
+//! assert_eq!(fake, back);
+//! # Ok::<(), lowp::Error>(())
+//! ```
+//!
 //! # Integers ([`int`]: ONNX `QuantizeLinear` / `DequantizeLinear`, bit-exact with onnxruntime)
 //!
 //! | operation | formula (every step in `f32`) |
