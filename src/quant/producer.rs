@@ -1,0 +1,509 @@
+//! Scale rules of the tools that produce quantized checkpoints, so that lowp can write (or check)
+//! their bytes exactly.
+//!
+//! lowp's own quantizers ([`super::mx`], [`super::scaled`], [`super::int`]) follow one
+//! documented rule each. The producers of real checkpoints each follow their own, and they
+//! differ in ways that change bytes:
+//!
+//! | producer | rule | here |
+//! |---|---|---|
+//! | compressed-tensors (llm-compressor) | every step in the weight's own dtype (bf16/f16/f32, as PyTorch computes), scale = amax / ((qmax − qmin) / 2), 0 → the dtype's eps | [`TorchDtype`], [`ct_scale`], [`ct_quantize_int`], [`ct_quantize_fp8`] |
+//! | compressed-tensors NVFP4 | global = dtype(2688 / amax) (1 if not finite); block = E4M3(global · dtype(amax_b / 6)); elements x / (block / global) | [`ct_nvfp4_global_scale`], [`ct_nvfp4_block_scale`], [`ct_quantize_fp4`] |
+//! | compressed-tensors, torchao `EVEN` | E8M0: amax's mantissa rounded at 0.75 to a power of two, minus the element's emax | [`E8m0Rule::Even`], [`ct_mx_scale`] |
+//! | OCP MX v1.0, torchao `FLOOR` | 2^(⌊log2 amax⌋ − emax) | [`E8m0Rule::Floor`] |
+//! | torchao `CEIL` | 2^(⌈log2 amax⌉ − emax) | [`E8m0Rule::Ceil`] |
+//! | torchao `RCEIL`, DeepGEMM, cuBLAS, Transformer Engine | 2^⌈log2(amax / max_elem)⌉ | [`E8m0Rule::RCeil`] |
+//! | lowp, torchao ≤ 0.16 NVFP4 | block = E4M3(amax / 6 / s), elements x / (block · s) | [`Nvfp4Rule::Divide`] |
+//! | torchao ≥ 0.17 NVFP4 | block scale clamped up to 2^−6 before E4M3; elements x · (1 / (block · s)) | [`Nvfp4Rule::Reciprocal`] |
+//! | ModelOpt NVFP4 | block = E4M3(amax / (6 · s2)), elements x / (block · s2) | [`Nvfp4Rule::ModelOpt`] |
+//!
+//! Every function here is exact: each step is one IEEE operation in `f32` followed, where the
+//! producer computes in a narrower dtype, by one round-to-nearest-even into that dtype (for
+//! bf16 and f16, an `f32` division or product rounded again is the correctly rounded result,
+//! since `f32` carries more than twice their precision plus two bits). Results never depend
+//! on the FP environment. NaN and infinite inputs give what the producer's formula gives;
+//! callers that must refuse them check first.
+
+use super::mx::MxFormat;
+use crate::{Format, Overflow, Rounding, F4E2M1FN, F8E4M3FN};
+use half::{bf16, f16};
+
+/// The dtype in which a PyTorch producer computes (the weight's own dtype).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TorchDtype {
+    /// `torch.float32`: steps are plain `f32` operations.
+    F32,
+    /// `torch.float16`: each step rounded to nearest even into binary16 (overflow to ±∞).
+    F16,
+    /// `torch.bfloat16`: each step rounded to nearest even into bfloat16.
+    BF16,
+}
+
+impl TorchDtype {
+    /// `x` rounded to this dtype (nearest, ties to even; ±∞ past its range), as an `f32`.
+    ///
+    /// ```
+    /// use lowp::quant::producer::TorchDtype;
+    /// assert_eq!(TorchDtype::BF16.round(1.0 + 1.0 / 256.0), 1.0); // tie to even
+    /// assert_eq!(TorchDtype::F16.round(70000.0), f32::INFINITY);
+    /// ```
+    #[inline]
+    pub fn round(self, x: f32) -> f32 {
+        match self {
+            TorchDtype::F32 => x,
+            TorchDtype::F16 => f16::from_f32(x).to_f32(),
+            TorchDtype::BF16 => bf16::from_f32(x).to_f32(),
+        }
+    }
+
+    /// `torch.finfo(dtype).eps`: 2^−23, 2^−10, 2^−7.
+    pub fn eps(self) -> f32 {
+        match self {
+            TorchDtype::F32 => f32::EPSILON,
+            TorchDtype::F16 => 1.0 / 1024.0,
+            TorchDtype::BF16 => 1.0 / 128.0,
+        }
+    }
+
+    /// `torch.finfo(dtype).tiny` (smallest normal): 2^−126, 2^−14, 2^−126.
+    pub fn tiny(self) -> f32 {
+        match self {
+            TorchDtype::F16 => 1.0 / 16384.0,
+            _ => f32::MIN_POSITIVE,
+        }
+    }
+
+    /// Mantissa bits (23, 10, 7).
+    pub fn mantissa_bits(self) -> u32 {
+        match self {
+            TorchDtype::F32 => 23,
+            TorchDtype::F16 => 10,
+            TorchDtype::BF16 => 7,
+        }
+    }
+}
+
+/// The element types compressed-tensors quantizes weights to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CtElement {
+    /// int8, q ∈ [−128, 127].
+    Int8,
+    /// int4, q ∈ [−8, 7].
+    Int4,
+    /// float8_e4m3fn, ±448.
+    Fp8E4M3,
+    /// float4_e2m1, ±6.
+    Fp4E2M1,
+}
+
+impl CtElement {
+    /// (qmin, qmax) as compressed-tensors' `calculate_range` gives them.
+    pub fn range(self) -> (f32, f32) {
+        match self {
+            CtElement::Int8 => (-128.0, 127.0),
+            CtElement::Int4 => (-8.0, 7.0),
+            CtElement::Fp8E4M3 => (-448.0, 448.0),
+            CtElement::Fp4E2M1 => (-6.0, 6.0),
+        }
+    }
+
+    /// (qmax − qmin) / 2: 127.5, 7.5, 448, 6.
+    pub fn half_range(self) -> f32 {
+        let (lo, hi) = self.range();
+        (hi - lo) / 2.0
+    }
+}
+
+/// The largest magnitude of a group as compressed-tensors' min-max observer sees it:
+/// max(|min(x, 0)|, max(x, 0)), i.e. max |x| (0 for an empty group). NaN where any element is
+/// NaN.
+pub fn ct_amax(x: &[f32]) -> f32 {
+    let mut m = 0.0f32;
+    let mut nan = false;
+    for &v in x {
+        let a = f32::from_bits(v.to_bits() & 0x7FFF_FFFF);
+        nan |= v.is_nan();
+        m = if a > m { a } else { m };
+    }
+    if nan {
+        f32::NAN
+    } else {
+        m
+    }
+}
+
+/// compressed-tensors' symmetric scale (no `scale_dtype`): `dtype(amax / half_range)`, and the
+/// dtype's eps where that is 0. The scale is stored in the weight's dtype.
+///
+/// ```
+/// use lowp::quant::producer::{ct_scale, CtElement, TorchDtype};
+/// assert_eq!(ct_scale(448.0, CtElement::Fp8E4M3, TorchDtype::BF16), 1.0);
+/// assert_eq!(ct_scale(1.0, CtElement::Int8, TorchDtype::BF16), 0.0078125); // bf16(1/127.5)
+/// assert_eq!(ct_scale(0.0, CtElement::Int4, TorchDtype::F16), 1.0 / 1024.0);
+/// ```
+pub fn ct_scale(amax: f32, element: CtElement, dtype: TorchDtype) -> f32 {
+    let s = dtype.round(amax / element.half_range());
+    if s == 0.0 {
+        dtype.eps()
+    } else {
+        s
+    }
+}
+
+/// compressed-tensors' integer quantization of `x` (values of the weight's dtype) with a scale
+/// of that dtype: q = round_half_even(clamp(dtype(x / scale), qmin, qmax)). `element` is
+/// [`CtElement::Int8`] or [`CtElement::Int4`] (any other is treated as int8). NaN gives 0.
+///
+/// ```
+/// use lowp::quant::producer::{ct_quantize_int, CtElement, TorchDtype};
+/// let mut q = [0i8; 3];
+/// ct_quantize_int(&[0.25, -1.0, 3.0], 0.5, CtElement::Int4, TorchDtype::BF16, &mut q);
+/// assert_eq!(q, [0, -2, 6]);
+/// ```
+///
+/// # Panics
+/// If `out.len() != x.len()`.
+pub fn ct_quantize_int(
+    x: &[f32],
+    scale: f32,
+    element: CtElement,
+    dtype: TorchDtype,
+    out: &mut [i8],
+) {
+    assert_eq!(x.len(), out.len(), "ct_quantize_int: length mismatch");
+    let (lo, hi) = match element {
+        CtElement::Int4 => CtElement::Int4.range(),
+        _ => CtElement::Int8.range(),
+    };
+    for (o, &v) in out.iter_mut().zip(x) {
+        let y = dtype.round(v / scale);
+        let y = if y.is_nan() { 0.0 } else { y.clamp(lo, hi) };
+        *o = y.round_ties_even() as i8;
+    }
+}
+
+/// compressed-tensors' FP8 (E4M3FN) quantization of `x` with a scale of the weight's dtype:
+/// E4M3FN(clamp(dtype(x / scale), −448, 448)), nearest even. `tmp` is scratch of `x.len()`.
+/// NaN stays NaN (0x7F with its sign).
+///
+/// ```
+/// use lowp::quant::producer::{ct_quantize_fp8, TorchDtype};
+/// use lowp::F8E4M3FN;
+/// let mut q = [F8E4M3FN::ZERO; 2];
+/// let mut tmp = [0f32; 2];
+/// ct_quantize_fp8(&[1000.0, -0.5], 1.0, TorchDtype::BF16, &mut tmp, &mut q);
+/// assert_eq!([q[0].to_bits(), q[1].to_bits()], [0x7E, 0xB0]); // 448 (clamped), −0.5
+/// ```
+///
+/// # Panics
+/// If the three lengths differ.
+pub fn ct_quantize_fp8(
+    x: &[f32],
+    scale: f32,
+    dtype: TorchDtype,
+    tmp: &mut [f32],
+    out: &mut [F8E4M3FN],
+) {
+    assert!(
+        x.len() == out.len() && x.len() == tmp.len(),
+        "ct_quantize_fp8: length mismatch"
+    );
+    for (t, &v) in tmp.iter_mut().zip(x) {
+        let y = dtype.round(v / scale);
+        *t = if y.is_nan() {
+            y
+        } else {
+            y.clamp(-448.0, 448.0)
+        };
+    }
+    crate::slice::encode_with(tmp, out, Rounding::NearestEven, Overflow::Saturate);
+}
+
+/// compressed-tensors' NVFP4 global scale of a set of weights whose largest magnitude is
+/// `amax`: `dtype(448 · 6 / max(amax, tiny))` as `f32`, and 1 where that is not finite (an
+/// all-zero or tiny set; in f16 any amax below 2688 / 65504 ≈ 0.041).
+///
+/// ```
+/// use lowp::quant::producer::{ct_nvfp4_global_scale, TorchDtype};
+/// assert_eq!(ct_nvfp4_global_scale(2688.0, TorchDtype::BF16), 1.0);
+/// assert_eq!(ct_nvfp4_global_scale(0.0, TorchDtype::BF16), 1.0);
+/// assert_eq!(ct_nvfp4_global_scale(0.01, TorchDtype::F16), 1.0); // 268800 overflows f16
+/// assert_eq!(ct_nvfp4_global_scale(3.0, TorchDtype::BF16), 896.0);
+/// ```
+pub fn ct_nvfp4_global_scale(amax: f32, dtype: TorchDtype) -> f32 {
+    let a = if amax < dtype.tiny() {
+        dtype.tiny()
+    } else {
+        amax
+    };
+    let g = dtype.round(2688.0 / a);
+    if g.is_finite() {
+        g
+    } else {
+        1.0
+    }
+}
+
+/// compressed-tensors' NVFP4 block scale: E4M3FN(clamp(global · dtype(amax / 6), ±448)),
+/// nearest even, and 0.125 where that is 0.
+///
+/// ```
+/// use lowp::quant::producer::{ct_nvfp4_block_scale, TorchDtype};
+/// assert_eq!(ct_nvfp4_block_scale(6.0, 448.0, TorchDtype::BF16).to_f32(), 448.0);
+/// assert_eq!(ct_nvfp4_block_scale(0.0, 448.0, TorchDtype::BF16).to_f32(), 0.125);
+/// ```
+pub fn ct_nvfp4_block_scale(amax: f32, global: f32, dtype: TorchDtype) -> F8E4M3FN {
+    let local = dtype.round(amax / 6.0);
+    let s = global * local;
+    let s = if s.is_nan() {
+        s
+    } else {
+        s.clamp(-448.0, 448.0)
+    };
+    let q = F8E4M3FN::from_f32_with(s, Rounding::NearestEven, Overflow::Saturate);
+    if q.to_f32() == 0.0 {
+        F8E4M3FN::from_f32(0.125)
+    } else {
+        q
+    }
+}
+
+/// The E2M1 code (sign in bit 3) of `y` as compressed-tensors' CPU `cast_to_fp4` and
+/// `pack_fp4_to_uint8` give it: clamp to ±6, nearest even; a zero result keeps the sign of a
+/// negative input (−0.1 → 0x8) but an input of ±0 gives 0x0.
+#[inline]
+pub fn ct_fp4_code(y: f32) -> u8 {
+    if y == 0.0 || y.is_nan() {
+        return 0;
+    }
+    F4E2M1FN::from_f32_with(
+        y.clamp(-6.0, 6.0),
+        Rounding::NearestEven,
+        Overflow::Saturate,
+    )
+    .to_bits()
+}
+
+/// compressed-tensors' FP4 element codes for NVFP4 (`divisor` = block scale / global scale,
+/// computed in `f32`, and y = x / divisor in `f32`) or MXFP4 (`divisor` = the power-of-two
+/// scale as the weight's dtype holds it, y = dtype(x / divisor)): pass the dtype the
+/// division is rounded to ([`TorchDtype::F32`] for NVFP4).
+///
+/// # Panics
+/// If `out.len() != x.len()`.
+pub fn ct_quantize_fp4(x: &[f32], divisor: f32, dtype: TorchDtype, out: &mut [u8]) {
+    assert_eq!(x.len(), out.len(), "ct_quantize_fp4: length mismatch");
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = ct_fp4_code(dtype.round(v / divisor));
+    }
+}
+
+/// compressed-tensors' MX (E8M0) scale of a group of 32 whose largest magnitude is `amax`
+/// (a value of the weight's dtype), for FP4 elements: returns (the E8M0 code it stores, the
+/// scale it divides by, as the weight's dtype holds it). The exponent is amax rounded to a
+/// power of two by adding half of the element's mantissa step at the dtype's bit level
+/// ([`E8m0Rule::Even`]), minus 2; clamped to a code in [0, 255]. Where 2^(code − 127) is 0 in
+/// the dtype (f16 below 2^−24) the divisor is 1 and the stored code 127.
+///
+/// ```
+/// use lowp::quant::producer::{ct_mx_scale, TorchDtype};
+/// assert_eq!(ct_mx_scale(6.0, TorchDtype::BF16), (127 + 1, 2.0)); // 6 → 8 → 2^(3−2)
+/// assert_eq!(ct_mx_scale(5.9, TorchDtype::BF16), (127 + 1, 2.0));
+/// assert_eq!(ct_mx_scale(5.0, TorchDtype::BF16), (127, 1.0));     // 5 = 1.25·2^2 → 4
+/// assert_eq!(ct_mx_scale(0.0, TorchDtype::BF16).0, 0);
+/// ```
+pub fn ct_mx_scale(amax: f32, dtype: TorchDtype) -> (u8, f32) {
+    let m = dtype.mantissa_bits();
+    // round_to_power_2 on the dtype's bits: add 1 << (m − 1 − 1), keep sign and exponent.
+    let p2 = match dtype {
+        TorchDtype::F32 => {
+            let b = amax.to_bits().wrapping_add(1 << (m - 2)) & 0xFF80_0000;
+            f32::from_bits(b)
+        }
+        TorchDtype::BF16 => {
+            let b = bf16::from_f32(amax).to_bits();
+            let b = b.wrapping_add(1 << (m - 2)) & 0xFF80;
+            bf16::from_bits(b).to_f32()
+        }
+        TorchDtype::F16 => {
+            let b = f16::from_f32(amax).to_bits();
+            let b = b.wrapping_add(1 << (m - 2)) & 0xFC00;
+            f16::from_bits(b).to_f32()
+        }
+    };
+    let code: i32 = if p2 == 0.0 {
+        0
+    } else if !p2.is_finite() {
+        255
+    } else {
+        (127 + super::mx::floor_log2(p2) - 2).clamp(0, 255)
+    };
+    let s = dtype.round(pow2(code - 127));
+    if s == 0.0 || !s.is_finite() {
+        let s = if s == 0.0 { 1.0 } else { s };
+        let stored = if s.is_finite() {
+            127 + super::mx::floor_log2(s)
+        } else {
+            255
+        };
+        return (stored.clamp(0, 255) as u8, s);
+    }
+    (code as u8, s)
+}
+
+/// 2^e as `f32` for e in [−149, 127] (0 below, ∞ above).
+fn pow2(e: i32) -> f32 {
+    if e > 127 {
+        f32::INFINITY
+    } else if e >= -126 {
+        f32::from_bits(((e + 127) as u32) << 23)
+    } else if e >= -149 {
+        f32::from_bits(1 << (e + 149))
+    } else {
+        0.0
+    }
+}
+
+/// The four ways producers choose an MX (E8M0) shared exponent from a block's amax.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum E8m0Rule {
+    /// OCP MX v1.0 and torchao `FLOOR`: ⌊log2 amax⌋ − emax_elem (lowp's default,
+    /// [`super::MxScaleRule::Floor`]).
+    #[default]
+    Floor,
+    /// torchao `CEIL`: ⌈log2 amax⌉ − emax_elem.
+    Ceil,
+    /// torchao `EVEN` and compressed-tensors: amax rounded to a power of two at the element's
+    /// mantissa width (up where its f32 mantissa reaches the midpoint of the element's last
+    /// step), then log2 − emax_elem.
+    Even,
+    /// torchao `RCEIL`, DeepGEMM, cuBLAS and Transformer Engine: ⌈log2(amax / max_elem)⌉
+    /// (lowp's [`super::MxScaleRule::RoundUp`]); never saturates.
+    RCeil,
+}
+
+/// The unbiased shared exponent E (scale 2^E) for a block whose largest magnitude is `amax`
+/// under `rule`, clamped to [−127, 127]; `None` where amax is NaN or infinite; −127 for 0.
+///
+/// ```
+/// use lowp::quant::producer::{e8m0_exponent, E8m0Rule::*};
+/// use lowp::quant::MxFormat;
+/// let f = MxFormat::E2M1; // emax 2, max 6
+/// assert_eq!(e8m0_exponent(5.0, f, Floor), Some(0));
+/// assert_eq!(e8m0_exponent(5.0, f, Ceil), Some(1));
+/// assert_eq!(e8m0_exponent(5.0, f, Even), Some(0));   // 1.25 · 2^2 rounds down
+/// assert_eq!(e8m0_exponent(7.0, f, Even), Some(1));   // 1.75 · 2^2 rounds up
+/// assert_eq!(e8m0_exponent(6.5, f, RCeil), Some(1));  // 6.5 / 6 > 1
+/// assert_eq!(e8m0_exponent(6.0, f, RCeil), Some(0));
+/// ```
+pub fn e8m0_exponent(amax: f32, format: MxFormat, rule: E8m0Rule) -> Option<i32> {
+    let a = f32::from_bits(amax.to_bits() & 0x7FFF_FFFF);
+    if !a.is_finite() {
+        return None;
+    }
+    if a == 0.0 {
+        return Some(-127);
+    }
+    let emax = format.emax();
+    let e = match rule {
+        E8m0Rule::Floor => super::mx::floor_log2(a) - emax,
+        E8m0Rule::Ceil => {
+            let f = super::mx::floor_log2(a);
+            let exact = pow2(f) == a;
+            f + i32::from(!exact) - emax
+        }
+        E8m0Rule::Even => {
+            // Add half an element step (element mantissa bits m: 1 << (23 − m − 1)) to the
+            // f32 bits, then keep sign and exponent.
+            let m = element_mantissa_bits(format);
+            let b = (a.to_bits() + (1u32 << (23 - m - 1))) & 0xFF80_0000;
+            let p = f32::from_bits(b);
+            if !p.is_finite() {
+                128 - emax
+            } else {
+                super::mx::floor_log2(p) - emax
+            }
+        }
+        E8m0Rule::RCeil => {
+            return super::mx::mx_shared_exponent(a, format, super::MxScaleRule::RoundUp);
+        }
+    };
+    Some(e.clamp(-127, 127))
+}
+
+/// Mantissa bits of an MX element format.
+fn element_mantissa_bits(format: MxFormat) -> u32 {
+    match format {
+        MxFormat::E4M3 => 3,
+        MxFormat::E5M2 => 2,
+        MxFormat::E2M3 => 3,
+        MxFormat::E3M2 => 2,
+        MxFormat::E2M1 => 1,
+        MxFormat::Int8 => 6,
+    }
+}
+
+/// How NVFP4 block scales and elements are computed (the tensor scale `s` = amax / 2688 in
+/// lowp's and torchao's convention, its reciprocal `global` in compressed-tensors').
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Nvfp4Rule {
+    /// lowp and torchao ≤ 0.16: block = E4M3(amax / 6 / s) (two `f32` divisions), elements
+    /// x / (block · s).
+    #[default]
+    Divide,
+    /// torchao ≥ 0.17: block = E4M3(max(amax / 6 / s, 2^−6)) (the block scale clamped up to
+    /// E4M3's smallest normal), then elements x · (1 / (block · s)): the reciprocal is
+    /// rounded first, so some FP4 ties go the other way.
+    Reciprocal,
+    /// NVIDIA ModelOpt: block = E4M3(amax / (6 · s)) (one product then one division), elements
+    /// x / (block · s).
+    ModelOpt,
+}
+
+/// One NVFP4 block (≤ 16 values) under `rule` with tensor scale `s`: returns the E4M3FN block
+/// scale and writes FP4 codes (sign in bit 3) to `codes`. Non-finite blocks get the NaN
+/// scale and codes 0, as lowp's [`super::nvfp4_quantize`].
+///
+/// ```
+/// use lowp::quant::producer::{nvfp4_block, Nvfp4Rule};
+/// let mut c = [0u8; 2];
+/// let s = nvfp4_block(&[6.0, -1.25], 1.0, Nvfp4Rule::Divide, &mut c);
+/// assert_eq!((s.to_f32(), c), (1.0, [0x7, 0xA])); // −1.25 ties to −1.0
+/// ```
+///
+/// # Panics
+/// If `codes.len() != x.len()`.
+pub fn nvfp4_block(x: &[f32], s: f32, rule: Nvfp4Rule, codes: &mut [u8]) -> F8E4M3FN {
+    assert_eq!(x.len(), codes.len(), "nvfp4_block: length mismatch");
+    let amax = ct_amax(x);
+    if !amax.is_finite() {
+        codes.fill(0);
+        return F8E4M3FN::NAN;
+    }
+    let raw = match rule {
+        Nvfp4Rule::Divide => amax / 6.0 / s,
+        Nvfp4Rule::Reciprocal => {
+            let b = amax / 6.0 / s;
+            if b < 1.0 / 64.0 {
+                1.0 / 64.0
+            } else {
+                b
+            }
+        }
+        Nvfp4Rule::ModelOpt => amax / (6.0 * s),
+    };
+    let bs = F8E4M3FN::from_f32_with(raw, Rounding::NearestEven, Overflow::Saturate);
+    let total = bs.to_f32() * s;
+    let recip = 1.0 / total;
+    for (c, &v) in codes.iter_mut().zip(x) {
+        let y = if total == 0.0 {
+            0.0 * v
+        } else if rule == Nvfp4Rule::Reciprocal {
+            v * recip
+        } else {
+            v / total
+        };
+        *c = F4E2M1FN::from_f32_with(y, Rounding::NearestEven, Overflow::Saturate).to_bits();
+    }
+    bs
+}
