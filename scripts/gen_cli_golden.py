@@ -17,14 +17,15 @@ Checkpoints (fixed seeds; weights drawn from transformers' own initialisation, t
 overwritten with edge cases: an all-zero row, ±0 and tiny negatives, exact FP4/FP8/int
 midpoints, a row with a huge range):
 
-- llama-bf16: a tiny LlamaForCausalLM (1 layer, hidden 128, intermediate 256, 4 heads, 2 KV
-  heads, vocab 256) in bfloat16, written as two shards with an index, q_proj in the first
+- llama-bf16: a tiny LlamaForCausalLM (1 layer, hidden 128, intermediate 128, 4 heads, 2 KV
+  heads, vocab 64) in bfloat16, written as two shards with an index, q_proj in the first
   shard and k_proj/v_proj in the second (so NVFP4/MXFP4 move the partners, as llm-compressor
   does);
-- llama-f16, llama-f32: the same architecture (intermediate 128, vocab 128) in float16 and
-  float32, one model.safetensors each;
-- moe-bf16: a tiny Qwen3-MoE (1 layer, 4 experts, hidden 128, expert intermediate 128): router
-  weights, per-expert projections.
+- llama-f16, llama-f32: the same architecture in float16 and float32, one model.safetensors
+  each;
+- moe-bf16: a tiny Qwen3-MoE (1 layer, 2 experts, hidden 128, expert intermediate 128, vocab
+  64), saved by transformers (per-expert 2-D projections), quantized with the router ignored
+  (`re:.*mlp.gate$`) as one would for a real MoE.
 
 Each output directory holds exactly what model_free_ptq wrote (config.json with its
 quantization_config, tokenizer-less), and VERSIONS.txt records the library versions.
@@ -104,9 +105,9 @@ def build_moe(seed):
         num_attention_heads=4,
         num_key_value_heads=2,
         head_dim=32,
-        num_experts=4,
-        num_experts_per_tok=2,
-        vocab_size=128,
+        num_experts=2,
+        num_experts_per_tok=1,
+        vocab_size=64,
         max_position_embeddings=256,
         tie_word_embeddings=False,
         torch_dtype=torch.bfloat16,
@@ -161,7 +162,7 @@ def main():
     ROOT.mkdir(parents=True)
 
     # 1. llama-bf16, two shards, q_proj apart from k_proj/v_proj.
-    cfg, t = build_llama(torch.bfloat16, 256, 256, 0)
+    cfg, t = build_llama(torch.bfloat16, 128, 64, 0)
     first = [n for n in t if "embed" in n or "q_proj" in n or "o_proj" in n or "input_layernorm" in n]
     second = [n for n in t if n not in first]
     write_checkpoint(ROOT / "llama-bf16" / "input", cfg, t, [first, second])
@@ -169,7 +170,7 @@ def main():
 
     # 2. f16 and f32, one file each.
     for dt, nm, seed in [(torch.float16, "llama-f16", 1), (torch.float32, "llama-f32", 2)]:
-        cfg, t = build_llama(dt, 128, 128, seed)
+        cfg, t = build_llama(dt, 128, 64, seed)
         write_checkpoint(ROOT / nm / "input", cfg, t)
         run_all(nm, ROOT / nm / "input", SCHEMES, ["lm_head"])
 

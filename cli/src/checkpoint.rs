@@ -130,7 +130,8 @@ fn open_shard(
         )
     })?;
     let base = 8 + n as u64;
-    let mut list: Vec<(String, Dtype, Vec<usize>, (usize, usize))> = meta
+    type Entry = (String, Dtype, Vec<usize>, (usize, usize));
+    let mut list: Vec<Entry> = meta
         .tensors()
         .into_iter()
         .map(|(name, info)| (name, info.dtype, info.shape.clone(), info.data_offsets))

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 /// The compressed-tensors version recorded in `version` (the one the golden outputs were
 /// written with).
-pub const CT_VERSION: &str = "0.20.0";
+pub const CT_VERSION: &str = "0.19.0";
 
 fn args(
     num_bits: u32,
@@ -16,7 +16,6 @@ fn args(
     group_size: Option<u32>,
     block: Option<[u32; 2]>,
     dynamic: bool,
-    observer: Option<&str>,
     scale_dtype: Option<&str>,
 ) -> Value {
     json!({
@@ -25,7 +24,7 @@ fn args(
         "dynamic": dynamic,
         "group_size": group_size,
         "num_bits": num_bits,
-        "observer": observer,
+        "observer": null,
         "observer_kwargs": {},
         "scale_dtype": scale_dtype,
         "strategy": strategy,
@@ -37,25 +36,24 @@ fn args(
 
 /// (weights, input_activations, format) of a scheme.
 fn scheme_parts(s: Scheme) -> (Value, Value, &'static str) {
-    let mm = Some("memoryless_minmax");
     match s {
         Scheme::Fp8Dynamic => (
-            args(8, "float", "channel", None, None, false, mm, None),
-            args(8, "float", "token", None, None, true, None, None),
+            args(8, "float", "channel", None, None, false, None),
+            args(8, "float", "token", None, None, true, None),
             "float-quantized",
         ),
         Scheme::Fp8Block => (
-            args(8, "float", "block", None, Some([128, 128]), false, mm, None),
-            args(8, "float", "group", Some(128), None, true, None, None),
+            args(8, "float", "block", None, Some([128, 128]), false, None),
+            args(8, "float", "group", Some(128), None, true, None),
             "float-quantized",
         ),
         Scheme::W8A8 => (
-            args(8, "int", "channel", None, None, false, mm, None),
-            args(8, "int", "token", None, None, true, None, None),
+            args(8, "int", "channel", None, None, false, None),
+            args(8, "int", "token", None, None, true, None),
             "int-quantized",
         ),
         Scheme::W4A16 => (
-            args(4, "int", "group", Some(128), None, false, mm, None),
+            args(4, "int", "group", Some(128), None, false, None),
             Value::Null,
             "pack-quantized",
         ),
@@ -67,7 +65,6 @@ fn scheme_parts(s: Scheme) -> (Value, Value, &'static str) {
                 Some(16),
                 None,
                 false,
-                mm,
                 Some("torch.float8_e4m3fn"),
             ),
             Value::Null,
@@ -81,7 +78,6 @@ fn scheme_parts(s: Scheme) -> (Value, Value, &'static str) {
                 Some(32),
                 None,
                 false,
-                mm,
                 Some("torch.uint8"),
             ),
             Value::Null,
@@ -95,7 +91,6 @@ fn scheme_parts(s: Scheme) -> (Value, Value, &'static str) {
                 Some(32),
                 None,
                 false,
-                mm,
                 Some("torch.uint8"),
             ),
             args(
@@ -105,7 +100,6 @@ fn scheme_parts(s: Scheme) -> (Value, Value, &'static str) {
                 Some(32),
                 None,
                 true,
-                None,
                 Some("torch.uint8"),
             ),
             "mxfp4-pack-quantized",
@@ -132,7 +126,6 @@ pub fn quantization_config(scheme: Scheme, ignore: &[String]) -> Value {
         "kv_cache_scheme": null,
         "quant_method": "compressed-tensors",
         "quantization_status": "compressed",
-        "sparsity_config": {},
         "transform_config": {},
         "version": CT_VERSION,
     })

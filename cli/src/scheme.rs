@@ -56,9 +56,10 @@ impl Scheme {
         }
     }
 
-    /// NVFP4 and MXFP4 ("microscale" in llm-compressor: fused partners move to one shard).
+    /// NVFP4 ("microscale" in llm-compressor 0.14, whose test is the `tensor_group`
+    /// strategy: fused partners move to one shard and share a global scale; MXFP4 is not).
     pub fn is_microscale(self) -> bool {
-        matches!(self, Scheme::Nvfp4A16 | Scheme::Mxfp4A16 | Scheme::Mxfp4)
+        self == Scheme::Nvfp4A16
     }
 
     /// The global scale is shared across fused q/k/v and gate/up (NVFP4 only).
@@ -93,7 +94,7 @@ impl Scheme {
         }
         let cols = shape[1];
         if let Some(g) = self.group() {
-            if self != Scheme::Fp8Block && cols % g != 0 {
+            if self != Scheme::Fp8Block && !cols.is_multiple_of(g) {
                 bail!(
                     "{} needs the column count to be a multiple of its group size {g}, but the shape is {shape:?}",
                     self.name()

@@ -240,13 +240,18 @@ fn every_scheme_on_a_sharded_bf16_checkpoint_round_trips_through_verify() {
         assert_eq!(idx["weight_map"].as_object().unwrap().len(), got.len());
         let total: usize = got.values().map(|t| t.2.len()).sum();
         assert_eq!(idx["metadata"]["total_size"], total);
-        // Microscale: k/v moved next to q (first shard).
-        if scheme.contains("FP4") {
-            assert_eq!(
-                idx["weight_map"]["model.layers.0.self_attn.k_proj.weight_packed"],
-                "model-00001-of-00002.safetensors"
-            );
-        }
+        // NVFP4: k/v moved next to q (first shard) to share its global scale; others stay.
+        let k = if scheme == "NVFP4A16" || scheme.starts_with("MX") {
+            "model.layers.0.self_attn.k_proj.weight_packed"
+        } else {
+            "model.layers.0.self_attn.k_proj.weight_scale"
+        };
+        let want = if scheme == "NVFP4A16" {
+            "model-00001-of-00002.safetensors"
+        } else {
+            "model-00002-of-00002.safetensors"
+        };
+        assert_eq!(idx["weight_map"][k], want, "{scheme}");
         // Verify: every weight dequantizes close to the original, copies identical.
         let v = run(&["verify", s(&out), s(&input), "--json"]);
         assert!(v.status.success(), "{scheme}: {}", text(&v));

@@ -138,7 +138,7 @@ pub fn ct_amax(x: &[f32]) -> f32 {
 /// ```
 /// use lowp::quant::producer::{ct_scale, CtElement, TorchDtype};
 /// assert_eq!(ct_scale(448.0, CtElement::Fp8E4M3, TorchDtype::BF16), 1.0);
-/// assert_eq!(ct_scale(1.0, CtElement::Int8, TorchDtype::BF16), 0.0078125); // bf16(1/127.5)
+/// assert_eq!(ct_scale(1.0, CtElement::Int8, TorchDtype::BF16), 0.007873535); // bf16(1/127.5)
 /// assert_eq!(ct_scale(0.0, CtElement::Int4, TorchDtype::F16), 1.0 / 1024.0);
 /// ```
 pub fn ct_scale(amax: f32, element: CtElement, dtype: TorchDtype) -> f32 {
@@ -220,7 +220,8 @@ pub fn ct_quantize_fp8(
 }
 
 /// compressed-tensors' NVFP4 global scale of a set of weights whose largest magnitude is
-/// `amax`: `dtype(448 · 6 / max(amax, tiny))` as `f32`, and 1 where that is not finite (an
+/// `amax`: `dtype(dtype(1 / max(amax, tiny)) · 2688)` as `f32` (PyTorch evaluates
+/// `2688 / t` as `t.reciprocal() * 2688`, two roundings), and 1 where that is not finite (an
 /// all-zero or tiny set; in f16 any amax below 2688 / 65504 ≈ 0.041).
 ///
 /// ```
@@ -236,7 +237,7 @@ pub fn ct_nvfp4_global_scale(amax: f32, dtype: TorchDtype) -> f32 {
     } else {
         amax
     };
-    let g = dtype.round(2688.0 / a);
+    let g = dtype.round(dtype.round(1.0 / a) * 2688.0);
     if g.is_finite() {
         g
     } else {
@@ -307,9 +308,9 @@ pub fn ct_quantize_fp4(x: &[f32], divisor: f32, dtype: TorchDtype, out: &mut [u8
 ///
 /// ```
 /// use lowp::quant::producer::{ct_mx_scale, TorchDtype};
-/// assert_eq!(ct_mx_scale(6.0, TorchDtype::BF16), (127 + 1, 2.0)); // 6 → 8 → 2^(3−2)
-/// assert_eq!(ct_mx_scale(5.9, TorchDtype::BF16), (127 + 1, 2.0));
-/// assert_eq!(ct_mx_scale(5.0, TorchDtype::BF16), (127, 1.0));     // 5 = 1.25·2^2 → 4
+/// assert_eq!(ct_mx_scale(7.0, TorchDtype::BF16), (127 + 1, 2.0)); // 1.75·2^2 → 8 → 2^(3−2)
+/// assert_eq!(ct_mx_scale(6.0, TorchDtype::BF16), (127, 1.0));     // 1.5·2^2 → 4 (6 / 1 = 6 fits)
+/// assert_eq!(ct_mx_scale(5.0, TorchDtype::BF16), (127, 1.0));     // 1.25·2^2 → 4
 /// assert_eq!(ct_mx_scale(0.0, TorchDtype::BF16).0, 0);
 /// ```
 pub fn ct_mx_scale(amax: f32, dtype: TorchDtype) -> (u8, f32) {
