@@ -122,7 +122,7 @@ pub fn run(o: &Options) -> Result<Value> {
     }
     let (n_quant, bytes_out, shards) = result?;
 
-    if config_missing(&ck) && !o.json {
+    if config_missing(&ck) && !o.json && !o.quiet {
         eprintln!(
             "note: the input has no config.json; add this quantization_config to the model's config:\n{}",
             pyjson::dumps(&qconfig)

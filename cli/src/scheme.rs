@@ -240,9 +240,8 @@ pub fn quantize_band(
                         let o: &mut [i8] = bytemuck::cast_slice_mut(&mut out[start..]);
                         ct_quantize_int(x, s, CtElement::Int8, w, o);
                     } else {
-                        let mut tmp = vec![0f32; x.len()];
                         let o: &mut [F8E4M3FN] = bytemuck::cast_slice_mut(&mut out[start..]);
-                        ct_quantize_fp8(x, s, w, &mut tmp, o);
+                        ct_quantize_fp8(x, s, w, o);
                     }
                 }
             }
@@ -269,12 +268,11 @@ pub fn quantize_band(
                     let start = out.len();
                     out.resize(start + x.len(), 0);
                     let o: &mut [F8E4M3FN] = bytemuck::cast_slice_mut(&mut out[start..]);
-                    let mut tmp = vec![0f32; 128];
                     for r in 0..rows {
                         for (b, &s) in scales.iter().enumerate() {
                             let (c0, c1) = (b * 128, ((b + 1) * 128).min(cols));
                             let (i0, i1) = (r * cols + c0, r * cols + c1);
-                            ct_quantize_fp8(&x[i0..i1], s, w, &mut tmp[..c1 - c0], &mut o[i0..i1]);
+                            ct_quantize_fp8(&x[i0..i1], s, w, &mut o[i0..i1]);
                         }
                     }
                 }
@@ -300,7 +298,7 @@ pub fn quantize_band(
             }
         }
         Scheme::Nvfp4A16 => {
-            let mut c = [0u8; 16];
+            let mut c = [0u8; 8];
             for g in x.chunks_exact(16) {
                 let bs = ct_nvfp4_block_scale(ct_amax(g), global, w);
                 match part {
@@ -308,24 +306,20 @@ pub fn quantize_band(
                     _ => {
                         let divisor = bs.to_f32() / global;
                         ct_quantize_fp4(g, divisor, TorchDtype::F32, &mut c);
-                        for p in c.chunks_exact(2) {
-                            out.push(p[0] | (p[1] << 4));
-                        }
+                        out.extend_from_slice(&c);
                     }
                 }
             }
         }
         Scheme::Mxfp4A16 | Scheme::Mxfp4 => {
-            let mut c = [0u8; 32];
+            let mut c = [0u8; 16];
             for g in x.chunks_exact(32) {
                 let (code, s) = ct_mx_scale(ct_amax(g), w);
                 match part {
                     Part::Scale => out.push(code),
                     _ => {
                         ct_quantize_fp4(g, s, w, &mut c);
-                        for p in c.chunks_exact(2) {
-                            out.push(p[0] | (p[1] << 4));
-                        }
+                        out.extend_from_slice(&c);
                     }
                 }
             }

@@ -47,12 +47,12 @@ impl TorchDtype {
     /// assert_eq!(TorchDtype::BF16.round(1.0 + 1.0 / 256.0), 1.0); // tie to even
     /// assert_eq!(TorchDtype::F16.round(70000.0), f32::INFINITY);
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn round(self, x: f32) -> f32 {
         match self {
             TorchDtype::F32 => x,
             TorchDtype::F16 => f16::from_f32(x).to_f32(),
-            TorchDtype::BF16 => bf16::from_f32(x).to_f32(),
+            TorchDtype::BF16 => round_bf16(x),
         }
     }
 
@@ -80,6 +80,32 @@ impl TorchDtype {
             TorchDtype::F16 => 10,
             TorchDtype::BF16 => 7,
         }
+    }
+}
+
+/// `x` rounded to the nearest bfloat16 (ties to even) on its bits: add 0x7FFF plus the lowest
+/// kept bit, clear the low half (a carry into the exponent is the correct rounding up, to ∞ past
+/// the largest bf16); NaN is kept (quieted).
+#[inline(always)]
+fn round_bf16(x: f32) -> f32 {
+    let b = x.to_bits();
+    if x.is_nan() {
+        return f32::from_bits(b | 0x0040_0000);
+    }
+    let r = b.wrapping_add(0x7FFF + ((b >> 16) & 1));
+    f32::from_bits(r & 0xFFFF_0000)
+}
+
+/// Round half to even of |y| < 2^22 (beyond, `y` itself), without a libm call: the sum with
+/// 1.5 · 2^23 rounds the fraction away by IEEE addition (round to nearest even, the only
+/// rounding Rust code runs under); subnormals round to ±0 with or without DAZ.
+#[inline(always)]
+fn rint(y: f32) -> f32 {
+    const M: f32 = 12_582_912.0;
+    if y.abs() < 4_194_304.0 {
+        (y + M) - M
+    } else {
+        y
     }
 }
 
@@ -118,17 +144,16 @@ impl CtElement {
 /// max(|min(x, 0)|, max(x, 0)), i.e. max |x| (0 for an empty group). NaN where any element is
 /// NaN.
 pub fn ct_amax(x: &[f32]) -> f32 {
-    let mut m = 0.0f32;
-    let mut nan = false;
+    // Integer max of the magnitude bits: the same order as the values for non-NaN floats,
+    // and it vectorizes; any NaN magnitude exceeds every other.
+    let mut m = 0u32;
     for &v in x {
-        let a = f32::from_bits(v.to_bits() & 0x7FFF_FFFF);
-        nan |= v.is_nan();
-        m = if a > m { a } else { m };
+        m = m.max(v.to_bits() & 0x7FFF_FFFF);
     }
-    if nan {
+    if m > 0x7F80_0000 {
         f32::NAN
     } else {
-        m
+        f32::from_bits(m)
     }
 }
 
@@ -178,45 +203,49 @@ pub fn ct_quantize_int(
     for (o, &v) in out.iter_mut().zip(x) {
         let y = dtype.round(v / scale);
         let y = if y.is_nan() { 0.0 } else { y.clamp(lo, hi) };
-        *o = y.round_ties_even() as i8;
+        *o = rint(y) as i8;
     }
 }
 
 /// compressed-tensors' FP8 (E4M3FN) quantization of `x` with a scale of the weight's dtype:
-/// E4M3FN(clamp(dtype(x / scale), −448, 448)), nearest even. `tmp` is scratch of `x.len()`.
+/// E4M3FN(clamp(dtype(x / scale), −448, 448)), nearest even (through lowp's batch encoder).
 /// NaN stays NaN (0x7F with its sign).
 ///
 /// ```
 /// use lowp::quant::producer::{ct_quantize_fp8, TorchDtype};
 /// use lowp::F8E4M3FN;
 /// let mut q = [F8E4M3FN::ZERO; 2];
-/// let mut tmp = [0f32; 2];
-/// ct_quantize_fp8(&[1000.0, -0.5], 1.0, TorchDtype::BF16, &mut tmp, &mut q);
+/// ct_quantize_fp8(&[1000.0, -0.5], 1.0, TorchDtype::BF16, &mut q);
 /// assert_eq!([q[0].to_bits(), q[1].to_bits()], [0x7E, 0xB0]); // 448 (clamped), −0.5
 /// ```
 ///
 /// # Panics
-/// If the three lengths differ.
-pub fn ct_quantize_fp8(
-    x: &[f32],
-    scale: f32,
-    dtype: TorchDtype,
-    tmp: &mut [f32],
-    out: &mut [F8E4M3FN],
-) {
-    assert!(
-        x.len() == out.len() && x.len() == tmp.len(),
-        "ct_quantize_fp8: length mismatch"
-    );
-    for (t, &v) in tmp.iter_mut().zip(x) {
-        let y = dtype.round(v / scale);
+/// If `out.len() != x.len()`.
+pub fn ct_quantize_fp8(x: &[f32], scale: f32, dtype: TorchDtype, out: &mut [F8E4M3FN]) {
+    assert_eq!(x.len(), out.len(), "ct_quantize_fp8: length mismatch");
+    let mut tmp = [0f32; 256];
+    for (xs, os) in x.chunks(256).zip(out.chunks_mut(256)) {
+        let t = &mut tmp[..xs.len()];
+        match dtype {
+            // One loop per dtype, so that each vectorizes.
+            TorchDtype::BF16 => fp8_stage(xs, scale, t, round_bf16),
+            TorchDtype::F16 => fp8_stage(xs, scale, t, |v| f16::from_f32(v).to_f32()),
+            TorchDtype::F32 => fp8_stage(xs, scale, t, |v| v),
+        }
+        crate::slice::encode_with(t, os, Rounding::NearestEven, Overflow::Saturate);
+    }
+}
+
+#[inline(always)]
+fn fp8_stage(x: &[f32], scale: f32, t: &mut [f32], round: impl Fn(f32) -> f32) {
+    for (t, &v) in t.iter_mut().zip(x) {
+        let y = round(v / scale);
         *t = if y.is_nan() {
             y
         } else {
             y.clamp(-448.0, 448.0)
         };
     }
-    crate::slice::encode_with(tmp, out, Rounding::NearestEven, Overflow::Saturate);
 }
 
 /// compressed-tensors' NVFP4 global scale of a set of weights whose largest magnitude is
@@ -285,17 +314,54 @@ pub fn ct_fp4_code(y: f32) -> u8 {
     .to_bits()
 }
 
-/// compressed-tensors' FP4 element codes for NVFP4 (`divisor` = block scale / global scale,
+/// compressed-tensors' FP4 elements for NVFP4 (`divisor` = block scale / global scale,
 /// computed in `f32`, and y = x / divisor in `f32`) or MXFP4 (`divisor` = the power-of-two
-/// scale as the weight's dtype holds it, y = dtype(x / divisor)): pass the dtype the
-/// division is rounded to ([`TorchDtype::F32`] for NVFP4).
+/// scale as the weight's dtype holds it, y = dtype(x / divisor)): pass the dtype the division
+/// is rounded to ([`TorchDtype::F32`] for NVFP4). Codes as [`ct_fp4_code`], packed two per
+/// byte, element 2i in the low nibble of byte i (`pack_fp4_to_uint8`), through lowp's batch
+/// encoder.
+///
+/// ```
+/// use lowp::quant::producer::{ct_quantize_fp4, TorchDtype};
+/// let mut p = [0u8; 2];
+/// ct_quantize_fp4(&[6.0, -1.25, -0.0, -0.1], 1.0, TorchDtype::F32, &mut p);
+/// assert_eq!(p, [0xA7, 0x80]); // 6 → 0x7, −1.25 → −1 (0xA); −0 → 0x0, −0.1 → −0 (0x8)
+/// ```
 ///
 /// # Panics
-/// If `out.len() != x.len()`.
-pub fn ct_quantize_fp4(x: &[f32], divisor: f32, dtype: TorchDtype, out: &mut [u8]) {
-    assert_eq!(x.len(), out.len(), "ct_quantize_fp4: length mismatch");
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = ct_fp4_code(dtype.round(v / divisor));
+/// If `x.len()` is odd or `packed.len() != x.len() / 2`.
+pub fn ct_quantize_fp4(x: &[f32], divisor: f32, dtype: TorchDtype, packed: &mut [u8]) {
+    assert!(
+        x.len() % 2 == 0 && packed.len() == x.len() / 2,
+        "ct_quantize_fp4: lengths"
+    );
+    let mut tmp = [0f32; 256];
+    for (xs, ps) in x.chunks(256).zip(packed.chunks_mut(128)) {
+        let t = &mut tmp[..xs.len()];
+        match dtype {
+            TorchDtype::BF16 => fp4_stage(xs, divisor, t, round_bf16),
+            TorchDtype::F16 => fp4_stage(xs, divisor, t, |v| f16::from_f32(v).to_f32()),
+            TorchDtype::F32 => fp4_stage(xs, divisor, t, |v| v),
+        }
+        crate::slice::encode_packed_with::<F4E2M1FN>(
+            t,
+            ps,
+            Rounding::NearestEven,
+            Overflow::Saturate,
+        );
+    }
+}
+
+#[inline(always)]
+fn fp4_stage(x: &[f32], divisor: f32, t: &mut [f32], round: impl Fn(f32) -> f32) {
+    for (t, &v) in t.iter_mut().zip(x) {
+        let y = round(v / divisor);
+        // ±0 (and NaN) → +0: `sign(±0) = 0` in the CPU cast; tiny negatives keep their sign.
+        *t = if y == 0.0 || y.is_nan() {
+            0.0
+        } else {
+            y.clamp(-6.0, 6.0)
+        };
     }
 }
 
