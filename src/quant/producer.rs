@@ -332,7 +332,7 @@ pub fn ct_fp4_code(y: f32) -> u8 {
 /// If `x.len()` is odd or `packed.len() != x.len() / 2`.
 pub fn ct_quantize_fp4(x: &[f32], divisor: f32, dtype: TorchDtype, packed: &mut [u8]) {
     assert!(
-        x.len() % 2 == 0 && packed.len() == x.len() / 2,
+        x.len().is_multiple_of(2) && packed.len() == x.len() / 2,
         "ct_quantize_fp4: lengths"
     );
     let mut tmp = [0f32; 256];
@@ -527,9 +527,20 @@ pub enum Nvfp4Rule {
     ModelOpt,
 }
 
-/// One NVFP4 block (≤ 16 values) under `rule` with tensor scale `s`: returns the E4M3FN block
-/// scale and writes FP4 codes (sign in bit 3) to `codes`. Non-finite blocks get the NaN
-/// scale and codes 0, as lowp's [`super::nvfp4_quantize`].
+/// One NVFP4 block (≤ 16 values) under `rule` with tensor scale `s` (amax / 2688): returns the
+/// E4M3FN block scale and writes FP4 codes (sign in bit 3) to `codes`.
+///
+/// - [`Nvfp4Rule::Divide`]: block = E4M3(amax / 6 / s) saturated; y = x / (block · s); a zero
+///   divisor gives ±0 codes (lowp's [`super::nvfp4_quantize`]).
+/// - [`Nvfp4Rule::Reciprocal`] (torchao 0.17+ `nvfp4_quantize` with a per-tensor scale):
+///   block = E4M3(clamp((amax / 6) / s, 2^−6, 448)); y = x · ((1 / s) / block); the sign of a
+///   zero result is kept.
+/// - [`Nvfp4Rule::ModelOpt`] (`NVFP4QTensor.quantize`): block = amax / (6 · s), 1 where 0,
+///   E4M3(clamp(·, 2^−9, 448)); y = x / (block · s); ±0 gives 0x0, a negative rounding to 0
+///   gives 0x8.
+///
+/// Every element is clamped to ±6 and rounded to nearest even. Non-finite blocks give the NaN
+/// scale and codes 0.
 ///
 /// ```
 /// use lowp::quant::producer::{nvfp4_block, Nvfp4Rule};
@@ -547,30 +558,286 @@ pub fn nvfp4_block(x: &[f32], s: f32, rule: Nvfp4Rule, codes: &mut [u8]) -> F8E4
         codes.fill(0);
         return F8E4M3FN::NAN;
     }
-    let raw = match rule {
-        Nvfp4Rule::Divide => amax / 6.0 / s,
+    let e4m3 = |v: f32| F8E4M3FN::from_f32_with(v, Rounding::NearestEven, Overflow::Saturate);
+    let fp4 = |y: f32| {
+        F4E2M1FN::from_f32_with(
+            y.clamp(-6.0, 6.0),
+            Rounding::NearestEven,
+            Overflow::Saturate,
+        )
+        .to_bits()
+    };
+    match rule {
+        Nvfp4Rule::Divide => {
+            let bs = e4m3(amax / 6.0 / s);
+            let total = bs.to_f32() * s;
+            for (c, &v) in codes.iter_mut().zip(x) {
+                *c = if total == 0.0 {
+                    ((v.to_bits() >> 31) as u8) << 3
+                } else {
+                    fp4(v / total)
+                };
+            }
+            bs
+        }
         Nvfp4Rule::Reciprocal => {
-            let b = amax / 6.0 / s;
-            if b < 1.0 / 64.0 {
-                1.0 / 64.0
-            } else {
-                b
+            let bs = e4m3(((amax / 6.0) / s).clamp(1.0 / 64.0, 448.0));
+            let r = (1.0 / s) / bs.to_f32();
+            for (c, &v) in codes.iter_mut().zip(x) {
+                *c = fp4(v * r);
+            }
+            bs
+        }
+        Nvfp4Rule::ModelOpt => {
+            let b = amax / (6.0 * s);
+            let b = if b == 0.0 { 1.0 } else { b };
+            let bs = e4m3(b.clamp(1.0 / 512.0, 448.0));
+            let total = bs.to_f32() * s;
+            for (c, &v) in codes.iter_mut().zip(x) {
+                *c = ct_fp4_code(v / total);
+            }
+            bs
+        }
+    }
+}
+
+/// One MX block as torchao's `to_mx` quantizes it under `rule`: returns the biased E8M0 scale
+/// byte (255 for a NaN block) and writes element codes (FP4: sign in bit 3; FP8 E4M3FN: the
+/// byte) to `codes`. `format` is [`MxFormat::E2M1`] or [`MxFormat::E4M3`].
+///
+/// Floor, Ceil, Even: the exponent from amax's `f32` bits, clamped to [−127, 127]; elements
+/// x / max(2^E, 2^−126) (torchao keeps the scale normal). RCeil: E = ⌈log2(amax / max_elem)⌉
+/// clamped to [−127, 127]; elements x · 2^−E (1 where the byte is 0), clamped to ±max. Elements
+/// round to nearest even, saturating, keeping the sign of zero.
+///
+/// ```
+/// use lowp::quant::producer::{mx_block, E8m0Rule};
+/// use lowp::quant::MxFormat;
+/// let mut c = [0u8; 2];
+/// assert_eq!(mx_block(&[7.0, -0.5], MxFormat::E2M1, E8m0Rule::Even, &mut c), 128);
+/// assert_eq!(c, [0x6, 0x8]); // 7 / 2 = 3.5 ties to 4 (0x6); −0.5 / 2 = −0.25 ties to −0 (0x8)
+/// ```
+///
+/// # Panics
+/// If `codes.len() != x.len()`.
+pub fn mx_block(x: &[f32], format: MxFormat, rule: E8m0Rule, codes: &mut [u8]) -> u8 {
+    assert_eq!(x.len(), codes.len(), "mx_block: length mismatch");
+    let amax = ct_amax(x);
+    let Some(e) = e8m0_exponent(amax, format, rule) else {
+        codes.fill(0);
+        return 255;
+    };
+    let byte = (e + 127) as u8;
+    let max = format.max();
+    let enc = |y: f32| -> u8 {
+        match format {
+            MxFormat::E4M3 => {
+                F8E4M3FN::from_f32_with(y, Rounding::NearestEven, Overflow::Saturate).to_bits()
+            }
+            _ => F4E2M1FN::from_f32_with(y, Rounding::NearestEven, Overflow::Saturate).to_bits(),
+        }
+    };
+    if rule == E8m0Rule::RCeil {
+        let r = if byte == 0 { 1.0 } else { pow2(-e) };
+        for (c, &v) in codes.iter_mut().zip(x) {
+            *c = enc((v * r).clamp(-max, max));
+        }
+    } else {
+        let scale = pow2(e).max(f32::MIN_POSITIVE);
+        for (c, &v) in codes.iter_mut().zip(x) {
+            *c = enc((v / scale).clamp(-max, max));
+        }
+    }
+    byte
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u32_at(b: &[u8], i: usize) -> u32 {
+        u32::from_le_bytes(b[i..i + 4].try_into().unwrap())
+    }
+
+    fn f32s(b: &[u8], n: usize) -> Vec<f32> {
+        (0..n).map(|i| f32::from_bits(u32_at(b, 4 * i))).collect()
+    }
+
+    /// torchao's own `to_mx` outputs, every scale mode, FP4 and FP8 elements.
+    #[test]
+    fn mx_rules_match_torchao() {
+        let files: [(&str, &[u8]); 8] = [
+            (
+                "floor fp4",
+                include_bytes!("../../tests/data/producer/mx_floor_fp4.bin"),
+            ),
+            (
+                "floor fp8",
+                include_bytes!("../../tests/data/producer/mx_floor_fp8.bin"),
+            ),
+            (
+                "ceil fp4",
+                include_bytes!("../../tests/data/producer/mx_ceil_fp4.bin"),
+            ),
+            (
+                "ceil fp8",
+                include_bytes!("../../tests/data/producer/mx_ceil_fp8.bin"),
+            ),
+            (
+                "even fp4",
+                include_bytes!("../../tests/data/producer/mx_even_fp4.bin"),
+            ),
+            (
+                "even fp8",
+                include_bytes!("../../tests/data/producer/mx_even_fp8.bin"),
+            ),
+            (
+                "rceil fp4",
+                include_bytes!("../../tests/data/producer/mx_rceil_fp4.bin"),
+            ),
+            (
+                "rceil fp8",
+                include_bytes!("../../tests/data/producer/mx_rceil_fp8.bin"),
+            ),
+        ];
+        for (name, b) in files {
+            let rule = match &name[..name.find(' ').unwrap()] {
+                "floor" => E8m0Rule::Floor,
+                "ceil" => E8m0Rule::Ceil,
+                "even" => E8m0Rule::Even,
+                _ => E8m0Rule::RCeil,
+            };
+            let fp4 = name.ends_with("fp4");
+            let format = if fp4 { MxFormat::E2M1 } else { MxFormat::E4M3 };
+            let n = u32_at(b, 0) as usize;
+            let rec = 128 + 1 + if fp4 { 16 } else { 32 };
+            assert_eq!(b.len(), 4 + n * rec, "{name}");
+            for k in 0..n {
+                let r = &b[4 + k * rec..4 + (k + 1) * rec];
+                let x = f32s(r, 32);
+                let mut codes = [0u8; 32];
+                let byte = mx_block(&x, format, rule, &mut codes);
+                assert_eq!(
+                    byte,
+                    r[128],
+                    "{name} block {k}: scale byte (amax {})",
+                    ct_amax(&x)
+                );
+                let want: Vec<u8> = if fp4 {
+                    r[129..].iter().flat_map(|p| [p & 0xF, p >> 4]).collect()
+                } else {
+                    r[129..].to_vec()
+                };
+                assert_eq!(&codes[..], &want[..], "{name} block {k}: elements");
             }
         }
-        Nvfp4Rule::ModelOpt => amax / (6.0 * s),
-    };
-    let bs = F8E4M3FN::from_f32_with(raw, Rounding::NearestEven, Overflow::Saturate);
-    let total = bs.to_f32() * s;
-    let recip = 1.0 / total;
-    for (c, &v) in codes.iter_mut().zip(x) {
-        let y = if total == 0.0 {
-            0.0 * v
-        } else if rule == Nvfp4Rule::Reciprocal {
-            v * recip
-        } else {
-            v / total
-        };
-        *c = F4E2M1FN::from_f32_with(y, Rounding::NearestEven, Overflow::Saturate).to_bits();
     }
-    bs
+
+    fn check_nvfp4(name: &str, b: &[u8], rule: Nvfp4Rule) {
+        let (rows, cols) = (u32_at(b, 0) as usize, u32_at(b, 4) as usize);
+        let s = f32::from_bits(u32_at(b, 8));
+        let n = rows * cols;
+        let x = f32s(&b[12..], n);
+        let scales = &b[12 + 4 * n..12 + 4 * n + n / 16];
+        let packed = &b[12 + 4 * n + n / 16..];
+        assert_eq!(packed.len(), n / 2, "{name}");
+        let mut codes = [0u8; 16];
+        for blk in 0..n / 16 {
+            let bs = nvfp4_block(&x[blk * 16..blk * 16 + 16], s, rule, &mut codes);
+            assert_eq!(bs.to_bits(), scales[blk], "{name} block {blk}: scale");
+            let want: Vec<u8> = packed[blk * 8..blk * 8 + 8]
+                .iter()
+                .flat_map(|p| [p & 0xF, p >> 4])
+                .collect();
+            assert_eq!(&codes[..], &want[..], "{name} block {blk}: elements");
+        }
+    }
+
+    /// torchao 0.18's two-level `nvfp4_quantize` (reciprocal elements, block scale ≥ 2^−6).
+    #[test]
+    fn nvfp4_reciprocal_matches_torchao() {
+        check_nvfp4(
+            "torchao",
+            include_bytes!("../../tests/data/producer/nvfp4_torchao.bin"),
+            Nvfp4Rule::Reciprocal,
+        );
+    }
+
+    /// ModelOpt 0.47's `NVFP4QTensor.quantize`.
+    #[test]
+    fn nvfp4_modelopt_matches_modelopt() {
+        check_nvfp4(
+            "modelopt",
+            include_bytes!("../../tests/data/producer/nvfp4_modelopt.bin"),
+            Nvfp4Rule::ModelOpt,
+        );
+    }
+
+    /// The vectors tell the rules apart: another rule disagrees with each producer somewhere.
+    #[test]
+    fn the_vectors_separate_the_rules() {
+        let differs = |b: &[u8], rule: Nvfp4Rule| {
+            std::panic::catch_unwind(|| check_nvfp4("other", b, rule)).is_err()
+        };
+        let t: &[u8] = include_bytes!("../../tests/data/producer/nvfp4_torchao.bin");
+        let m: &[u8] = include_bytes!("../../tests/data/producer/nvfp4_modelopt.bin");
+        assert!(differs(t, Nvfp4Rule::Divide) && differs(t, Nvfp4Rule::ModelOpt));
+        assert!(differs(m, Nvfp4Rule::Divide) && differs(m, Nvfp4Rule::Reciprocal));
+        let even: &[u8] = include_bytes!("../../tests/data/producer/mx_even_fp4.bin");
+        let n = u32_at(even, 0) as usize;
+        let mut seen = [false; 3];
+        for k in 0..n {
+            let r = &even[4 + k * 145..4 + (k + 1) * 145];
+            let x = f32s(r, 32);
+            let mut c = [0u8; 32];
+            for (i, rule) in [E8m0Rule::Floor, E8m0Rule::Ceil, E8m0Rule::RCeil]
+                .into_iter()
+                .enumerate()
+            {
+                seen[i] |= mx_block(&x, MxFormat::E2M1, rule, &mut c) != r[128];
+            }
+        }
+        assert_eq!(seen, [true; 3]);
+    }
+
+    /// The default rule is lowp's own NVFP4 quantizer, unchanged.
+    #[test]
+    fn nvfp4_divide_is_lowps_quantizer() {
+        let x: Vec<f32> = (0..64)
+            .map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.173)
+            .collect();
+        let s = super::super::nvfp4_tensor_scale(&x);
+        let mut bs = [F8E4M3FN::ZERO; 4];
+        let mut p = [0u8; 32];
+        super::super::nvfp4_quantize(&x, s, &mut bs, &mut p).unwrap();
+        let mut codes = [0u8; 16];
+        for b in 0..4 {
+            assert_eq!(
+                nvfp4_block(&x[b * 16..b * 16 + 16], s, Nvfp4Rule::Divide, &mut codes),
+                bs[b]
+            );
+            let want: Vec<u8> = p[b * 8..b * 8 + 8]
+                .iter()
+                .flat_map(|q| [q & 0xF, q >> 4])
+                .collect();
+            assert_eq!(&codes[..], &want[..]);
+        }
+    }
+
+    /// Floor and RCeil are lowp's MX rules.
+    #[test]
+    fn floor_and_rceil_are_lowps_mx_rules() {
+        for a in [0.0f32, 1e-30, 0.37, 5.0, 6.0, 6.5, 448.0, 449.0, 1e30] {
+            for f in [MxFormat::E2M1, MxFormat::E4M3] {
+                assert_eq!(
+                    e8m0_exponent(a, f, E8m0Rule::Floor),
+                    super::super::mx_shared_exponent(a, f, super::super::MxScaleRule::Floor)
+                );
+                assert_eq!(
+                    e8m0_exponent(a, f, E8m0Rule::RCeil),
+                    super::super::mx_shared_exponent(a, f, super::super::MxScaleRule::RoundUp)
+                );
+            }
+        }
+    }
 }
