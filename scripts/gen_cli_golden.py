@@ -23,6 +23,8 @@ midpoints, a row with a huge range):
   does);
 - llama-f16, llama-f32: the same architecture in float16 and float32, one model.safetensors
   each;
+- moe-fused-bf16: the same MoE with its experts fused into 3-D `gate_up_proj` / `down_proj`
+  tensors (which model_free_ptq splits into per-expert 2-D weights), FP8_DYNAMIC and NVFP4A16;
 - moe-bf16: a tiny Qwen3-MoE (1 layer, 2 experts, hidden 128, expert intermediate 128, vocab
   64), saved by transformers (per-expert 2-D projections), quantized with the router ignored
   (`re:.*mlp.gate$`) as one would for a real MoE.
@@ -182,6 +184,23 @@ def main():
         if f.name == "generation_config.json":
             f.unlink()
     run_all("moe-bf16", inp, SCHEMES, ["lm_head", "re:.*mlp.gate$"])
+
+    # 4. MoE with fused 3-D experts (the layout model_free_ptq splits): gate_up_proj [E, 2I, H],
+    #    down_proj [E, H, I], written by hand from the per-expert tensors.
+    sd = {k: v.contiguous() for k, v in model.state_dict().items()}
+    pre = "model.layers.0.mlp.experts"
+    n = cfg.num_experts
+    if f"{pre}.gate_up_proj" in sd:  # transformers 5 keeps the experts fused in memory
+        fused = sd
+    else:
+        fused = {k: v for k, v in sd.items() if not k.startswith(pre + ".")}
+        fused[f"{pre}.gate_up_proj"] = torch.stack(
+            [torch.cat([sd[f"{pre}.{e}.gate_proj.weight"], sd[f"{pre}.{e}.up_proj.weight"]]) for e in range(n)]
+        ).contiguous()
+        fused[f"{pre}.down_proj"] = torch.stack([sd[f"{pre}.{e}.down_proj.weight"] for e in range(n)]).contiguous()
+    inp = ROOT / "moe-fused-bf16" / "input"
+    write_checkpoint(inp, cfg, fused)
+    run_all("moe-fused-bf16", inp, ["FP8_DYNAMIC", "NVFP4A16"], ["lm_head", "re:.*mlp.gate$"])
 
     versions = {
         "llmcompressor": llmcompressor.__version__,

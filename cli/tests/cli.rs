@@ -624,3 +624,45 @@ fn inspect_value_and_table() {
 
 #[allow(dead_code)]
 fn unused(_: PathBuf) {}
+
+/// Ctrl-C (SIGINT) during a run: the command stops with an error and leaves no shard, no
+/// temporary file and no directory it created.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_leaves_nothing_half_written() {
+    let t = tmp();
+    let input = t.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let data = vec![0x3fu8; 2048 * 8192 * 2];
+    let views: Vec<(String, TensorView)> = (0..8)
+        .map(|i| {
+            (
+                format!("model.layers.{i}.mlp.up_proj.weight"),
+                TensorView::new(Dtype::BF16, vec![2048, 8192], &data).unwrap(),
+            )
+        })
+        .collect();
+    serialize_to_file(views, None, &input.join("model.safetensors")).unwrap();
+    let out = t.path().join("out");
+    let child = lowp()
+        .args(["quantize", s(&input), s(&out), "--scheme", "NVFP4A16", "-q"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let o = child.wait_with_output().unwrap();
+    if o.status.success() {
+        // Finished before the signal: then everything is there.
+        assert!(
+            out.join("model.safetensors").exists()
+                && out.join("model.safetensors.index.json").exists()
+        );
+    } else {
+        assert!(
+            !out.exists(),
+            "an interrupted run must remove the directory it created"
+        );
+    }
+}
