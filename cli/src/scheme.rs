@@ -211,7 +211,9 @@ pub fn push_float(out: &mut Vec<u8>, d: Dtype, v: f32) {
 
 /// Quantizes one band of rows (`x`: `band_rows × cols` values, row-major, exact values of the
 /// source dtype) and appends the band's part of `part` to `out`. For FP8_BLOCK a band is up to
-/// 128 rows; for every other scheme one row. `global` is the NVFP4 global scale.
+/// 128 rows; for every other scheme one row. `global` is the NVFP4 global scale. Returns false
+/// (with `out` holding garbage for this band) when the band holds a NaN or ±∞: every group's
+/// amax is computed anyway, and it is non-finite exactly then.
 pub fn quantize_band(
     scheme: Scheme,
     part: Part,
@@ -220,9 +222,15 @@ pub fn quantize_band(
     cols: usize,
     global: f32,
     out: &mut Vec<u8>,
-) {
+) -> bool {
     let w = torch_dtype(src).expect("checked source dtype");
     let rows = x.len() / cols;
+    let mut finite = true;
+    let mut amax = |g: &[f32]| {
+        let a = ct_amax(g);
+        finite &= a.is_finite();
+        a
+    };
     match scheme {
         Scheme::Fp8Dynamic | Scheme::W8A8 => {
             let elem = if scheme == Scheme::W8A8 {
@@ -230,7 +238,7 @@ pub fn quantize_band(
             } else {
                 CtElement::Fp8E4M3
             };
-            let s = ct_scale(ct_amax(x), elem, w);
+            let s = ct_scale(amax(x), elem, w);
             match part {
                 Part::Scale => push_float(out, src, s),
                 _ => {
@@ -253,7 +261,7 @@ pub fn quantize_band(
                 let (c0, c1) = (b * 128, ((b + 1) * 128).min(cols));
                 let mut m = 0f32;
                 for r in 0..rows {
-                    let a = ct_amax(&x[r * cols + c0..r * cols + c1]);
+                    let a = amax(&x[r * cols + c0..r * cols + c1]);
                     m = if a > m || a.is_nan() { a } else { m };
                 }
                 scales.push(ct_scale(m, CtElement::Fp8E4M3, w));
@@ -281,7 +289,7 @@ pub fn quantize_band(
         Scheme::W4A16 => {
             let mut q = [0i8; 128];
             for g in x.chunks_exact(128) {
-                let s = ct_scale(ct_amax(g), CtElement::Int4, w);
+                let s = ct_scale(amax(g), CtElement::Int4, w);
                 match part {
                     Part::Scale => push_float(out, src, s),
                     _ => {
@@ -300,7 +308,7 @@ pub fn quantize_band(
         Scheme::Nvfp4A16 => {
             let mut c = [0u8; 8];
             for g in x.chunks_exact(16) {
-                let bs = ct_nvfp4_block_scale(ct_amax(g), global, w);
+                let bs = ct_nvfp4_block_scale(amax(g), global, w);
                 match part {
                     Part::Scale => out.push(bs.to_bits()),
                     _ => {
@@ -314,7 +322,7 @@ pub fn quantize_band(
         Scheme::Mxfp4A16 | Scheme::Mxfp4 => {
             let mut c = [0u8; 16];
             for g in x.chunks_exact(32) {
-                let (code, s) = ct_mx_scale(ct_amax(g), w);
+                let (code, s) = ct_mx_scale(amax(g), w);
                 match part {
                     Part::Scale => out.push(code),
                     _ => {
@@ -325,6 +333,7 @@ pub fn quantize_band(
             }
         }
     }
+    finite
 }
 
 /// The NVFP4 global scale of a set of weights whose largest magnitude is `amax`.

@@ -74,8 +74,11 @@ fn scheme_error(ck: &Checkpoint, t: &TensorRef, scheme: Scheme, amax: f32) -> Re
             let (r0, r1) = (b * band, ((b + 1) * band).min(rows));
             let x = row_band_bytes(ck, t, r0, r1)?;
             let (mut d, mut s, mut y) = (Vec::new(), Vec::new(), Vec::with_capacity(x.len()));
-            quantize_band(scheme, data_part, t.dtype, &x, cols, global, &mut d);
-            quantize_band(scheme, Part::Scale, t.dtype, &x, cols, global, &mut s);
+            let ok = quantize_band(scheme, data_part, t.dtype, &x, cols, global, &mut d)
+                & quantize_band(scheme, Part::Scale, t.dtype, &x, cols, global, &mut s);
+            if !ok {
+                return Err(anyhow!("tensor {} holds NaN or infinite values", t.name));
+            }
             dequant_band(scheme, &d, &s, sd, r1 - r0, cols, global, &mut y);
             let mut e = ErrorSums::default();
             e.add(&x, &y);

@@ -65,20 +65,42 @@ pub fn header(tensors: &mut [OutTensor]) -> Result<Vec<u8>> {
 /// Source values of a byte run as `f32` (exact).
 pub fn to_f32(dtype: Dtype, bytes: &[u8], out: &mut Vec<f32>) {
     out.clear();
+    // Fast path: aligned little-endian data viewed in place (mapped tensors nearly always are).
+    if cfg!(target_endian = "little") {
+        match dtype {
+            Dtype::BF16 => {
+                if let Ok(h) = bytemuck::try_cast_slice::<u8, u16>(bytes) {
+                    out.extend(h.iter().map(|&b| f32::from_bits((b as u32) << 16)));
+                    return;
+                }
+            }
+            Dtype::F16 => {
+                if let Ok(h) = bytemuck::try_cast_slice::<u8, half::f16>(bytes) {
+                    out.resize(h.len(), 0.0);
+                    half::slice::HalfFloatSliceExt::convert_to_f32_slice(h, &mut out[..]);
+                    return;
+                }
+            }
+            Dtype::F32 => {
+                if let Ok(h) = bytemuck::try_cast_slice::<u8, f32>(bytes) {
+                    out.extend_from_slice(h);
+                    return;
+                }
+            }
+            _ => {}
+        }
+    }
     match dtype {
         Dtype::BF16 => out.extend(
             bytes
                 .chunks_exact(2)
                 .map(|b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16)),
         ),
-        Dtype::F16 => {
-            let h: Vec<half::f16> = bytes
+        Dtype::F16 => out.extend(
+            bytes
                 .chunks_exact(2)
-                .map(|b| half::f16::from_bits(u16::from_le_bytes([b[0], b[1]])))
-                .collect();
-            out.resize(h.len(), 0.0);
-            half::slice::HalfFloatSliceExt::convert_to_f32_slice(&h[..], &mut out[..]);
-        }
+                .map(|b| half::f16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32()),
+        ),
         Dtype::F32 => out.extend(
             bytes
                 .chunks_exact(4)
@@ -227,12 +249,11 @@ impl<'a> Writer<'a> {
                 .map(|raw| {
                     let mut task = Vec::new();
                     to_f32(src.dtype, raw, &mut task);
-                    if task.iter().any(|v| !v.is_finite()) {
-                        bail!("{file}: tensor {name} holds NaN or infinite values");
-                    }
                     let mut out = Vec::with_capacity(if is_data { task.len() } else { 64 });
                     for b in task.chunks(band * cols) {
-                        quantize_band(scheme, part, src.dtype, b, cols, global, &mut out);
+                        if !quantize_band(scheme, part, src.dtype, b, cols, global, &mut out) {
+                            bail!("{file}: tensor {name} holds NaN or infinite values");
+                        }
                     }
                     Ok(out)
                 })
