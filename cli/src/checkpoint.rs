@@ -46,8 +46,14 @@ impl Shard {
         }
         // SAFETY: the map is read-only; the source files must not be modified while lowp runs
         // (documented in the README), as with every tool that memory-maps checkpoints.
-        let m = unsafe { MmapOptions::new().offset(start).len(len).map(&self.file) }
-            .with_context(|| format!("{}: cannot map bytes {start}..", self.path.display()))?;
+        let m = unsafe {
+            MmapOptions::new()
+                .offset(start)
+                .len(len)
+                .populate()
+                .map(&self.file)
+        }
+        .with_context(|| format!("{}: cannot map bytes {start}..", self.path.display()))?;
         Ok(m)
     }
 }

@@ -248,6 +248,22 @@ pub fn run(quantized: &Path, original: &Path, min_sqnr: f64, json_out: bool) -> 
     })
 }
 
+/// Whether two tensors hold the same bytes, compared 64 MiB at a time.
+fn same_bytes(q: &Checkpoint, a: &TensorRef, o: &Checkpoint, b: &TensorRef) -> Result<bool> {
+    const STEP: usize = 64 << 20;
+    let mut done = 0;
+    while done < a.len {
+        let n = (a.len - done).min(STEP);
+        let x = q.shards[a.shard].map(a.start + done as u64, n)?;
+        let y = o.shards[b.shard].map(b.start + done as u64, n)?;
+        if *x != *y {
+            return Ok(false);
+        }
+        done += n;
+    }
+    Ok(true)
+}
+
 fn fmt_num(v: &Value, prec: usize) -> String {
     match v {
         Value::Number(n) => format!("{:.prec$}", n.as_f64().unwrap_or(f64::NAN)),
