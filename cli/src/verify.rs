@@ -196,9 +196,7 @@ pub fn run(quantized: &Path, original: &Path, min_sqnr: f64, json_out: bool) -> 
                 let ot = &o.tensors[i];
                 if ot.dtype != t.dtype || ot.shape != t.shape {
                     "dtype or shape differs".to_string()
-                } else if *q.shards[t.shard].map(t.start, t.len)?
-                    != *o.shards[ot.shard].map(ot.start, ot.len)?
-                {
+                } else if !same_bytes(&q, t, &o, ot)? {
                     "bytes differ".to_string()
                 } else {
                     copied += 1;
