@@ -666,3 +666,36 @@ fn ctrl_c_leaves_nothing_half_written() {
         );
     }
 }
+
+/// verify fails when a copied tensor no longer matches the original.
+#[test]
+fn verify_catches_a_changed_copy() {
+    let t = tmp();
+    let input = t.path().join("in");
+    checkpoint(&input, Dtype::BF16, 1);
+    let out = t.path().join("o");
+    assert!(run(&[
+        "quantize",
+        s(&input),
+        s(&out),
+        "--scheme",
+        "FP8_DYNAMIC",
+        "-q"
+    ])
+    .status
+    .success());
+    assert!(run(&["verify", s(&out), s(&input)]).status.success());
+    let f = out.join("model.safetensors");
+    let mut b = std::fs::read(&f).unwrap();
+    let (n, meta) = safetensors::SafeTensors::read_metadata(&b).unwrap();
+    let info = meta.info("model.norm.weight").unwrap();
+    b[8 + n + info.data_offsets.0] ^= 1;
+    std::fs::write(&f, b).unwrap();
+    let o = run(&["verify", s(&out), s(&input)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("model.norm.weight") && text(&o).contains("bytes differ"),
+        "{}",
+        text(&o)
+    );
+}
