@@ -92,6 +92,7 @@ pub mod int;
 pub mod metrics;
 pub mod mx;
 pub mod observer;
+pub mod producer;
 pub mod scaled;
 
 pub use channel::{
