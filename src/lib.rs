@@ -98,6 +98,7 @@ pub mod contract {}
 pub mod error;
 pub mod format;
 pub mod formats;
+pub mod gemm;
 mod kernels;
 pub mod packing;
 pub mod quant;
