@@ -226,7 +226,16 @@ fn the_golden_set_covers_every_model_and_architecture() {
     models.dedup();
     assert_eq!(
         models,
-        ["E-FDPA", "FMA", "FTZ-MUL-ADD", "GST-FDPA", "GTR-FDPA", "ST-FDPA", "T-FDPA", "TR-FDPA"]
+        [
+            "E-FDPA",
+            "FMA",
+            "FTZ-MUL-ADD",
+            "GST-FDPA",
+            "GTR-FDPA",
+            "ST-FDPA",
+            "T-FDPA",
+            "TR-FDPA"
+        ]
     );
     for arch in [
         "Volta",
@@ -306,8 +315,11 @@ fn matmul_integer_and_qlinear_matmul_match_onnxruntime() {
     for (head, r) in &recs {
         let h: Vec<&str> = head.split_whitespace().collect();
         if h[0] == "matmulinteger" {
-            let (m, n, k): (usize, usize, usize) =
-                (h[3].parse().unwrap(), h[4].parse().unwrap(), h[5].parse().unwrap());
+            let (m, n, k): (usize, usize, usize) = (
+                h[3].parse().unwrap(),
+                h[4].parse().unwrap(),
+                h[5].parse().unwrap(),
+            );
             let want = dec(field(r, "y"));
             with_int!(h[1], A, {
                 with_int!(h[2], B, {
@@ -322,8 +334,11 @@ fn matmul_integer_and_qlinear_matmul_match_onnxruntime() {
             });
             n_int += 1;
         } else {
-            let (m, n, k): (usize, usize, usize) =
-                (h[4].parse().unwrap(), h[5].parse().unwrap(), h[6].parse().unwrap());
+            let (m, n, k): (usize, usize, usize) = (
+                h[4].parse().unwrap(),
+                h[5].parse().unwrap(),
+                h[6].parse().unwrap(),
+            );
             let want = dec(field(r, "y"));
             let ap: Vec<&str> = field(r, "ap").split(' ').collect();
             let pa = QParams::new(

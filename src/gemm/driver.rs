@@ -130,7 +130,7 @@ pub fn matmul_scaled<A: Format, B: Format, S: Format>(
             "wrong scale type for this instruction (F8E8M0FNU for ue8m0, F8E4M3FN for ue4m3)",
         ));
     }
-    if k % mma.k != 0 {
+    if !k.is_multiple_of(mma.k) {
         return Err(Error::InvalidInput(
             "k is not a multiple of the instruction's k",
         ));
@@ -149,7 +149,6 @@ pub fn matmul_scaled<A: Format, B: Format, S: Format>(
     run::<A, B, f32, S>(mma, m, n, k, a, Some(a_scales), b, Some(b_scales), c)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn run<A: Format, B: Format, C: Format, S: Format>(
     mma: &Mma,
     m: usize,
@@ -173,7 +172,7 @@ fn run<A: Format, B: Format, C: Format, S: Format>(
     check_len(mk, a.len())?;
     check_len(kn, b.len())?;
     check_len(mn, c.len())?;
-    if k % mma.k != 0 {
+    if !k.is_multiple_of(mma.k) {
         return Err(Error::InvalidInput(
             "k is not a multiple of the instruction's k",
         ));
@@ -225,8 +224,7 @@ fn run<A: Format, B: Format, C: Format, S: Format>(
         let ar = &av[i * k..(i + 1) * k];
         for (j, cj) in crow.iter_mut().enumerate() {
             let bc = &bt[j * k..(j + 1) * k];
-            let (sa_r, sb_c) = if prob.block > 0 {
-                let blocks = k / prob.block;
+            let (sa_r, sb_c) = if let Some(blocks) = k.checked_div(prob.block) {
                 (
                     &asv[i * blocks..(i + 1) * blocks],
                     &bsv[j * blocks..(j + 1) * blocks],
@@ -286,8 +284,8 @@ pub(crate) fn dot(p: &Problem, a: &[Val], b: &[Val], sa: &[Val], sb: &[Val], c: 
     let mut acc = c;
     let mut i = 0;
     while i < p.k {
-        let scales = if p.block > 0 {
-            let (lo, hi) = (i / p.block, (i + l).div_ceil(p.block));
+        let scales = if let Some(lo) = i.checked_div(p.block) {
+            let hi = (i + l).div_ceil(p.block);
             Some(Scales {
                 a: &sa[lo..hi],
                 b: &sb[lo..hi],

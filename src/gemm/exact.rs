@@ -158,20 +158,22 @@ pub(crate) fn lead_exp(mag: u128, exp: i32) -> i32 {
     exp + 127 - mag.leading_zeros() as i32
 }
 
-/// A 640-bit two's-complement fixed-point number with its least significant bit worth
-/// 2^[`BigFixed::LSB`]: every product of two f32 values (≥ 2^-298 in magnitude, < 2^256) and
-/// sums of up to 2^60 of them fit exactly.
+const LIMBS: usize = 20;
+
+/// A 1280-bit two's-complement fixed-point number with its least significant bit worth
+/// 2^[`BigFixed::LSB`]: every product of four f32 values (a scale, a value, a scale, a value:
+/// ≥ 2^-688 in magnitude, < 2^512) and sums of up to 2^60 of them fit exactly.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct BigFixed {
-    limbs: [u64; 10],
+    limbs: [u64; LIMBS],
 }
 
 impl BigFixed {
     /// Weight of bit 0.
-    pub const LSB: i32 = -320;
+    pub const LSB: i32 = -704;
 
     pub fn new() -> BigFixed {
-        BigFixed { limbs: [0; 10] }
+        BigFixed { limbs: [0; LIMBS] }
     }
 
     /// Add `(−1)^neg · mag · 2^exp`; `exp` must be ≥ [`BigFixed::LSB`] and the value must fit.
@@ -193,7 +195,7 @@ impl BigFixed {
         let parts = [lo, mid, hi];
         if !neg {
             let mut carry = 0u64;
-            for i in limb..10 {
+            for i in limb..LIMBS {
                 let p = if i - limb < 3 { parts[i - limb] } else { 0 };
                 let (s1, c1) = self.limbs[i].overflowing_add(p);
                 let (s2, c2) = s1.overflowing_add(carry);
@@ -205,7 +207,7 @@ impl BigFixed {
             }
         } else {
             let mut borrow = 0u64;
-            for i in limb..10 {
+            for i in limb..LIMBS {
                 let p = if i - limb < 3 { parts[i - limb] } else { 0 };
                 let (s1, b1) = self.limbs[i].overflowing_sub(p);
                 let (s2, b2) = s1.overflowing_sub(borrow);
@@ -219,7 +221,7 @@ impl BigFixed {
     }
 
     fn is_negative(&self) -> bool {
-        self.limbs[9] >> 63 != 0
+        self.limbs[LIMBS - 1] >> 63 != 0
     }
 
     /// The value as sign, magnitude and sticky: `(neg, mag, exp, sticky)` with the value's
@@ -237,7 +239,7 @@ impl BigFixed {
                 carry = c as u64;
             }
         }
-        let top = (0..10).rev().find(|&i| l[i] != 0)?;
+        let top = (0..LIMBS).rev().find(|&i| l[i] != 0)?;
         let bit = top as i32 * 64 + 63 - l[top].leading_zeros() as i32; // index of the leading one
         let low = (bit - 125).max(0); // keep bits [low, bit]
         let mut mag = 0u128;
@@ -257,12 +259,25 @@ impl BigFixed {
     }
 
     /// Round the exact value once into `spec`; an exact zero gives a zero of sign `zero_neg`.
-    pub fn round(&self, spec: &Spec, rounding: Rounding, overflow: Overflow, zero_neg: bool) -> u32 {
+    pub fn round(
+        &self,
+        spec: &Spec,
+        rounding: Rounding,
+        overflow: Overflow,
+        zero_neg: bool,
+    ) -> u32 {
         match self.to_parts() {
             None => encode_source(spec, Source::Zero { sign: zero_neg }, rounding, overflow),
             Some((neg, mag, exp, sticky)) => {
                 // 126 bits are far more than any target needs: fold the sticky into bit 0.
-                round_wide(spec, neg, (mag << 1) | sticky as u128, exp - 1, rounding, overflow)
+                round_wide(
+                    spec,
+                    neg,
+                    (mag << 1) | sticky as u128,
+                    exp - 1,
+                    rounding,
+                    overflow,
+                )
             }
         }
     }
@@ -343,6 +358,22 @@ pub(crate) const fn inf_f32(neg: bool) -> u32 {
 #[inline(always)]
 pub(crate) const fn inf_f16(neg: bool) -> u32 {
     0x7C00 | ((neg as u32) << 15)
+}
+
+/// The f32 product `x·y`, nearest even, computed exactly (finite operands).
+pub(crate) fn mul_f32(x: u32, y: u32) -> u32 {
+    let (a, b) = (decode_f32(x), decode_f32(y));
+    if a.class != Class::Finite || b.class != Class::Finite {
+        return fma_f32(x, y, 0x8000_0000);
+    }
+    round_wide(
+        &table::F32,
+        a.neg ^ b.neg,
+        a.sig as u128 * b.sig as u128,
+        a.exp + b.exp - 46,
+        Rounding::NearestEven,
+        Overflow::Ieee,
+    )
 }
 
 #[cfg(test)]

@@ -1,18 +1,352 @@
-//! The fast level: specialised kernels (filled in below).
+//! The fast level: the same arithmetic as the scalar models on compact integer arrays.
+//!
+//! - T-FDPA on operands of at most 16 bits (every FP8/FP6/FP4/FP16/BF16/TF32 `mma`, `wgmma`
+//!   and `tcgen05.mma` without block scales): per chunk, the largest exponent, the products
+//!   shifted and truncated, summed in `i64`, and the truncating output rounding done inline;
+//!   a chunk with a NaN/∞ operand or accumulator goes to the scalar model.
+//! - The exact reference accumulator on operands whose products fit a 63-bit (or 127-bit)
+//!   fixed point: an integer dot product, rounded once.
+//!
+//! The inner loops are written once ([`tfdpa_sum`], [`dot_i32`]) and compiled for the
+//! build's baseline and, where the CPU has it, AVX-512 (`crate::kernels::x86::gemm`).
 
+use super::alloc::vec;
+use super::alloc::vec::Vec;
 use super::driver::Problem;
-use super::exact::Val;
+use super::exact::{round_wide, shift_trunc, Class, Val};
+use super::model::{chunk, output, Chunk, Model, OutputRounding};
+use crate::format::{Overflow, Rounding};
+use crate::formats::table;
 
-/// A prepared fast evaluation of one problem.
-pub(crate) struct Fast;
+/// Exponent given to zero operands: far below any product, so a zero never wins the maximum.
+const ZERO_EXP: i32 = -100_000;
 
-impl Fast {
-    pub fn dot(&self, _i: usize, _j: usize, c: u32) -> u32 {
-        c
+/// Σ trunc(|p_l| · 2^s0 / 2^(e_max − e_l)) · sign(p_l) over one chunk: the T-FDPA sum of the
+/// products (`p_l` = sa·sb, e_l = ea + eb).
+#[inline(always)]
+pub(crate) fn tfdpa_sum(
+    sa: &[i32],
+    ea: &[i32],
+    sb: &[i32],
+    eb: &[i32],
+    s0: u32,
+    e_max: i32,
+) -> i64 {
+    let mut s = 0i64;
+    for l in 0..sa.len().min(sb.len()).min(ea.len()).min(eb.len()) {
+        let p = sa[l] as i64 * sb[l] as i64;
+        let d = (e_max - (ea[l] + eb[l])).clamp(0, 63) as u32;
+        let t = (p.abs() << s0) >> d;
+        s += if p < 0 { -t } else { t };
     }
+    s
+}
+
+/// The largest e_a + e_b over one chunk.
+#[inline(always)]
+pub(crate) fn max_exp(ea: &[i32], eb: &[i32]) -> i32 {
+    let mut m = i32::MIN / 2;
+    for (x, y) in ea.iter().zip(eb) {
+        m = m.max(x + y);
+    }
+    m
+}
+
+/// Σ a_l · b_l in `i64` (wrapping).
+#[inline(always)]
+pub(crate) fn dot_i32(a: &[i32], b: &[i32]) -> i64 {
+    let mut s = 0i64;
+    for (x, y) in a.iter().zip(b) {
+        s = s.wrapping_add(*x as i64 * *y as i64);
+    }
+    s
+}
+
+/// The signature of [`tfdpa_sum`].
+pub(crate) type TfdpaSum = fn(&[i32], &[i32], &[i32], &[i32], u32, i32) -> i64;
+
+/// The inner loops of one instruction set.
+#[derive(Clone, Copy)]
+pub(crate) struct Kernels {
+    pub tfdpa_sum: TfdpaSum,
+    pub max_exp: fn(&[i32], &[i32]) -> i32,
+    pub dot_i32: fn(&[i32], &[i32]) -> i64,
+}
+
+const PORTABLE: Kernels = Kernels {
+    tfdpa_sum,
+    max_exp,
+    dot_i32,
+};
+
+/// The best kernels for this CPU.
+pub(crate) fn kernels() -> Kernels {
+    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    {
+        if let Some(k) = crate::kernels::x86::gemm::kernels() {
+            return k;
+        }
+    }
+    PORTABLE
+}
+
+/// Operands of one side in compact form: signed significand and exponent per element (zero:
+/// significand 0, exponent [`ZERO_EXP`]), and per chunk a zero mask and a special flag.
+struct Side {
+    sig: Vec<i32>,
+    exp: Vec<i32>,
+    zeros: Vec<u64>,
+    special: Vec<bool>,
+}
+
+fn side(v: &[Val], rows: usize, k: usize, l: usize) -> Side {
+    let chunks = k / l;
+    let mut s = Side {
+        sig: vec![0; v.len()],
+        exp: vec![0; v.len()],
+        zeros: vec![0; rows * chunks],
+        special: vec![false; rows * chunks],
+    };
+    for r in 0..rows {
+        for c in 0..chunks {
+            let (mut z, mut sp) = (0u64, false);
+            for t in 0..l {
+                let idx = r * k + c * l + t;
+                let x = &v[idx];
+                match x.class {
+                    Class::Finite if x.sig == 0 => {
+                        z |= 1 << t;
+                        s.exp[idx] = ZERO_EXP;
+                    }
+                    Class::Finite => {
+                        s.sig[idx] = if x.neg { -(x.sig as i32) } else { x.sig as i32 };
+                        s.exp[idx] = x.exp;
+                    }
+                    _ => {
+                        sp = true;
+                        s.exp[idx] = ZERO_EXP;
+                    }
+                }
+            }
+            s.zeros[r * chunks + c] = z;
+            s.special[r * chunks + c] = sp;
+        }
+    }
+    s
+}
+
+/// A prepared fast evaluation of one problem (T-FDPA on small operands).
+pub(crate) struct Fast<'a> {
+    p: &'a Problem,
+    av: &'a [Val],
+    bt: &'a [Val],
+    a: Side,
+    b: Side,
+    l: usize,
+    f: u32,
+    s0: u32,
+    rounding: OutputRounding,
+    e_zero: i32,
+    k: Kernels,
 }
 
 /// A fast plan for `p`, or `None` where only the scalar model applies.
-pub(crate) fn plan(_p: &Problem, _a: &[Val], _b: &[Val]) -> Option<Fast> {
-    None
+pub(crate) fn plan<'a>(p: &'a Problem, av: &'a [Val], bt: &'a [Val]) -> Option<Fast<'a>> {
+    let Model::TFdpa {
+        f,
+        rounding,
+        e_zero,
+        ..
+    } = p.model
+    else {
+        return None;
+    };
+    let q = p.fa + p.fb;
+    if p.block != 0 || f < q || p.fa > 10 || p.fb > 10 {
+        return None;
+    }
+    let l = p.chunk_len();
+    if l > 64 || l == 0 || !p.k.is_multiple_of(l) {
+        return None;
+    }
+    let (m, n) = (av.len() / p.k, bt.len() / p.k);
+    Some(Fast {
+        p,
+        av,
+        bt,
+        a: side(av, m, p.k, l),
+        b: side(bt, n, p.k, l),
+        l,
+        f,
+        s0: f - q,
+        rounding,
+        e_zero,
+        k: kernels(),
+    })
+}
+
+impl Fast<'_> {
+    /// One output: every chunk of every issue, from accumulator bits `c`.
+    pub fn dot(&self, i: usize, j: usize, c: u32) -> u32 {
+        let (k, l) = (self.p.k, self.l);
+        let chunks = k / l;
+        let f16 = self.rounding == OutputRounding::NearestEvenF16;
+        let (fc, cspec) = if f16 {
+            (10, table::F16)
+        } else {
+            (23, table::F32)
+        };
+        let mut acc = c;
+        for ch in 0..chunks {
+            let (ia, ib) = (i * chunks + ch, j * chunks + ch);
+            let lo = ch * l;
+            let cv = super::exact::decode(&cspec, acc);
+            if self.a.special[ia] || self.b.special[ib] || cv.class != Class::Finite {
+                let chk = Chunk {
+                    a: &self.av[i * k + lo..i * k + lo + l],
+                    fa: self.p.fa,
+                    b: &self.bt[j * k + lo..j * k + lo + l],
+                    fb: self.p.fb,
+                    scales: None,
+                };
+                acc = chunk(&self.p.model, &chk, acc, &cspec);
+                continue;
+            }
+            let (ra, rb) = (i * k + lo..i * k + lo + l, j * k + lo..j * k + lo + l);
+            let (ea, eb) = (&self.a.exp[ra.clone()], &self.b.exp[rb.clone()]);
+            let mut e_max = (self.k.max_exp)(ea, eb);
+            let any_zero = (self.a.zeros[ia] | self.b.zeros[ib]) != 0 || cv.sig == 0;
+            if any_zero {
+                e_max = e_max.max(self.e_zero);
+            }
+            if cv.sig != 0 {
+                e_max = e_max.max(cv.exp);
+            }
+            let mut s = (self.k.tfdpa_sum)(&self.a.sig[ra], ea, &self.b.sig[rb], eb, self.s0, e_max)
+                as i128;
+            if cv.sig != 0 {
+                let t = shift_trunc(cv.sig as u128, self.f as i32 + cv.exp - e_max - fc) as i128;
+                s += if cv.neg { -t } else { t };
+            }
+            acc = out_fast(self.rounding, s, e_max - self.f as i32);
+        }
+        acc
+    }
+}
+
+/// ρ applied to `s · 2^exp`, with the truncating roundings of normal results done inline; a
+/// zero (or −0) result is +0.
+#[inline(always)]
+fn out_fast(rounding: OutputRounding, s: i128, exp: i32) -> u32 {
+    if s == 0 {
+        return 0;
+    }
+    let neg = s < 0;
+    let mag = s.unsigned_abs();
+    let fb = match rounding {
+        OutputRounding::TowardZeroF32 => 23,
+        OutputRounding::TowardZeroE8M13 => 13,
+        _ => {
+            let bits = output(rounding, neg, mag, exp);
+            return if bits == 0x8000 || bits == 0x8000_0000 {
+                0
+            } else {
+                bits
+            };
+        }
+    };
+    let bl = 128 - mag.leading_zeros() as i32;
+    let lead = exp + bl - 1;
+    if !(-126..128).contains(&lead) {
+        let bits = output(rounding, neg, mag, exp);
+        return if bits == 0x8000_0000 { 0 } else { bits };
+    }
+    let sh = bl - 1 - fb;
+    let mant = if sh >= 0 { mag >> sh } else { mag << -sh } as u32;
+    ((neg as u32) << 31) | (((lead + 127) as u32) << 23) | ((mant & ((1 << fb) - 1)) << (23 - fb))
+}
+
+/// The exact reference accumulator as an integer dot product, where the operands' products
+/// fit: `a32` (m×k) and `b32` (k×n) are f32 bits. `None` (nothing written) where a value is
+/// not finite or the range is too wide.
+pub(crate) fn exact_dot_i128(
+    m: usize,
+    n: usize,
+    k: usize,
+    a32: &[u32],
+    b32: &[u32],
+    y: &mut [f32],
+) -> Option<()> {
+    // Each value as (signed significand with trailing zeros stripped, exponent of its lsb).
+    let split = |bits: u32| -> Option<(i64, i32)> {
+        let v = super::exact::decode_f32(bits);
+        if v.class != Class::Finite {
+            return None;
+        }
+        if v.sig == 0 {
+            return Some((0, i32::MAX));
+        }
+        let tz = v.sig.trailing_zeros();
+        let s = (v.sig >> tz) as i64;
+        Some((if v.neg { -s } else { s }, v.exp - 23 + tz as i32))
+    };
+    let sa: Vec<(i64, i32)> = a32.iter().map(|&x| split(x)).collect::<Option<_>>()?;
+    let sb: Vec<(i64, i32)> = b32.iter().map(|&x| split(x)).collect::<Option<_>>()?;
+    let range = |s: &[(i64, i32)]| -> (i32, i32) {
+        let lo = s.iter().map(|x| x.1).min().unwrap_or(0);
+        let hi = s
+            .iter()
+            .filter(|x| x.0 != 0)
+            .map(|x| x.1 + 64 - x.0.unsigned_abs().leading_zeros() as i32)
+            .max()
+            .unwrap_or(lo);
+        (lo, hi)
+    };
+    let ((alo, ahi), (blo, bhi)) = (range(&sa), range(&sb));
+    let (abits, bbits) = ((ahi - alo).max(0), (bhi - blo).max(0));
+    let kbits = 64 - (k as u64).leading_zeros() as i32;
+    if abits > 31 || bbits > 31 || abits + bbits + kbits > 62 {
+        return None;
+    }
+    let fix = |(s, e): (i64, i32), lo: i32| -> i32 {
+        if s == 0 {
+            0
+        } else {
+            (s << (e - lo)) as i32
+        }
+    };
+    let af: Vec<i32> = sa.iter().map(|&x| fix(x, alo)).collect();
+    let mut bf = vec![0i32; k * n];
+    for l in 0..k {
+        for j in 0..n {
+            bf[j * k + l] = fix(sb[l * n + j], blo);
+        }
+    }
+    let kern = kernels();
+    let row = |i: usize, yr: &mut [f32]| {
+        for (j, o) in yr.iter_mut().enumerate() {
+            let s = (kern.dot_i32)(&af[i * k..(i + 1) * k], &bf[j * k..(j + 1) * k]);
+            *o = f32::from_bits(round_wide(
+                &table::F32,
+                s < 0,
+                s.unsigned_abs() as u128,
+                alo + blo,
+                Rounding::NearestEven,
+                Overflow::Ieee,
+            ));
+        }
+    };
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        y.par_chunks_mut(n).enumerate().for_each(|(i, r)| row(i, r));
+    }
+    #[cfg(not(feature = "rayon"))]
+    {
+        for (i, r) in y.chunks_mut(n).enumerate() {
+            row(i, r);
+        }
+    }
+    let _ = m;
+    Some(())
 }

@@ -1,7 +1,7 @@
 //! ONNX integer matrix products, bit-exact with onnxruntime: `MatMulInteger` and
 //! `QLinearMatMul`.
 
-use super::exact::{decode_f32, round_wide, Class};
+use super::exact::{decode_f32, mul_f32, round_wide, Class};
 use crate::format::{Overflow, Rounding};
 use crate::formats::table;
 use crate::quant::{QParams, QuantInt};
@@ -125,19 +125,6 @@ pub fn matmul_integer<A: QuantInt, B: QuantInt>(
     Ok(())
 }
 
-/// The f32 product `x·y`, nearest even, computed exactly (both finite, positive or zero).
-fn mul_f32(x: u32, y: u32) -> u32 {
-    let (a, b) = (decode_f32(x), decode_f32(y));
-    round_wide(
-        &table::F32,
-        a.neg ^ b.neg,
-        a.sig as u128 * b.sig as u128,
-        a.exp + b.exp - 46,
-        Rounding::NearestEven,
-        Overflow::Ieee,
-    )
-}
-
 /// The f32 quotient `x / y`, nearest even, computed exactly (`y` finite and positive).
 fn div_f32(x: u32, y: u32) -> u32 {
     let (a, b) = (decode_f32(x), decode_f32(y));
@@ -147,7 +134,7 @@ fn div_f32(x: u32, y: u32) -> u32 {
     // a.sig·2^64 / b.sig with the remainder as a sticky bit.
     let num = (a.sig as u128) << 64;
     let q = num / b.sig as u128;
-    let sticky = (num % b.sig as u128 != 0) as u128;
+    let sticky = !num.is_multiple_of(b.sig as u128) as u128;
     round_wide(
         &table::F32,
         a.neg ^ b.neg,
@@ -250,7 +237,8 @@ pub fn qlinear_matmul<A: QuantInt, B: QuantInt, Y: QuantInt>(
     let ap = |i: usize| a_params[if a_params.len() == 1 { 0 } else { i }];
     let bp = |j: usize| b_params[if b_params.len() == 1 { 0 } else { j }];
     let ys = y_params.scale.to_bits();
-    let mult = |i: usize, j: usize| div_f32(mul_f32(ap(i).scale.to_bits(), bp(j).scale.to_bits()), ys);
+    let mult =
+        |i: usize, j: usize| div_f32(mul_f32(ap(i).scale.to_bits(), bp(j).scale.to_bits()), ys);
     let (yzp, qmin, qmax) = (y_params.zero_point, Y::MIN, Y::MAX);
     products(
         m,
@@ -274,8 +262,16 @@ mod tests {
         let xs = [0.1f32, 3.0, 7.5e-3, 1.0e-20, 123456.7, 2.0e-38];
         for &x in &xs {
             for &y in &xs {
-                assert_eq!(mul_f32(x.to_bits(), y.to_bits()), (x * y).to_bits(), "{x}*{y}");
-                assert_eq!(div_f32(x.to_bits(), y.to_bits()), (x / y).to_bits(), "{x}/{y}");
+                assert_eq!(
+                    mul_f32(x.to_bits(), y.to_bits()),
+                    (x * y).to_bits(),
+                    "{x}*{y}"
+                );
+                assert_eq!(
+                    div_f32(x.to_bits(), y.to_bits()),
+                    (x / y).to_bits(),
+                    "{x}/{y}"
+                );
             }
         }
     }

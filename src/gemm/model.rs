@@ -312,12 +312,12 @@ pub(crate) fn chunk(model: &Model, ch: &Chunk, c: u32, c_spec: &Spec) -> u32 {
             e_zero,
             ..
         } => gst_fdpa(ch, &cv, c_spec.mantissa_bits, g, f, rounding, e_zero),
-        Model::TrFdpa { f, f2, rounding, .. } => {
-            tr_fdpa(ch, &cv, c_spec.mantissa_bits, f, f2, rounding, false)
-        }
-        Model::GtrFdpa { f, f2, rounding, .. } => {
-            tr_fdpa(ch, &cv, c_spec.mantissa_bits, f, f2, rounding, true)
-        }
+        Model::TrFdpa {
+            f, f2, rounding, ..
+        } => tr_fdpa(ch, &cv, c_spec.mantissa_bits, f, f2, rounding, false),
+        Model::GtrFdpa {
+            f, f2, rounding, ..
+        } => tr_fdpa(ch, &cv, c_spec.mantissa_bits, f, f2, rounding, true),
         Model::EFdpa { .. } => e_fdpa(ch, &cv, c_spec.mantissa_bits),
         Model::FtzMulAdd { pairs } => ftz_mul_add(ch, c, c_spec, pairs),
         Model::Fma => {
@@ -444,7 +444,11 @@ fn gst_fdpa(
         let e_scale = sa.exp + sb.exp;
         // The term: p · 2^(pmin − q) · smag · 2^(−qs) at exponent e_scale; as a magnitude
         // worth 2^(e − f) after alignment, computed below.
-        let e = if all_zero || smag == 0 { e_zero } else { e_scale };
+        let e = if all_zero || smag == 0 {
+            e_zero
+        } else {
+            e_scale
+        };
         e_max = e_max.max(e);
         *term = (p * smag, e + pmin - q - qs, p == 0 || smag == 0);
     }
@@ -491,16 +495,8 @@ fn tr_fdpa(
             } else {
                 pinf = true;
             }
-            let ex = if x.class == Class::Finite {
-                x.exp
-            } else {
-                -1
-            };
-            let ey = if y.class == Class::Finite {
-                y.exp
-            } else {
-                -1
-            };
+            let ex = if x.class == Class::Finite { x.exp } else { -1 };
+            let ey = if y.class == Class::Finite { y.exp } else { -1 };
             special_e = special_e.max(ex + ey);
             continue;
         }

@@ -334,7 +334,12 @@ impl Mma {
                     (q[0], sh, t, t)
                 }
             }
-            3 if q[2] == "1k" => (q[0], q[1].strip_suffix("bf16").unwrap_or(q[1]), "bf16", "bf16"),
+            3 if q[2] == "1k" => (
+                q[0],
+                q[1].strip_suffix("bf16").unwrap_or(q[1]),
+                "bf16",
+                "bf16",
+            ),
             3 => (q[0], q[1], q[2], q[2]),
             _ if q[3] == "fp8" || q[3] == "bf8" => (q[0], q[1], q[2], q[3]),
             _ => (q[0], q[1], q[3], q[3]),
@@ -590,7 +595,9 @@ fn nv_list(arch: &str, op: &str) -> Vec<String> {
                         ));
                     }
                 }
-                v.push(format!("m128n{n}k64.kind::mxf4.block32.f32.e2m1.e2m1.ue8m0"));
+                v.push(format!(
+                    "m128n{n}k64.kind::mxf4.block32.f32.e2m1.e2m1.ue8m0"
+                ));
                 v.push(format!(
                     "m128n{n}k64.kind::mxf4nvf4.block32.f32.e2m1.e2m1.ue8m0"
                 ));
