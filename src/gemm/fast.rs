@@ -200,7 +200,7 @@ impl Fast<'_> {
         for ch in 0..chunks {
             let (ia, ib) = (i * chunks + ch, j * chunks + ch);
             let lo = ch * l;
-            let cv = super::exact::decode(&cspec, acc);
+            let cv = decode_acc(acc, f16);
             if self.a.special[ia] || self.b.special[ib] || cv.class != Class::Finite {
                 let chk = Chunk {
                     a: &self.av[i * k + lo..i * k + lo + l],
@@ -231,6 +231,39 @@ impl Fast<'_> {
             acc = out_fast(self.rounding, s, e_max - self.f as i32);
         }
         acc
+    }
+}
+
+/// An f32 (or f16) accumulator decoded as [`super::exact::decode`] does, without the
+/// format-generic classification.
+#[inline(always)]
+fn decode_acc(bits: u32, f16: bool) -> Val {
+    let (ebits, m, bias) = if f16 { (5, 10, 15) } else { (8, 23, 127) };
+    let field = (bits >> m) & ((1 << ebits) - 1);
+    let mant = (bits & ((1 << m) - 1)) as u64;
+    let neg = bits >> (m + ebits) & 1 != 0;
+    if field == (1 << ebits) - 1 {
+        return Val {
+            class: if mant == 0 { Class::Inf } else { Class::Nan },
+            neg,
+            sig: 0,
+            exp: 0,
+        };
+    }
+    if field == 0 {
+        Val {
+            class: Class::Finite,
+            neg,
+            sig: mant,
+            exp: 1 - bias,
+        }
+    } else {
+        Val {
+            class: Class::Finite,
+            neg,
+            sig: mant | (1 << m),
+            exp: field as i32 - bias,
+        }
     }
 }
 
@@ -267,14 +300,16 @@ fn out_fast(rounding: OutputRounding, s: i128, exp: i32) -> u32 {
 }
 
 /// The exact reference accumulator as an integer dot product, where the operands' products
-/// fit: `a32` (m×k) and `b32` (k×n) are f32 bits. `None` (nothing written) where a value is
-/// not finite or the range is too wide.
-pub(crate) fn exact_dot_i128(
+/// fit: `a32` (m×k) and `b32` (k×n) are f32 bits; the exact sum times `scale` = (mag, exp),
+/// worth mag · 2^exp (at most 48 bits), is rounded once. `None` (nothing written) where a
+/// value is not finite or the range is too wide.
+pub(crate) fn exact_dot(
     m: usize,
     n: usize,
     k: usize,
     a32: &[u32],
     b32: &[u32],
+    scale: (u128, i32),
     y: &mut [f32],
 ) -> Option<()> {
     // Each value as (signed significand with trailing zeros stripped, exponent of its lsb).
@@ -329,8 +364,8 @@ pub(crate) fn exact_dot_i128(
             *o = f32::from_bits(round_wide(
                 &table::F32,
                 s < 0,
-                s.unsigned_abs() as u128,
-                alo + blo,
+                s.unsigned_abs() as u128 * scale.0,
+                alo + blo + scale.1,
                 Rounding::NearestEven,
                 Overflow::Ieee,
             ));

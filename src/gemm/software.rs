@@ -388,8 +388,14 @@ impl Gemm {
             .iter()
             .map(|&x| to32(decode_operand(x, &pb), pb.mantissa_bits))
             .collect();
-        if exact && self.a_scaling == Scaling::none() && self.b_scaling == Scaling::none() {
-            if let Some(()) = super::fast::exact_dot_i128(m, n, k, &a32, &b32, y) {
+        if exact && self.a_scaling.scales.is_empty() && self.b_scaling.scales.is_empty() {
+            // Tensor scales only: Σ s_a·a·s_b·b = (s_a·s_b)·Σ a·b exactly.
+            let (ta, tb) = (
+                decode_f32(self.a_scaling.tensor.to_bits()),
+                decode_f32(self.b_scaling.tensor.to_bits()),
+            );
+            let scale = (ta.sig as u128 * tb.sig as u128, ta.exp + tb.exp - 46);
+            if let Some(()) = super::fast::exact_dot(m, n, k, &a32, &b32, scale, y) {
                 return Ok(());
             }
         }
