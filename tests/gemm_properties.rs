@@ -467,3 +467,49 @@ fn results_do_not_depend_on_ftz_daz() {
         assert!(plain[0] != 0.0 && plain[0].is_subnormal(), "{:e}", plain[0]);
     }
 }
+
+/// The fast level's panels (16 outputs per SIMD lane group): wide rows with a partial last
+/// panel, lanes with NaN/∞ operands or subnormal results, on the narrow (i32) and wide (i64)
+/// kernels, equal the scalar model.
+#[test]
+fn fast_level_panels_equal_the_scalar_model() {
+    let _g = LEVEL_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    for seed in 0..6u64 {
+        let narrow = seed % 2 == 0;
+        let h = |s| Mma::nvidia("Hopper", "wgmma", s).unwrap();
+        same_on_both_levels::<F8E4M3FN, F8E4M3FN, f32>(
+            &h("m64n8k32.f32.e4m3.e4m3"),
+            3,
+            37,
+            3,
+            seed,
+            narrow,
+        );
+        same_on_both_levels::<F8E5M2, F8E5M2, f32>(
+            &h("m64n8k32.f32.e5m2.e5m2"),
+            2,
+            33,
+            2,
+            seed,
+            narrow,
+        );
+        same_on_both_levels::<BF16, BF16, f32>(
+            &h("m64n8k16.f32.bf16.bf16"),
+            2,
+            21,
+            2,
+            seed,
+            narrow,
+        );
+        same_on_both_levels::<f32, f32, f32>(&h("m64n8k8.f32.tf32.tf32"), 2, 17, 3, seed, narrow);
+        let bw = Mma::nvidia(
+            "Blackwell",
+            "tcgen05.mma",
+            "m128n8k32.kind::f8f6f4.f32.e4m3.e4m3",
+        )
+        .unwrap();
+        same_on_both_levels::<F8E4M3FN, F8E4M3FN, f32>(&bw, 2, 40, 2, seed, narrow);
+        let amp = Mma::nvidia("Ampere", "mma", "m16n8k16.f32.f16.f16.f32").unwrap();
+        same_on_both_levels::<F16, F16, f32>(&amp, 2, 19, 2, seed, narrow);
+    }
+}

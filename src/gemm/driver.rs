@@ -221,6 +221,14 @@ fn run<A: Format, B: Format, C: Format, S: Format>(
         None
     };
     let row = |i: usize, crow: &mut [C]| {
+        if let Some(f) = fast.as_ref().filter(|f| f.has_panels()) {
+            let mut bits: Vec<u32> = crow.iter().map(|x| x.to_bits_u32()).collect();
+            f.row(i, &mut bits);
+            for (x, b) in crow.iter_mut().zip(bits) {
+                *x = C::from_bits_u32(b);
+            }
+            return;
+        }
         let ar = &av[i * k..(i + 1) * k];
         for (j, cj) in crow.iter_mut().enumerate() {
             let bc = &bt[j * k..(j + 1) * k];

@@ -65,18 +65,128 @@ pub(crate) fn dot_i32(a: &[i32], b: &[i32]) -> i64 {
 /// The signature of [`tfdpa_sum`].
 pub(crate) type TfdpaSum = fn(&[i32], &[i32], &[i32], &[i32], u32, i32) -> i64;
 
+/// Outputs per panel: one row of A against 16 columns of B, one SIMD lane each.
+pub(crate) const W: usize = 16;
+
+/// One chunk of T-FDPA for one row of A against a panel of [`W`] columns of B, with the
+/// truncating output roundings (`fb` = 23 for RZ-FP32, 13 for RZ-E8M13) done per lane.
+pub(crate) struct PanelArgs<'a> {
+    /// Row of A (signed significands, exponents; zeros: 0 and [`ZERO_EXP`]), this chunk.
+    pub asig: &'a [i32],
+    pub aexp: &'a [i32],
+    /// The panel of B, this chunk: one `[_; W]` per element of k.
+    pub bsig: &'a [[i32; W]],
+    pub bexp: &'a [[i32; W]],
+    pub s0: u32,
+    pub f: i32,
+    pub e_zero: i32,
+    pub fb: u32,
+}
+
+/// The signature of [`tfdpa_panel`].
+pub(crate) type TfdpaPanel = fn(&PanelArgs, &mut [u32; W]) -> u32;
+
+/// Generate the panel kernel for one sum type: `i64` always fits; `i32` fits when the
+/// products' bits, the shift `s0` and the chunk length leave room (FP8 with F = 13).
+macro_rules! panel_kernel {
+    ($name:ident, $t:ty) => {
+        /// Evaluate one chunk for [`W`] accumulators (f32 bits) in place. Returns the mask of
+        /// lanes whose accumulator is not finite or whose result is not a normal f32: those
+        /// must be redone on the scalar model (from the accumulator as it was).
+        #[inline(always)]
+        pub(crate) fn $name(a: &PanelArgs, acc: &mut [u32; W]) -> u32 {
+            let mut ec = [0i32; W];
+            let mut sc = [0 as $t; W];
+            let mut bad = 0u32;
+            for j in 0..W {
+                let bits = acc[j];
+                let field = ((bits >> 23) & 0xFF) as i32;
+                let mant = (bits & 0x7F_FFFF) as $t;
+                let sig = if field == 0 { mant } else { mant | (1 << 23) };
+                let e = if field == 0 { -126 } else { field - 127 };
+                bad |= ((field == 0xFF) as u32) << j;
+                ec[j] = if sig == 0 { a.e_zero } else { e };
+                sc[j] = if bits >> 31 != 0 { -sig } else { sig };
+            }
+            let mut emax = ec;
+            let n = a
+                .asig
+                .len()
+                .min(a.aexp.len())
+                .min(a.bsig.len())
+                .min(a.bexp.len());
+            // Pass 1: the largest exponent (zero products at e_zero).
+            for t in 0..n {
+                let (sa, ea) = (a.asig[t], a.aexp[t]);
+                let (bs, be) = (&a.bsig[t], &a.bexp[t]);
+                for j in 0..W {
+                    let p = sa * bs[j];
+                    let e = if p == 0 { a.e_zero } else { ea + be[j] };
+                    emax[j] = emax[j].max(e);
+                }
+            }
+            // Pass 2: each product aligned to the maximum, truncated toward zero, summed.
+            let mut sum = [0 as $t; W];
+            for t in 0..n {
+                let (sa, ea) = (a.asig[t], a.aexp[t]);
+                let (bs, be) = (&a.bsig[t], &a.bexp[t]);
+                for j in 0..W {
+                    let p = (sa * bs[j]) as $t;
+                    let d = (emax[j] - (ea + be[j])).clamp(0, <$t>::BITS as i32 - 1) as u32;
+                    let v = (p.abs() << a.s0) >> d;
+                    sum[j] += if p < 0 { -v } else { v };
+                }
+            }
+            for j in 0..W {
+                // The c term (shifts bounded so that neither side overflows $t).
+                let sh = a.f + ec[j] - emax[j] - 23;
+                let m = sc[j].abs();
+                let v = if sh >= 0 {
+                    m << sh.min(<$t>::BITS as i32 - 2)
+                } else {
+                    m >> (-sh).min(<$t>::BITS as i32 - 1)
+                };
+                let s = sum[j] + if sc[j] < 0 { -v } else { v };
+                let mag = s.unsigned_abs();
+                let bl = <$t>::BITS as i32 - mag.leading_zeros() as i32;
+                let lead = emax[j] - a.f + bl - 1;
+                let ok = s == 0 || (-126..128).contains(&lead);
+                let sh = bl - 1 - a.fb as i32;
+                let mant = if sh >= 0 {
+                    mag >> sh.clamp(0, <$t>::BITS as i32 - 1)
+                } else {
+                    mag << (-sh).clamp(0, <$t>::BITS as i32 - 1)
+                } as u32;
+                let out = (((s < 0) as u32) << 31)
+                    | ((((lead + 127) as u32) & 0xFF) << 23)
+                    | ((mant & ((1 << a.fb) - 1)) << (23 - a.fb));
+                bad |= (!ok as u32) << j;
+                acc[j] = if s == 0 { 0 } else { out };
+            }
+            bad
+        }
+    };
+}
+
+panel_kernel!(tfdpa_panel, i64);
+panel_kernel!(tfdpa_panel32, i32);
+
 /// The inner loops of one instruction set.
 #[derive(Clone, Copy)]
 pub(crate) struct Kernels {
     pub tfdpa_sum: TfdpaSum,
     pub max_exp: fn(&[i32], &[i32]) -> i32,
     pub dot_i32: fn(&[i32], &[i32]) -> i64,
+    pub tfdpa_panel: TfdpaPanel,
+    pub tfdpa_panel32: TfdpaPanel,
 }
 
 const PORTABLE: Kernels = Kernels {
     tfdpa_sum,
     max_exp,
     dot_i32,
+    tfdpa_panel,
+    tfdpa_panel32,
 };
 
 /// The best kernels for this CPU.
@@ -148,6 +258,19 @@ pub(crate) struct Fast<'a> {
     rounding: OutputRounding,
     e_zero: i32,
     k: Kernels,
+    /// B in panels of [`W`] columns (for the truncating f32 outputs), with per-chunk masks of
+    /// lanes holding a NaN/∞ operand.
+    panels: Option<Panels>,
+}
+
+struct Panels {
+    sig: Vec<[i32; W]>,
+    exp: Vec<[i32; W]>,
+    special: Vec<u32>,
+    /// Fraction bits of the truncating output rounding (23 or 13).
+    fb: u32,
+    /// Whether the sums fit `i32` lanes.
+    narrow: bool,
 }
 
 /// A fast plan for `p`, or `None` where only the scalar model applies.
@@ -170,22 +293,115 @@ pub(crate) fn plan<'a>(p: &'a Problem, av: &'a [Val], bt: &'a [Val]) -> Option<F
         return None;
     }
     let (m, n) = (av.len() / p.k, bt.len() / p.k);
+    let b = side(bt, n, p.k, l);
+    let fb = match rounding {
+        OutputRounding::TowardZeroF32 => 23,
+        OutputRounding::TowardZeroE8M13 => 13,
+        _ => 0,
+    };
+    let panels = (fb != 0).then(|| {
+        let np = n.div_ceil(W);
+        let chunks = p.k / l;
+        let mut pn = Panels {
+            sig: vec![[0; W]; np * p.k],
+            exp: vec![[ZERO_EXP; W]; np * p.k],
+            special: vec![0; np * chunks],
+            fb,
+            // |p| < 2^(fa + fb + 2), shifted by s0, L + 1 terms, the c term < 2^(F + 1).
+            narrow: (p.fa + p.fb + 2) + (f - q) + (usize::BITS - (l + 2).leading_zeros()) <= 30
+                && f + 2 <= 30,
+        };
+        for j in 0..n {
+            let (q, lane) = (j / W, j % W);
+            for t in 0..p.k {
+                pn.sig[q * p.k + t][lane] = b.sig[j * p.k + t];
+                pn.exp[q * p.k + t][lane] = b.exp[j * p.k + t];
+            }
+            for c in 0..chunks {
+                pn.special[q * chunks + c] |= (b.special[j * chunks + c] as u32) << lane;
+            }
+        }
+        pn
+    });
     Some(Fast {
         p,
         av,
         bt,
         a: side(av, m, p.k, l),
-        b: side(bt, n, p.k, l),
+        b,
         l,
         f,
         s0: f - q,
         rounding,
         e_zero,
         k: kernels(),
+        panels,
     })
 }
 
 impl Fast<'_> {
+    /// Whether whole rows go through the panel kernel ([`Fast::row`]).
+    pub fn has_panels(&self) -> bool {
+        self.panels.is_some()
+    }
+
+    /// One row of outputs (`c`: the row's accumulator bits, n of them), panel by panel.
+    pub fn row(&self, i: usize, c: &mut [u32]) {
+        let Some(pn) = &self.panels else {
+            for (j, x) in c.iter_mut().enumerate() {
+                *x = self.dot(i, j, *x);
+            }
+            return;
+        };
+        let (k, l) = (self.p.k, self.l);
+        let chunks = k / l;
+        let n = c.len();
+        for (q, cols) in c.chunks_mut(W).enumerate() {
+            let mut acc = [0u32; W];
+            acc[..cols.len()].copy_from_slice(cols);
+            for ch in 0..chunks {
+                let lo = ch * l;
+                let before = acc;
+                let mut redo = pn.special[q * chunks + ch];
+                if self.a.special[i * chunks + ch] {
+                    redo = u32::MAX;
+                } else {
+                    let args = PanelArgs {
+                        asig: &self.a.sig[i * k + lo..i * k + lo + l],
+                        aexp: &self.a.exp[i * k + lo..i * k + lo + l],
+                        bsig: &pn.sig[q * k + lo..q * k + lo + l],
+                        bexp: &pn.exp[q * k + lo..q * k + lo + l],
+                        s0: self.s0,
+                        f: self.f as i32,
+                        e_zero: self.e_zero,
+                        fb: pn.fb,
+                    };
+                    redo |= if pn.narrow {
+                        (self.k.tfdpa_panel32)(&args, &mut acc)
+                    } else {
+                        (self.k.tfdpa_panel)(&args, &mut acc)
+                    };
+                }
+                for (lane, x) in acc.iter_mut().enumerate().take(cols.len()) {
+                    if redo >> lane & 1 != 0 {
+                        let j = q * W + lane;
+                        if j < n {
+                            let chk = Chunk {
+                                a: &self.av[i * k + lo..i * k + lo + l],
+                                fa: self.p.fa,
+                                b: &self.bt[j * k + lo..j * k + lo + l],
+                                fb: self.p.fb,
+                                scales: None,
+                            };
+                            *x = chunk(&self.p.model, &chk, before[lane], &table::F32);
+                        }
+                    }
+                }
+            }
+            cols.copy_from_slice(&acc[..cols.len()]);
+        }
+    }
+
     /// One output: every chunk of every issue, from accumulator bits `c`.
     pub fn dot(&self, i: usize, j: usize, c: u32) -> u32 {
         let (k, l) = (self.p.k, self.l);

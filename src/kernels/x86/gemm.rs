@@ -5,7 +5,9 @@
 //! handed out by [`kernels`] only when the cached detection of [`crate::kernels::Level`] says
 //! the CPU has the features.
 
-use crate::gemm::fast::{dot_i32, max_exp, tfdpa_sum, Kernels};
+use crate::gemm::fast::{
+    dot_i32, max_exp, tfdpa_panel, tfdpa_panel32, tfdpa_sum, Kernels, PanelArgs, W,
+};
 use crate::kernels::Level;
 
 macro_rules! isa {
@@ -29,6 +31,22 @@ macro_rules! isa {
             #[target_feature(enable = $features)]
             fn dot_i32_tf(a: &[i32], b: &[i32]) -> i64 {
                 super::dot_i32(a, b)
+            }
+            #[target_feature(enable = $features)]
+            fn tfdpa_panel_tf(a: &super::PanelArgs, acc: &mut [u32; super::W]) -> u32 {
+                super::tfdpa_panel(a, acc)
+            }
+            #[target_feature(enable = $features)]
+            fn tfdpa_panel32_tf(a: &super::PanelArgs, acc: &mut [u32; super::W]) -> u32 {
+                super::tfdpa_panel32(a, acc)
+            }
+            pub(super) fn tfdpa_panel32(a: &super::PanelArgs, acc: &mut [u32; super::W]) -> u32 {
+                // SAFETY: as below, the features were detected before this wrapper was handed out.
+                unsafe { tfdpa_panel32_tf(a, acc) }
+            }
+            pub(super) fn tfdpa_panel(a: &super::PanelArgs, acc: &mut [u32; super::W]) -> u32 {
+                // SAFETY: as below, the features were detected before this wrapper was handed out.
+                unsafe { tfdpa_panel_tf(a, acc) }
             }
             pub(super) fn tfdpa_sum(
                 sa: &[i32],
@@ -55,21 +73,28 @@ macro_rules! isa {
 }
 
 isa!(avx2, "avx2,fma");
-isa!(avx512, "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma");
+isa!(
+    avx512,
+    "avx512f,avx512bw,avx512vl,avx512dq,avx512cd,avx2,fma"
+);
 
 /// The inner loops for the best level this CPU has (`None`: the portable ones).
 pub(crate) fn kernels() -> Option<Kernels> {
-    if Level::Avx512.is_available() {
+    if Level::Avx512.is_available() && std::is_x86_feature_detected!("avx512cd") {
         Some(Kernels {
             tfdpa_sum: avx512::tfdpa_sum,
             max_exp: avx512::max_exp,
             dot_i32: avx512::dot_i32,
+            tfdpa_panel: avx512::tfdpa_panel,
+            tfdpa_panel32: avx512::tfdpa_panel32,
         })
     } else if Level::Avx2.is_available() {
         Some(Kernels {
             tfdpa_sum: avx2::tfdpa_sum,
             max_exp: avx2::max_exp,
             dot_i32: avx2::dot_i32,
+            tfdpa_panel: avx2::tfdpa_panel,
+            tfdpa_panel32: avx2::tfdpa_panel32,
         })
     } else {
         None
