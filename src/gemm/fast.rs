@@ -52,6 +52,16 @@ pub(crate) fn max_exp(ea: &[i32], eb: &[i32]) -> i32 {
     m
 }
 
+/// Σ a_l · b_l in `i32`, wrapping (the products of two i16 fit; `vpdpwssd` with VNNI).
+#[inline(always)]
+pub(crate) fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
+    let mut s = 0i32;
+    for (x, y) in a.iter().zip(b) {
+        s = s.wrapping_add(*x as i32 * *y as i32);
+    }
+    s
+}
+
 /// Σ a_l · b_l in `i64` (wrapping).
 #[inline(always)]
 pub(crate) fn dot_i32(a: &[i32], b: &[i32]) -> i64 {
@@ -177,6 +187,7 @@ pub(crate) struct Kernels {
     pub tfdpa_sum: TfdpaSum,
     pub max_exp: fn(&[i32], &[i32]) -> i32,
     pub dot_i32: fn(&[i32], &[i32]) -> i64,
+    pub dot_i16: fn(&[i16], &[i16]) -> i32,
     pub tfdpa_panel: TfdpaPanel,
     pub tfdpa_panel32: TfdpaPanel,
 }
@@ -185,13 +196,14 @@ const PORTABLE: Kernels = Kernels {
     tfdpa_sum,
     max_exp,
     dot_i32,
+    dot_i16,
     tfdpa_panel,
     tfdpa_panel32,
 };
 
 /// The best kernels for this CPU.
 pub(crate) fn kernels() -> Kernels {
-    #[cfg(all(target_arch = "x86_64", feature = "std"))]
+    #[cfg(target_arch = "x86_64")]
     {
         if let Some(k) = crate::kernels::x86::gemm::kernels() {
             return k;

@@ -47,26 +47,24 @@ fn products<A: QuantInt, B: QuantInt>(
     bzp: impl Fn(usize) -> i32 + Sync,
     mut out: impl FnMut(usize, usize, i32),
 ) {
+    // 8- and 4-bit operands minus their zero points fit i16: i16 dot products with i32
+    // wrap-around (VNNI's `vpdpwssd` on AVX-512).
+    let dot = super::fast::kernels().dot_i16;
     // b − b_zp, transposed to n×k for contiguous columns.
-    let mut bt = super::alloc::vec![0i32; n * k];
+    let mut bt = super::alloc::vec![0i16; n * k];
     for l in 0..k {
         for j in 0..n {
-            bt[j * k + l] = b[l * n + j].to_i32() - bzp(j);
+            bt[j * k + l] = (b[l * n + j].to_i32() - bzp(j)) as i16;
         }
     }
-    let mut arow = super::alloc::vec![0i32; k];
+    let mut arow = super::alloc::vec![0i16; k];
     for i in 0..m {
         let z = azp(i);
         for (x, &v) in arow.iter_mut().zip(&a[i * k..(i + 1) * k]) {
-            *x = v.to_i32() - z;
+            *x = (v.to_i32() - z) as i16;
         }
         for j in 0..n {
-            let col = &bt[j * k..(j + 1) * k];
-            let mut s = 0i32;
-            for (x, y) in arow.iter().zip(col) {
-                s = s.wrapping_add(x * y);
-            }
-            out(i, j, s);
+            out(i, j, dot(&arow, &bt[j * k..(j + 1) * k]));
         }
     }
 }

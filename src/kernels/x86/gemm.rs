@@ -1,12 +1,13 @@
 //! `lowp::gemm`'s inner loops (written once in `crate::gemm::fast`) compiled with AVX2 and
-//! with AVX-512 (F, BW, VL, DQ; VNNI where the integer dot products can use it) enabled.
+//! with AVX-512 (F, BW, VL, DQ, CD for the leading-zero counts, VNNI for the i16 dot
+//! products of `MatMulInteger`) enabled.
 //!
 //! Each `#[target_feature]` function only inlines the portable loop; the safe wrappers are
 //! handed out by [`kernels`] only when the cached detection of [`crate::kernels::Level`] says
 //! the CPU has the features.
 
 use crate::gemm::fast::{
-    dot_i32, max_exp, tfdpa_panel, tfdpa_panel32, tfdpa_sum, Kernels, PanelArgs, W,
+    dot_i16, dot_i32, max_exp, tfdpa_panel, tfdpa_panel32, tfdpa_sum, Kernels, PanelArgs, W,
 };
 use crate::kernels::Level;
 
@@ -64,6 +65,14 @@ macro_rules! isa {
                 // SAFETY: as above, the features were detected before this wrapper was handed out.
                 unsafe { max_exp_tf(ea, eb) }
             }
+            #[target_feature(enable = $features)]
+            fn dot_i16_tf(a: &[i16], b: &[i16]) -> i32 {
+                super::dot_i16(a, b)
+            }
+            pub(super) fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
+                // SAFETY: as below, the features were detected before this wrapper was handed out.
+                unsafe { dot_i16_tf(a, b) }
+            }
             pub(super) fn dot_i32(a: &[i32], b: &[i32]) -> i64 {
                 // SAFETY: as above, the features were detected before this wrapper was handed out.
                 unsafe { dot_i32_tf(a, b) }
@@ -78,13 +87,30 @@ isa!(
     "avx512f,avx512bw,avx512vl,avx512dq,avx512cd,avx2,fma"
 );
 
+/// Whether the CPU has AVX-512 CD (leading-zero counts) and VNNI (integer dot products).
+fn has_cd_vnni() -> bool {
+    #[cfg(feature = "std")]
+    {
+        std::arch::is_x86_feature_detected!("avx512cd")
+            && std::arch::is_x86_feature_detected!("avx512vnni")
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        cfg!(all(
+            target_feature = "avx512cd",
+            target_feature = "avx512vnni"
+        ))
+    }
+}
+
 /// The inner loops for the best level this CPU has (`None`: the portable ones).
 pub(crate) fn kernels() -> Option<Kernels> {
-    if Level::Avx512.is_available() && std::is_x86_feature_detected!("avx512cd") {
+    if Level::Avx512.is_available() && has_cd_vnni() {
         Some(Kernels {
             tfdpa_sum: avx512::tfdpa_sum,
             max_exp: avx512::max_exp,
             dot_i32: avx512::dot_i32,
+            dot_i16: avx512::dot_i16,
             tfdpa_panel: avx512::tfdpa_panel,
             tfdpa_panel32: avx512::tfdpa_panel32,
         })
@@ -93,6 +119,7 @@ pub(crate) fn kernels() -> Option<Kernels> {
             tfdpa_sum: avx2::tfdpa_sum,
             max_exp: avx2::max_exp,
             dot_i32: avx2::dot_i32,
+            dot_i16: avx2::dot_i16,
             tfdpa_panel: avx2::tfdpa_panel,
             tfdpa_panel32: avx2::tfdpa_panel32,
         })
