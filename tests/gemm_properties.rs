@@ -519,3 +519,29 @@ fn fast_level_panels_equal_the_scalar_model() {
         same_on_both_levels::<F16, F16, f32>(&amp, 2, 19, 2, seed, narrow);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// MatMulInteger equals the definition (i32 sums of (a − a_zp)(b − b_zp)) for every
+    /// shape, the 4×4 blocks and the remainders alike, per-tensor and per-row/column zero points.
+    #[test]
+    fn matmul_integer_is_the_definition(m in 1usize..11, n in 1usize..11, k in 0usize..70,
+                                        seed in any::<u64>(), per in any::<bool>()) {
+        let mut rnd = splitmix(seed);
+        let a: Vec<u8> = (0..m * k).map(|_| rnd() as u8).collect();
+        let b: Vec<i8> = (0..k * n).map(|_| rnd() as i8).collect();
+        let azp: Vec<u8> = (0..if per { m } else { 1 }).map(|_| rnd() as u8).collect();
+        let bzp: Vec<i8> = (0..if per { n } else { 1 }).map(|_| rnd() as i8).collect();
+        let mut y = vec![0i32; m * n];
+        gemm::matmul_integer(m, n, k, &a, &azp, &b, &bzp, &mut y).unwrap();
+        for i in 0..m {
+            for j in 0..n {
+                let za = azp[if per { i } else { 0 }] as i32;
+                let zb = bzp[if per { j } else { 0 }] as i32;
+                let want: i32 = (0..k).map(|l| (a[i * k + l] as i32 - za) * (b[l * n + j] as i32 - zb)).sum();
+                prop_assert_eq!(y[i * n + j], want);
+            }
+        }
+    }
+}

@@ -7,7 +7,8 @@
 //! the CPU has the features.
 
 use crate::gemm::fast::{
-    dot_i16, dot_i32, max_exp, tfdpa_panel, tfdpa_panel32, tfdpa_sum, Kernels, PanelArgs, W,
+    dot4x4_i16, dot_i16, dot_i32, max_exp, tfdpa_panel, tfdpa_panel32, tfdpa_sum, Kernels,
+    PanelArgs, W,
 };
 use crate::kernels::Level;
 
@@ -69,6 +70,14 @@ macro_rules! isa {
             fn dot_i16_tf(a: &[i16], b: &[i16]) -> i32 {
                 super::dot_i16(a, b)
             }
+            #[target_feature(enable = $features)]
+            fn dot4x4_i16_tf(a: [&[i16]; 4], b: [&[i16]; 4], k: usize) -> [[i32; 4]; 4] {
+                super::dot4x4_i16(a, b, k)
+            }
+            pub(super) fn dot4x4_i16(a: [&[i16]; 4], b: [&[i16]; 4], k: usize) -> [[i32; 4]; 4] {
+                // SAFETY: as below, the features were detected before this wrapper was handed out.
+                unsafe { dot4x4_i16_tf(a, b, k) }
+            }
             pub(super) fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
                 // SAFETY: as below, the features were detected before this wrapper was handed out.
                 unsafe { dot_i16_tf(a, b) }
@@ -111,6 +120,7 @@ pub(crate) fn kernels() -> Option<Kernels> {
             max_exp: avx512::max_exp,
             dot_i32: avx512::dot_i32,
             dot_i16: avx512::dot_i16,
+            dot4x4_i16: avx512::dot4x4_i16,
             tfdpa_panel: avx512::tfdpa_panel,
             tfdpa_panel32: avx512::tfdpa_panel32,
         })
@@ -120,6 +130,7 @@ pub(crate) fn kernels() -> Option<Kernels> {
             max_exp: avx2::max_exp,
             dot_i32: avx2::dot_i32,
             dot_i16: avx2::dot_i16,
+            dot4x4_i16: avx2::dot4x4_i16,
             tfdpa_panel: avx2::tfdpa_panel,
             tfdpa_panel32: avx2::tfdpa_panel32,
         })
