@@ -101,6 +101,7 @@ pub mod batch;
 pub mod error;
 pub mod format;
 pub mod formats;
+pub mod gemm;
 mod kernels;
 pub mod packing;
 pub mod quant;

@@ -1,0 +1,144 @@
+//! lowp::gemm speed beside an f32 GEMM of the same shape (`matrixmultiply`), in one group per
+//! operation: Hopper FP8 `wgmma` and exact-accumulation FP8 at 1024³, int8 `MatMulInteger`,
+//! and scaling with k. Throughput is in multiply-accumulates (m·n·k elements) per second.
+//! Threads: build with `--features rayon` (RAYON_NUM_THREADS=1 or 2 for the scaling).
+//!
+//! `cargo bench --bench gemm --features rayon` (about 3 minutes on two cores).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use lowp::gemm::{self, Accumulation, Gemm, Mma};
+use lowp::F8E4M3FN;
+use std::hint::black_box;
+use std::time::Duration;
+
+fn data(m: usize, n: usize, k: usize) -> (Vec<F8E4M3FN>, Vec<F8E4M3FN>, Vec<f32>, Vec<f32>) {
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut val = || {
+        let v = ((next() % 2001) as f32 - 1000.0) / 500.0;
+        F8E4M3FN::from_f32(v)
+    };
+    let a: Vec<F8E4M3FN> = (0..m * k).map(|_| val()).collect();
+    let b: Vec<F8E4M3FN> = (0..k * n).map(|_| val()).collect();
+    let af = a.iter().map(|v| v.to_f32()).collect();
+    let bf = b.iter().map(|v| v.to_f32()).collect();
+    (a, b, af, bf)
+}
+
+fn f32_gemm(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    // SAFETY: the slices hold m×k, k×n and m×n row-major elements.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            k as isize,
+            1,
+            b.as_ptr(),
+            n as isize,
+            1,
+            0.0,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        )
+    }
+}
+
+fn fp8(c: &mut Criterion) {
+    let mut g = c.benchmark_group("gemm_fp8");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(10))
+        .warm_up_time(Duration::from_secs(1));
+    let wgmma = Mma::nvidia("Hopper", "wgmma", "m64n256k32.f32.e4m3.e4m3").unwrap();
+    for &s in &[256usize, 1024] {
+        let (m, n, k) = (s, s, s);
+        let (a, b, af, bf) = data(m, n, k);
+        g.throughput(Throughput::Elements((m * n * k) as u64));
+        g.bench_with_input(BenchmarkId::new("lowp_hopper_wgmma", s), &s, |bch, _| {
+            let mut y = vec![0f32; m * n];
+            bch.iter(|| {
+                gemm::matmul(&wgmma, m, n, k, black_box(&a), black_box(&b), &mut y).unwrap()
+            })
+        });
+        let exact = Gemm::new(wgmma.clone()).with_accumulation(Accumulation::Exact);
+        g.bench_with_input(BenchmarkId::new("lowp_exact", s), &s, |bch, _| {
+            let mut y = vec![0f32; m * n];
+            bch.iter(|| {
+                exact
+                    .run(m, n, k, black_box(&a), black_box(&b), &mut y)
+                    .unwrap()
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("matrixmultiply_f32", s), &s, |bch, _| {
+            let mut y = vec![0f32; m * n];
+            bch.iter(|| f32_gemm(m, n, k, black_box(&af), black_box(&bf), &mut y))
+        });
+    }
+    g.finish();
+}
+
+fn int8(c: &mut Criterion) {
+    let mut g = c.benchmark_group("gemm_int8");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(10))
+        .warm_up_time(Duration::from_secs(1));
+    let s = 1024usize;
+    let (m, n, k) = (s, s, s);
+    let a: Vec<u8> = (0..m * k).map(|i| (i * 7 % 251) as u8).collect();
+    let b: Vec<i8> = (0..k * n).map(|i| (i * 13 % 255) as i8).collect();
+    let af: Vec<f32> = a.iter().map(|&v| v as f32).collect();
+    let bf: Vec<f32> = b.iter().map(|&v| v as f32).collect();
+    g.throughput(Throughput::Elements((m * n * k) as u64));
+    g.bench_with_input(BenchmarkId::new("lowp_matmul_integer", s), &s, |bch, _| {
+        let mut y = vec![0i32; m * n];
+        bch.iter(|| {
+            gemm::matmul_integer(
+                m,
+                n,
+                k,
+                black_box(&a),
+                &[128u8],
+                black_box(&b),
+                &[0i8],
+                &mut y,
+            )
+            .unwrap()
+        })
+    });
+    g.bench_with_input(BenchmarkId::new("matrixmultiply_f32", s), &s, |bch, _| {
+        let mut y = vec![0f32; m * n];
+        bch.iter(|| f32_gemm(m, n, k, black_box(&af), black_box(&bf), &mut y))
+    });
+    g.finish();
+}
+
+fn scaling_k(c: &mut Criterion) {
+    let mut g = c.benchmark_group("gemm_fp8_k");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(5))
+        .warm_up_time(Duration::from_secs(1));
+    let wgmma = Mma::nvidia("Hopper", "wgmma", "m64n256k32.f32.e4m3.e4m3").unwrap();
+    for &k in &[256usize, 1024, 4096] {
+        let (m, n) = (128, 128);
+        let (a, b, _, _) = data(m, n, k);
+        g.throughput(Throughput::Elements((m * n * k) as u64));
+        g.bench_with_input(BenchmarkId::new("lowp_hopper_wgmma", k), &k, |bch, _| {
+            let mut y = vec![0f32; m * n];
+            bch.iter(|| {
+                gemm::matmul(&wgmma, m, n, k, black_box(&a), black_box(&b), &mut y).unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, fp8, int8, scaling_k);
+criterion_main!(benches);
