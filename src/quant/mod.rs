@@ -58,6 +58,7 @@
 extern crate alloc;
 
 pub mod channel;
+mod fast;
 pub mod int;
 pub mod metrics;
 pub mod mx;

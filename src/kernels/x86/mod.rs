@@ -10,6 +10,7 @@
 // `#[target_feature]` functions since 1.86): hence Cargo.toml's `rust-version = "1.89"`.
 
 pub(crate) mod f16c;
+pub(crate) mod jobs;
 pub(crate) mod vbmi;
 pub(crate) mod words;
 
