@@ -85,17 +85,26 @@ fn exponent_fraction(a: u32) -> (i32, u32) {
     (e, f)
 }
 
-/// The `f32` bits of x · 2^k, exact, for finite `x` (bits `b`) and any `k` for which
-/// |x| · 2^k < 2^128; where the exact product lies below 2^-126 (`f32`'s normal range) it
+/// The `f32` bits of x · 2^k, exact, for finite `x` (bits `b`) and `k` in [−127, 133] for
+/// which |x| · 2^k < 2^128; where the exact product lies below 2^-126 (`f32`'s normal range) it
 /// gives ±0 with x's sign. The MX element lanes use it: such a product is below half the
 /// smallest subnormal of every MX element format, so that it rounds to ±0 whatever its
 /// digits. Integer arithmetic only (no subnormal float operand or result: FTZ/DAZ-immune).
 #[inline(always)]
 pub(crate) fn mul_pow2_bits(b: u32, k: i32) -> u32 {
-    let sign = b & 0x8000_0000;
-    let (e, f) = exponent_fraction(b & 0x7FFF_FFFF);
-    let e2 = e.wrapping_add(k);
-    sel(e2 >= 1, sign | (e2 as u32) << 23 | f, sign)
+    let a = b & 0x7FFF_FFFF;
+    // |x| as (exponent field << 23) + fraction, the exponent field ≤ 0 for an f32 subnormal
+    // (normalised by the exact conversion of `a` < 2^23: a·2^-149 = 1.f · 2^(field − 276)).
+    let n = sel(
+        a < 0x0080_0000,
+        (a as i32 as f32).to_bits().wrapping_sub(149 << 23),
+        a,
+    ) as i32;
+    // The exponent field plus k; a normal result iff that is ≥ 1, i.e. r ≥ 2^23 (the fraction
+    // stays below 2^23). No overflow for a non-zero `a` (field ≥ −22, |k| ≤ 133); zero, whose
+    // field reads −149, may wrap, hence its own test.
+    let r = n.wrapping_add(k.wrapping_shl(23));
+    sel(r >= 0x0080_0000 && a != 0, r as u32, 0) | (b & 0x8000_0000)
 }
 
 /// ⌊log2 a⌋ and the 23 fraction bits of the finite positive magnitude `a` (`f32` bits).
@@ -187,12 +196,16 @@ mod tests {
         let mut s = 0x1234_5678u32;
         for i in 0..200_000u32 {
             s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            let b = if i % 4 == 0 { s & 0x807F_FFFF } else { s };
+            let b = match i % 8 {
+                0 | 4 => s & 0x807F_FFFF, // subnormals
+                1 => s & 0x8000_0000,     // zeros
+                _ => s,
+            };
             let x = f32::from_bits(b);
             if !x.is_finite() {
                 continue;
             }
-            let k = (i % 280) as i32 - 140;
+            let k = (i % 261) as i32 - 127;
             if (x.abs() as f64) * 2f64.powi(k) >= 2f64.powi(128) {
                 continue;
             }

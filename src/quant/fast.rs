@@ -83,6 +83,26 @@ struct ScaledRuns<'a, F> {
 impl<F: Format> Job for ScaledRuns<'_, F> {
     #[inline(always)]
     fn run(self) {
+        if self.block == 32 {
+            // The common block: a loop of fixed length (no remainder loop per block).
+            let whole = self.x.len() / 32 * 32;
+            let (xb, xt) = self.x.split_at(whole);
+            let (ob, ot) = self.out.split_at_mut(whole);
+            let blocks = xb.chunks_exact(32).zip(ob.chunks_exact_mut(32));
+            for ((xc, oc), &s) in blocks.zip(self.scales) {
+                let (xc, oc): (&[f32; 32], &mut [F; 32]) =
+                    (xc.try_into().unwrap(), oc.try_into().unwrap());
+                for t in 0..32 {
+                    oc[t] = F::from_bits_u32(lane::div_encode::<F>(xc[t], s));
+                }
+            }
+            if let Some(&s) = self.scales.get(whole / 32) {
+                for (o, &v) in ot.iter_mut().zip(xt) {
+                    *o = F::from_bits_u32(lane::div_encode::<F>(v, s));
+                }
+            }
+            return;
+        }
         let runs = self
             .x
             .chunks(self.block)

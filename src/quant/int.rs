@@ -460,6 +460,25 @@ fn blocks_run<S: Copy, D>(
         for ((d, &v), &p) in out.iter_mut().zip(src).zip(params) {
             *d = op(v, &new(p));
         }
+    } else if block == 32 {
+        // The common block: a loop of fixed length (no remainder loop per block).
+        let whole = src.len() / 32 * 32;
+        let (sb, st) = src.split_at(whole);
+        let (ob, ot) = out.split_at_mut(whole);
+        for ((sc, oc), &p) in sb.chunks_exact(32).zip(ob.chunks_exact_mut(32)).zip(params) {
+            let k = new(p);
+            let (sc, oc): (&[S; 32], &mut [D; 32]) =
+                (sc.try_into().unwrap(), oc.try_into().unwrap());
+            for t in 0..32 {
+                oc[t] = op(sc[t], &k);
+            }
+        }
+        if let Some(&p) = params.get(whole / 32) {
+            let k = new(p);
+            for (d, &v) in ot.iter_mut().zip(st) {
+                *d = op(v, &k);
+            }
+        }
     } else {
         for ((sc, oc), &p) in src.chunks(block).zip(out.chunks_mut(block)).zip(params) {
             let k = new(p);
