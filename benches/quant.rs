@@ -4,12 +4,17 @@
 //! `cargo bench --bench quant -- --quick` for a short run. The `*_4m` groups run every
 //! quantizer and fake quantizer (int8 and scaled E4M3FN per tensor, per axis and blocked; MX of
 //! every element type; NVFP4) on 4M elements beside a memcpy of the f32 input in the same group
-//! (`cargo bench --bench quant -- _4m`).
+//! (`cargo bench --bench quant -- _4m`). The `*_4m_cpu` groups are the same benchmarks timed in
+//! the thread's CPU time instead of wall time (`cargo bench --bench quant -- _4m_cpu`): on a
+//! machine shared with other work, time spent descheduled does not count, which keeps the
+//! ratios to memcpy readable under load (stalls on memory still count).
 
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use lowp::quant::{self, MxFormat, MxOptions, QParams};
 use lowp::F8E4M3FN;
 use std::hint::black_box;
+use std::time::Duration;
 
 const SIZES: [usize; 4] = [4 << 10, 256 << 10, 4 << 20, 16 << 20];
 
@@ -153,8 +158,49 @@ const ROWS: usize = 1024;
 const COLS: usize = 4096;
 const N4M: usize = ROWS * COLS;
 
+/// The calling thread's CPU time (Linux `CLOCK_THREAD_CPUTIME_ID`).
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant libc defines.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Criterion measurement: the thread's CPU time (criterion runs the routine on this thread).
+struct CpuTime;
+
+/// Wall time's formatter (durations), for [`CpuTime`].
+static WALL: WallTime = WallTime;
+
+impl Measurement for CpuTime {
+    type Intermediate = Duration;
+    type Value = Duration;
+    fn start(&self) -> Duration {
+        thread_cpu_time()
+    }
+    fn end(&self, i: Duration) -> Duration {
+        thread_cpu_time() - i
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, v: &Duration) -> f64 {
+        v.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        WALL.formatter()
+    }
+}
+
 /// A memcpy of `x` in group `g` (the floor of every kernel that reads 4 bytes an element).
-fn memcpy_in(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, x: &[f32]) {
+fn memcpy_in<M: Measurement>(g: &mut criterion::BenchmarkGroup<'_, M>, x: &[f32]) {
     let mut copy = vec![0f32; x.len()];
     g.bench_with_input(BenchmarkId::new("memcpy", x.len()), x, |b, x| {
         b.iter(|| copy.copy_from_slice(black_box(x)))
@@ -164,7 +210,15 @@ fn memcpy_in(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallT
 /// int8 at 4M: per tensor, per axis (axis 0: one scale per row; axis 1: one per column, the
 /// scale changing every element) and blocked (blocks of 32 along the row), quantize and fake.
 fn int8_4m(c: &mut Criterion) {
-    let mut g = c.benchmark_group("int8_4m");
+    int8_4m_in(c, "")
+}
+
+fn int8_4m_cpu(c: &mut Criterion<CpuTime>) {
+    int8_4m_in(c, "_cpu")
+}
+
+fn int8_4m_in<M: Measurement>(c: &mut Criterion<M>, suffix: &str) {
+    let mut g = c.benchmark_group(format!("{}{suffix}", "int8_4m"));
     g.sample_size(10);
     let x = data(N4M);
     let n = N4M;
@@ -219,7 +273,15 @@ fn int8_4m(c: &mut Criterion) {
 
 /// Scaled E4M3FN at 4M: per tensor, per axis (both axes) and blocked, quantize and fake.
 fn scaled_4m(c: &mut Criterion) {
-    let mut g = c.benchmark_group("scaled_e4m3fn_4m");
+    scaled_4m_in(c, "")
+}
+
+fn scaled_4m_cpu(c: &mut Criterion<CpuTime>) {
+    scaled_4m_in(c, "_cpu")
+}
+
+fn scaled_4m_in<M: Measurement>(c: &mut Criterion<M>, suffix: &str) {
+    let mut g = c.benchmark_group(format!("{}{suffix}", "scaled_e4m3fn_4m"));
     g.sample_size(10);
     let x = data(N4M);
     let n = N4M;
@@ -253,7 +315,15 @@ fn scaled_4m(c: &mut Criterion) {
 
 /// MX of every element type and NVFP4 at 4M: quantize (scales and packed codes) and fake.
 fn mx_4m(c: &mut Criterion) {
-    let mut g = c.benchmark_group("mx_4m");
+    mx_4m_in(c, "")
+}
+
+fn mx_4m_cpu(c: &mut Criterion<CpuTime>) {
+    mx_4m_in(c, "_cpu")
+}
+
+fn mx_4m_in<M: Measurement>(c: &mut Criterion<M>, suffix: &str) {
+    let mut g = c.benchmark_group(format!("{}{suffix}", "mx_4m"));
     g.sample_size(10);
     let x = data(N4M);
     let n = N4M;
@@ -308,4 +378,9 @@ criterion_group!(
     scaled_4m,
     mx_4m
 );
-criterion_main!(benches);
+criterion_group! {
+    name = cpu;
+    config = Criterion::default().with_measurement(CpuTime);
+    targets = int8_4m_cpu, scaled_4m_cpu, mx_4m_cpu
+}
+criterion_main!(benches, cpu);
