@@ -281,14 +281,17 @@ const NV_NB: usize = CHUNK / NVFP4_BLOCK;
 /// NaN or ∞).
 #[inline(always)]
 fn block_amax<const B: usize, const NB: usize>(x: &[f32; CHUNK]) -> [u32; NB] {
+    // Lane-wise maxima of the block's vectors of 16, then one horizontal maximum per block.
     let mut am = [0u32; NB];
     for (j, a) in am.iter_mut().enumerate() {
-        let mut m = 0u32;
-        for t in 0..B {
-            let v = x[j * B + t].to_bits() & 0x7FFF_FFFF;
-            m = if v > m { v } else { m };
+        let mut m = [0u32; 16];
+        for k in 0..B / 16 {
+            for (t, m) in m.iter_mut().enumerate() {
+                let v = x[j * B + k * 16 + t].to_bits() & 0x7FFF_FFFF;
+                *m = if v > *m { v } else { *m };
+            }
         }
-        *a = m;
+        *a = m.iter().fold(0, |a, &v| if v > a { v } else { a });
     }
     am
 }
