@@ -1,12 +1,20 @@
 //! Quantization throughput: one group per operation, sizes as `BenchmarkId`s, lowp beside a
 //! plain scalar loop and a memcpy of the same bytes (the floor any kernel can reach).
 //!
-//! `cargo bench --bench quant -- --quick` for a short run.
+//! `cargo bench --bench quant -- --quick` for a short run. The `*_4m` groups run every
+//! quantizer and fake quantizer (int8 and scaled E4M3FN per tensor, per axis and blocked; MX of
+//! every element type; NVFP4) on 4M elements beside a memcpy of the f32 input in the same group
+//! (`cargo bench --bench quant -- _4m`). The `*_4m_cpu` groups are the same benchmarks timed in
+//! the thread's CPU time instead of wall time (`cargo bench --bench quant -- _4m_cpu`): on a
+//! machine shared with other work, time spent descheduled does not count, which keeps the
+//! ratios to memcpy readable under load (stalls on memory still count).
 
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lowp::quant::{self, MxFormat, QParams};
+use lowp::quant::{self, MxFormat, MxOptions, QParams};
 use lowp::F8E4M3FN;
 use std::hint::black_box;
+use std::time::Duration;
 
 const SIZES: [usize; 4] = [4 << 10, 256 << 10, 4 << 20, 16 << 20];
 
@@ -144,12 +152,235 @@ fn mx(c: &mut Criterion) {
     g.finish();
 }
 
+/// The 4M-element tensor of the `_4m` groups: 1024 rows of 4096 (a weight matrix, axis 0 the
+/// output channel).
+const ROWS: usize = 1024;
+const COLS: usize = 4096;
+const N4M: usize = ROWS * COLS;
+
+/// The calling thread's CPU time (Linux `CLOCK_THREAD_CPUTIME_ID`).
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant libc defines.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Criterion measurement: the thread's CPU time (criterion runs the routine on this thread).
+struct CpuTime;
+
+/// Wall time's formatter (durations), for [`CpuTime`].
+static WALL: WallTime = WallTime;
+
+impl Measurement for CpuTime {
+    type Intermediate = Duration;
+    type Value = Duration;
+    fn start(&self) -> Duration {
+        thread_cpu_time()
+    }
+    fn end(&self, i: Duration) -> Duration {
+        thread_cpu_time() - i
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, v: &Duration) -> f64 {
+        v.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        WALL.formatter()
+    }
+}
+
+/// A memcpy of `x` in group `g` (the floor of every kernel that reads 4 bytes an element).
+fn memcpy_in<M: Measurement>(g: &mut criterion::BenchmarkGroup<'_, M>, x: &[f32]) {
+    let mut copy = vec![0f32; x.len()];
+    g.bench_with_input(BenchmarkId::new("memcpy", x.len()), x, |b, x| {
+        b.iter(|| copy.copy_from_slice(black_box(x)))
+    });
+}
+
+/// int8 at 4M: per tensor, per axis (axis 0: one scale per row; axis 1: one per column, the
+/// scale changing every element) and blocked (blocks of 32 along the row), quantize and fake.
+fn int8_4m(c: &mut Criterion) {
+    int8_4m_in(c, "")
+}
+
+fn int8_4m_cpu(c: &mut Criterion<CpuTime>) {
+    int8_4m_in(c, "_cpu")
+}
+
+fn int8_4m_in<M: Measurement>(c: &mut Criterion<M>, suffix: &str) {
+    let mut g = c.benchmark_group(format!("{}{suffix}", "int8_4m"));
+    g.sample_size(10);
+    let x = data(N4M);
+    let n = N4M;
+    g.throughput(Throughput::Bytes(4 * n as u64));
+    let shape = [ROWS, COLS];
+    let p = QParams::new(0.05, 3);
+    let rows: Vec<QParams> = (0..ROWS)
+        .map(|i| QParams::new(0.05 + i as f32 * 1e-4, 1))
+        .collect();
+    let cols: Vec<QParams> = (0..COLS)
+        .map(|i| QParams::new(0.05 + i as f32 * 1e-5, -1))
+        .collect();
+    let blocks: Vec<QParams> = (0..n / 32)
+        .map(|i| QParams::new(0.04 + (i % 97) as f32 * 1e-3, 0))
+        .collect();
+    let mut q = vec![0i8; n];
+    let mut y = vec![0f32; n];
+    memcpy_in(&mut g, &x);
+    g.bench_with_input(BenchmarkId::new("quantize tensor", n), &x, |b, x| {
+        b.iter(|| quant::quantize(black_box(x), p, &mut q).unwrap())
+    });
+    g.bench_with_input(BenchmarkId::new("quantize axis0", n), &x, |b, x| {
+        b.iter(|| quant::quantize_per_axis(black_box(x), &shape, 0, &rows, &mut q).unwrap())
+    });
+    g.bench_with_input(BenchmarkId::new("quantize axis1", n), &x, |b, x| {
+        b.iter(|| quant::quantize_per_axis(black_box(x), &shape, 1, &cols, &mut q).unwrap())
+    });
+    g.bench_with_input(BenchmarkId::new("quantize block32", n), &x, |b, x| {
+        b.iter(|| quant::quantize_blocked(black_box(x), &shape, 1, 32, &blocks, &mut q).unwrap())
+    });
+    g.bench_with_input(BenchmarkId::new("fake tensor", n), &x, |b, x| {
+        b.iter(|| quant::fake_quantize::<i8>(black_box(x), p, &mut y).unwrap())
+    });
+    g.bench_with_input(BenchmarkId::new("fake axis0", n), &x, |b, x| {
+        b.iter(|| {
+            quant::fake_quantize_per_axis::<i8>(black_box(x), &shape, 0, &rows, &mut y).unwrap()
+        })
+    });
+    g.bench_with_input(BenchmarkId::new("fake axis1", n), &x, |b, x| {
+        b.iter(|| {
+            quant::fake_quantize_per_axis::<i8>(black_box(x), &shape, 1, &cols, &mut y).unwrap()
+        })
+    });
+    g.bench_with_input(BenchmarkId::new("fake block32", n), &x, |b, x| {
+        b.iter(|| {
+            quant::fake_quantize_blocked::<i8>(black_box(x), &shape, 1, 32, &blocks, &mut y)
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+/// Scaled E4M3FN at 4M: per tensor, per axis (both axes) and blocked, quantize and fake.
+fn scaled_4m(c: &mut Criterion) {
+    scaled_4m_in(c, "")
+}
+
+fn scaled_4m_cpu(c: &mut Criterion<CpuTime>) {
+    scaled_4m_in(c, "_cpu")
+}
+
+fn scaled_4m_in<M: Measurement>(c: &mut Criterion<M>, suffix: &str) {
+    let mut g = c.benchmark_group(format!("{}{suffix}", "scaled_e4m3fn_4m"));
+    g.sample_size(10);
+    let x = data(N4M);
+    let n = N4M;
+    g.throughput(Throughput::Bytes(4 * n as u64));
+    let shape = [ROWS, COLS];
+    let rows: Vec<f32> = (0..ROWS).map(|i| 0.01 + i as f32 * 1e-5).collect();
+    let cols: Vec<f32> = (0..COLS).map(|i| 0.01 + i as f32 * 1e-6).collect();
+    let blocks: Vec<f32> = (0..n / 32).map(|i| 0.01 + (i % 97) as f32 * 1e-4).collect();
+    let mut q = vec![F8E4M3FN::ZERO; n];
+    let mut y = vec![0f32; n];
+    memcpy_in(&mut g, &x);
+    g.bench_with_input(BenchmarkId::new("quantize tensor", n), &x, |b, x| {
+        b.iter(|| quant::quantize_scaled(black_box(x), 0.1, &mut q).unwrap())
+    });
+    g.bench_with_input(BenchmarkId::new("quantize axis0", n), &x, |b, x| {
+        b.iter(|| quant::quantize_scaled_per_axis(black_box(x), &shape, 0, &rows, &mut q).unwrap())
+    });
+    g.bench_with_input(BenchmarkId::new("quantize axis1", n), &x, |b, x| {
+        b.iter(|| quant::quantize_scaled_per_axis(black_box(x), &shape, 1, &cols, &mut q).unwrap())
+    });
+    g.bench_with_input(BenchmarkId::new("quantize block32", n), &x, |b, x| {
+        b.iter(|| {
+            quant::quantize_scaled_blocked(black_box(x), &shape, 1, 32, &blocks, &mut q).unwrap()
+        })
+    });
+    g.bench_with_input(BenchmarkId::new("fake tensor", n), &x, |b, x| {
+        b.iter(|| quant::fake_quantize_scaled::<F8E4M3FN>(black_box(x), 0.1, &mut y).unwrap())
+    });
+    g.finish();
+}
+
+/// MX of every element type and NVFP4 at 4M: quantize (scales and packed codes) and fake.
+fn mx_4m(c: &mut Criterion) {
+    mx_4m_in(c, "")
+}
+
+fn mx_4m_cpu(c: &mut Criterion<CpuTime>) {
+    mx_4m_in(c, "_cpu")
+}
+
+fn mx_4m_in<M: Measurement>(c: &mut Criterion<M>, suffix: &str) {
+    let mut g = c.benchmark_group(format!("{}{suffix}", "mx_4m"));
+    g.sample_size(10);
+    let x = data(N4M);
+    let n = N4M;
+    g.throughput(Throughput::Bytes(4 * n as u64));
+    let mut y = vec![0f32; n];
+    let mut scales = vec![lowp::F8E8M0FNU::from_bits(0); n / 32];
+    let mut elements = vec![0u8; n];
+    memcpy_in(&mut g, &x);
+    for f in MxFormat::ALL {
+        let bytes = quant::mx_element_bytes(f, n);
+        g.bench_with_input(
+            BenchmarkId::new(format!("quantize {f:?}"), n),
+            &x,
+            |b, x| {
+                b.iter(|| {
+                    quant::mx_quantize(black_box(x), f, &mut scales, &mut elements[..bytes])
+                        .unwrap()
+                })
+            },
+        );
+        g.bench_with_input(BenchmarkId::new(format!("fake {f:?}"), n), &x, |b, x| {
+            b.iter(|| quant::mx_fake_quantize(black_box(x), f, &mut y).unwrap())
+        });
+    }
+    let up = MxOptions {
+        rule: quant::MxScaleRule::RoundUp,
+        ..MxOptions::default()
+    };
+    g.bench_with_input(BenchmarkId::new("fake E4M3 round-up", n), &x, |b, x| {
+        b.iter(|| quant::mx_fake_quantize_with(black_box(x), MxFormat::E4M3, up, &mut y).unwrap())
+    });
+    let mut bs = vec![F8E4M3FN::ZERO; n / 16];
+    g.bench_with_input(BenchmarkId::new("quantize nvfp4", n), &x, |b, x| {
+        b.iter(|| {
+            quant::nvfp4_quantize(black_box(x), 0.01, &mut bs, &mut elements[..n / 2]).unwrap()
+        })
+    });
+    g.bench_with_input(BenchmarkId::new("fake nvfp4", n), &x, |b, x| {
+        b.iter(|| quant::nvfp4_fake_quantize(black_box(x), &mut y).unwrap())
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     quantize_i8,
     dequantize_i8,
     fake_quantize_i8,
     scaled_fp8,
-    mx
+    mx,
+    int8_4m,
+    scaled_4m,
+    mx_4m
 );
-criterion_main!(benches);
+criterion_group! {
+    name = cpu;
+    config = Criterion::default().with_measurement(CpuTime);
+    targets = int8_4m_cpu, scaled_4m_cpu, mx_4m_cpu
+}
+criterion_main!(benches, cpu);

@@ -16,6 +16,7 @@
 pub(crate) mod blocks;
 pub(crate) mod lanes;
 pub(crate) mod scalar;
+pub(crate) mod scaled;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86;
 

@@ -443,6 +443,137 @@ fn fake_job<const RECIP: bool>((x, k, out): (&[f32], &Kernel, &mut [f32])) {
     fake_run::<RECIP>(x, k, out)
 }
 
+// Runs of several parameters, for the same dispatch: `out[i]` = op(`src[i]`,
+// `params[i / block]`), a kernel per block (per element where `block` is 1: a run of
+// per-element parameters; blocks of a row otherwise), so that the loop over a row or a run
+// vectorizes instead of taking one element at a time.
+#[inline(always)]
+fn blocks_run<S: Copy, D>(
+    src: &[S],
+    params: &[QParams],
+    block: usize,
+    out: &mut [D],
+    new: impl Fn(QParams) -> Kernel,
+    op: impl Fn(S, &Kernel) -> D,
+) {
+    if block == 1 {
+        for ((d, &v), &p) in out.iter_mut().zip(src).zip(params) {
+            *d = op(v, &new(p));
+        }
+    } else if block == 32 {
+        // The common block: a loop of fixed length (no remainder loop per block).
+        let whole = src.len() / 32 * 32;
+        let (sb, st) = src.split_at(whole);
+        let (ob, ot) = out.split_at_mut(whole);
+        for ((sc, oc), &p) in sb.chunks_exact(32).zip(ob.chunks_exact_mut(32)).zip(params) {
+            let k = new(p);
+            let (sc, oc): (&[S; 32], &mut [D; 32]) =
+                (sc.try_into().unwrap(), oc.try_into().unwrap());
+            for t in 0..32 {
+                oc[t] = op(sc[t], &k);
+            }
+        }
+        if let Some(&p) = params.get(whole / 32) {
+            let k = new(p);
+            for (d, &v) in ot.iter_mut().zip(st) {
+                *d = op(v, &k);
+            }
+        }
+    } else {
+        for ((sc, oc), &p) in src.chunks(block).zip(out.chunks_mut(block)).zip(params) {
+            let k = new(p);
+            for (d, &v) in oc.iter_mut().zip(sc) {
+                *d = op(v, &k);
+            }
+        }
+    }
+}
+/// A run of several parameters as a [`Job`](crate::kernels::scaled::Job) (compiled for the
+/// active level's instruction set): `OP` is [`QUANTIZE`], [`DEQUANTIZE`] or [`FAKE`].
+struct Blocks<'a, Q, S, D, const OP: u8, const RECIP: bool> {
+    src: &'a [S],
+    params: &'a [QParams],
+    block: usize,
+    o: QuantOptions,
+    out: &'a mut [D],
+    q: core::marker::PhantomData<Q>,
+}
+const QUANTIZE: u8 = 0;
+const DEQUANTIZE: u8 = 1;
+const FAKE: u8 = 2;
+
+impl<Q: QuantInt, const RECIP: bool> crate::kernels::scaled::Job
+    for Blocks<'_, Q, f32, Q, QUANTIZE, RECIP>
+{
+    #[inline(always)]
+    fn run(self) {
+        let o = self.o;
+        blocks_run(
+            self.src,
+            self.params,
+            self.block,
+            self.out,
+            #[inline(always)]
+            |p| Kernel::new::<Q>(p, o),
+            #[inline(always)]
+            |v, k| Q::from_i32(k.q::<RECIP>(v)),
+        )
+    }
+}
+
+impl<Q: QuantInt> crate::kernels::scaled::Job for Blocks<'_, Q, Q, f32, DEQUANTIZE, false> {
+    #[inline(always)]
+    fn run(self) {
+        let o = self.o;
+        blocks_run(
+            self.src,
+            self.params,
+            self.block,
+            self.out,
+            #[inline(always)]
+            |p| Kernel::new::<Q>(p, o),
+            #[inline(always)]
+            |v, k| k.dq(v.to_i32()),
+        )
+    }
+}
+
+impl<Q: QuantInt, const RECIP: bool> crate::kernels::scaled::Job
+    for Blocks<'_, Q, f32, f32, FAKE, RECIP>
+{
+    #[inline(always)]
+    fn run(self) {
+        let o = self.o;
+        blocks_run(
+            self.src,
+            self.params,
+            self.block,
+            self.out,
+            #[inline(always)]
+            |p| Kernel::new::<Q>(p, o),
+            #[inline(always)]
+            |v, k| k.dq(k.q::<RECIP>(v)),
+        )
+    }
+}
+
+/// Run a [`Blocks`] job.
+#[inline(always)]
+fn blocks<Q, S, D, const OP: u8, const RECIP: bool>(
+    (src, params, block, o, out): (&[S], &[QParams], usize, QuantOptions, &mut [D]),
+) where
+    for<'a> Blocks<'a, Q, S, D, OP, RECIP>: crate::kernels::scaled::Job,
+{
+    crate::kernels::scaled::run(Blocks::<Q, S, D, OP, RECIP> {
+        src,
+        params,
+        block,
+        o,
+        out,
+        q: core::marker::PhantomData,
+    })
+}
+
 fn check_all<Q: QuantInt>(params: &[QParams]) -> Result<(), Error> {
     params.iter().try_for_each(|p| p.check::<Q>())
 }
@@ -450,7 +581,11 @@ fn check_all<Q: QuantInt>(params: &[QParams]) -> Result<(), Error> {
 /// The shared driver of quantize, dequantize and fake quantize: check the parameters and
 /// lengths (nothing is written on `Err`), then `out[i] = op(src[i])` run by run: a run with
 /// one set of parameters through `whole` (the dispatched kernels), a run of per-element
-/// parameters (per-axis with an inner size of 1) through `one`, element by element.
+/// parameters (per-axis with an inner size of 1) through `blocks` with a block of 1 (the
+/// dispatched per-element loop), and blocks along the last axis a row at a time through
+/// `blocks`; at [`Level::Scalar`](crate::Level::Scalar) (the reference) a run of per-element
+/// parameters goes through `one`, element by element, and blocks a run at a time.
+#[allow(clippy::too_many_arguments)]
 fn run_plan<Q: QuantInt, S: Copy, D>(
     plan: &Plan,
     src: &[S],
@@ -459,14 +594,28 @@ fn run_plan<Q: QuantInt, S: Copy, D>(
     out: &mut [D],
     whole: impl Fn(&[S], &Kernel, &mut [D]),
     one: impl Fn(S, &Kernel) -> D,
+    blocks: impl Fn(&[S], &[QParams], usize, &mut [D]),
 ) -> Result<(), Error> {
     plan.check_params(params.len())?;
     check_all::<Q>(params)?;
     check_len(src.len(), out.len())?;
+    let fast = super::fast::enabled();
+    if let (true, Some(b), false, 1, false) =
+        (fast, plan.block, plan.per_tensor, plan.inner, plan.len == 0)
+    {
+        // Blocked along the last axis: a row at a time.
+        let nb = plan.blocks_along_axis();
+        let rows = src.chunks(plan.dim).zip(out.chunks_mut(plan.dim));
+        for ((sr, or), pr) in rows.zip(params.chunks(nb)) {
+            blocks(sr, pr, b, or);
+        }
+        return Ok(());
+    }
     plan.for_each_run(|start, n, run| {
         let (src, out) = (&src[start..start + n], &mut out[start..start + n]);
         match run {
             Run::Uniform(i) => whole(src, &Kernel::new::<Q>(params[i], o), out),
+            Run::Each(i0) if fast => blocks(src, &params[i0..i0 + n], 1, out),
             Run::Each(i0) => {
                 for ((d, &v), &p) in out.iter_mut().zip(src).zip(&params[i0..i0 + n]) {
                     *d = one(v, &Kernel::new::<Q>(p, o));
@@ -503,6 +652,10 @@ fn quantize_plan<Q: QuantInt>(
                 k.q::<false>(v)
             })
         },
+        |x, p, b, out| match recip {
+            true => blocks::<Q, f32, Q, QUANTIZE, true>((x, p, b, o, out)),
+            false => blocks::<Q, f32, Q, QUANTIZE, false>((x, p, b, o, out)),
+        },
     )
 }
 
@@ -521,6 +674,10 @@ fn dequantize_plan<Q: QuantInt>(
         out,
         |q, k, out| crate::kernels::vectorize(dequantize_job::<Q>, (q, k, out)),
         |v, k| k.dq(v.to_i32()),
+        |q, p, b, out| {
+            let o = QuantOptions::default();
+            blocks::<Q, Q, f32, DEQUANTIZE, false>((q, p, b, o, out))
+        },
     )
 }
 
@@ -549,6 +706,10 @@ fn fake_plan<Q: QuantInt>(
             } else {
                 k.q::<false>(v)
             })
+        },
+        |x, p, b, out| match recip {
+            true => blocks::<Q, f32, f32, FAKE, true>((x, p, b, o, out)),
+            false => blocks::<Q, f32, f32, FAKE, false>((x, p, b, o, out)),
         },
     )
 }

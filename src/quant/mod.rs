@@ -88,6 +88,7 @@ extern crate alloc;
 
 pub mod channel;
 pub mod granularity;
+mod fast;
 pub mod int;
 pub mod metrics;
 pub mod mx;

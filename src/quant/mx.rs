@@ -349,6 +349,9 @@ fn mx_quantize_plan(
     elements: &mut [u8],
 ) -> Result<(), Error> {
     mx_plan_check(plan, format, scales.len(), elements.len())?;
+    if super::fast::enabled() && super::fast::mx_quantize(plan, x, format, rule, scales, elements) {
+        return Ok(());
+    }
     let mut codes = vec![0u8; x.len()];
     mx_core(
         plan,
@@ -536,6 +539,9 @@ pub fn mx_fake_quantize_axis(
 ) -> Result<(), Error> {
     let plan = Plan::new(x.len(), shape, axis, Some(options.block_size))?;
     check_len(x.len(), out.len())?;
+    if super::fast::enabled() && super::fast::mx_fake(&plan, x, format, options.rule, out) {
+        return Ok(());
+    }
     mx_core(
         &plan,
         x,
@@ -596,6 +602,10 @@ pub fn nvfp4_quantize(
     let plan = Plan::new(x.len(), &[x.len()], 0, Some(NVFP4_BLOCK))?;
     plan.check_params(block_scales.len())?;
     check_len(x.len().div_ceil(2), packed.len())?;
+    if super::fast::enabled() {
+        super::fast::nvfp4_quantize(x, tensor_scale, block_scales, packed);
+        return Ok(());
+    }
     let mut codes = vec![0u8; x.len()];
     nvfp4_core(
         &plan,
@@ -678,6 +688,10 @@ pub fn nvfp4_fake_quantize(x: &[f32], out: &mut [f32]) -> Result<f32, Error> {
     check_len(x.len(), out.len())?;
     let ts = nvfp4_tensor_scale(x);
     let plan = Plan::new(x.len(), &[x.len()], 0, Some(NVFP4_BLOCK))?;
+    if super::fast::enabled() {
+        super::fast::nvfp4_fake(x, ts, out);
+        return Ok(ts);
+    }
     nvfp4_core(
         &plan,
         x,

@@ -24,6 +24,9 @@ fn enc<F: Format>(x: f32, scale: f32) -> F {
 /// assert_eq!(lowp::quant::amax(&[1.0, -3.0, f32::NAN]), 3.0);
 /// ```
 pub fn amax(x: &[f32]) -> f32 {
+    if super::fast::enabled() {
+        return super::fast::amax(x);
+    }
     let mut m = 0.0f32;
     for &v in x {
         let a = fabs(v);
@@ -64,6 +67,10 @@ fn quantize_plan<F: Format>(
     plan.check_params(scales.len())?;
     scales.iter().try_for_each(|&s| check_scale(s))?;
     check_len(x.len(), out.len())?;
+    if super::fast::enabled() {
+        super::fast::scaled_quantize(plan, x, scales, out);
+        return Ok(());
+    }
     plan.for_each_run(|start, n, run| {
         let (x, out) = (&x[start..start + n], &mut out[start..start + n]);
         match run {
@@ -161,6 +168,10 @@ pub fn fake_quantize_scaled<F: Format>(
 ) -> Result<(), Error> {
     check_scale(scale)?;
     check_len(x.len(), out.len())?;
+    if super::fast::enabled() {
+        super::fast::scaled_fake::<F>(x, scale, out);
+        return Ok(());
+    }
     for (o, &v) in out.iter_mut().zip(x) {
         *o = enc::<F>(v, scale).to_f32() * scale;
     }

@@ -1,0 +1,246 @@
+//! Lanes of the scaled quantizers: the step before the encode lane (a division by the scale,
+//! or an exact multiplication by a power of two) fused with it, and the block parameters of MX
+//! and NVFP4 computed branch-free, so that the quantizers' loops vectorise like the
+//! conversions' (the drivers are in `quant::fast`, run through [`super::vectorize`]).
+//!
+//! Every function here gives the bits of the quantizers' per-element formulas (the scalar
+//! path of `quant`, kept as the [`Level::Scalar`](super::Level::Scalar) reference; the test
+//! `tests/quant_fast.rs` compares them on random and adversarial data): the encode and decode
+//! lanes are the conversions' own ([`super::lanes`]), which give the scalar core's bits.
+
+use super::lanes::{decode_lane, encode_lane_any, NE};
+use super::{active_level, Level};
+use crate::format::Format;
+
+/// A loop over slices, to run compiled for the active level's instruction set: every impl
+/// marks `run` `#[inline(always)]`, and keeps its hot loops free of closures (a closure is a
+/// function of its own, which need not be inlined into the `#[target_feature]` function).
+pub(crate) trait Job {
+    /// Do the work.
+    fn run(self);
+}
+
+/// Run `job` compiled for the active level: AVX-512 or AVX2 where the level is one of them
+/// (through `x86::jobs`), else as compiled for the build's baseline.
+#[inline]
+pub(crate) fn run<J: Job>(job: J) {
+    match active_level() {
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx512 => super::x86::jobs::avx512(job),
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx2 => super::x86::jobs::avx2(job),
+        _ => job.run(),
+    }
+}
+
+/// x / scale, the one `f32` division of the scaled quantizers (as their scalar formula).
+#[inline(always)]
+pub(crate) fn quotient(x: f32, scale: f32) -> f32 {
+    x / scale
+}
+
+/// decode · scale, the one `f32` multiplication of every dequantization and fake quantization
+/// (as their scalar formula).
+#[inline(always)]
+pub(crate) fn product(value: f32, scale: f32) -> f32 {
+    value * scale
+}
+
+/// The storage bits of `F`(Saturate(NearestEven(f32 bits `b`))): the quantizers' rounding.
+#[inline(always)]
+pub(crate) fn encode_saturate<F: Format>(b: u32) -> u32 {
+    encode_lane_any::<F, NE, true>(b, 0)
+}
+
+/// The storage bits of `F`(Saturate(NearestEven(x / scale))): the scaled-float quantizer.
+#[inline(always)]
+pub(crate) fn div_encode<F: Format>(x: f32, scale: f32) -> u32 {
+    encode_saturate::<F>(quotient(x, scale).to_bits())
+}
+
+/// The exact value of `F`'s storage bits, as an `f32`.
+#[inline(always)]
+pub(crate) fn decode<F: Format>(bits: u32) -> f32 {
+    f32::from_bits(decode_lane::<F>(bits))
+}
+
+/// `a` if `c`, else `b` (a select, which vectorises to a blend).
+#[inline(always)]
+fn sel(c: bool, a: u32, b: u32) -> u32 {
+    let m = (c as u32).wrapping_neg();
+    (a & m) | (b & !m)
+}
+
+/// The biased exponent (as the field of a normal `f32`, ≤ 0 below 2^-126) and the 23 fraction
+/// bits of the finite magnitude `a` (`f32` bits without sign), f32 subnormals normalised by an
+/// exact integer conversion (never an operation on a subnormal float, so the result does not
+/// depend on FTZ/DAZ). Zero gives exponent −149 (and a fraction of 0).
+#[inline(always)]
+fn exponent_fraction(a: u32) -> (i32, u32) {
+    // a < 2^23 converts exactly: a·2^-149 = 1.f · 2^(field − 127 − 149).
+    let n = (a as i32 as f32).to_bits();
+    let sub = a < 0x0080_0000;
+    let e = sel(sub, (n >> 23).wrapping_sub(149), a >> 23) as i32;
+    let f = sel(sub, n, a) & 0x007F_FFFF;
+    (e, f)
+}
+
+/// The `f32` bits of x · 2^k, exact, for finite `x` (bits `b`) and `k` in [−127, 133] for
+/// which |x| · 2^k < 2^128; where the exact product lies below 2^-126 (`f32`'s normal range) it
+/// gives ±0 with x's sign. The MX element lanes use it: such a product is below half the
+/// smallest subnormal of every MX element format, so that it rounds to ±0 whatever its
+/// digits. Integer arithmetic only (no subnormal float operand or result: FTZ/DAZ-immune).
+#[inline(always)]
+pub(crate) fn mul_pow2_bits(b: u32, k: i32) -> u32 {
+    let a = b & 0x7FFF_FFFF;
+    // |x| as (exponent field << 23) + fraction, the exponent field ≤ 0 for an f32 subnormal
+    // (normalised by the exact conversion of `a` < 2^23: a·2^-149 = 1.f · 2^(field − 276)).
+    let n = sel(
+        a < 0x0080_0000,
+        (a as i32 as f32).to_bits().wrapping_sub(149 << 23),
+        a,
+    ) as i32;
+    // The exponent field plus k; a normal result iff that is ≥ 1, i.e. r ≥ 2^23 (the fraction
+    // stays below 2^23). No overflow for a non-zero `a` (field ≥ −22, |k| ≤ 133); zero, whose
+    // field reads −149, may wrap, hence its own test.
+    let r = n.wrapping_add(k.wrapping_shl(23));
+    sel(r >= 0x0080_0000 && a != 0, r as u32, 0) | (b & 0x8000_0000)
+}
+
+/// ⌊log2 a⌋ and the 23 fraction bits of the finite positive magnitude `a` (`f32` bits).
+#[inline(always)]
+pub(crate) fn log2_fraction(a: u32) -> (i32, u32) {
+    let (e, f) = exponent_fraction(a);
+    (e - 127, f)
+}
+
+/// The MX shared exponent of a block from the bits `a` of its amax (`a` < 2^31, finite):
+/// −127 for 0; by the floor rule ⌊log2 amax⌋ − emax, or by the round-up rule the smallest E
+/// with amax ≤ max · 2^E — which is ⌊log2 amax⌋ − ⌊log2 max⌋, plus 1 where amax's fraction
+/// exceeds max's (`max_log2`, `max_fraction`: [`log2_fraction`] of max); clamped to
+/// [−127, 127]. Branch-free (a loop over a batch of blocks vectorises).
+#[inline(always)]
+pub(crate) fn mx_exponent(
+    a: u32,
+    round_up: bool,
+    emax: i32,
+    max_log2: i32,
+    max_fraction: u32,
+) -> i32 {
+    let (l, f) = log2_fraction(a);
+    let up = (l - max_log2).wrapping_add((f > max_fraction) as i32);
+    let e = if round_up { up } else { l - emax };
+    let e = e.clamp(-127, 127);
+    sel(a == 0, -127i32 as u32, e as u32) as i32
+}
+
+/// 2^e as an `f32`, for e in [−149, 127] (the power of two that MX dequantization multiplies
+/// by, as its scalar formula).
+#[inline(always)]
+pub(crate) fn pow2_f32(e: i32) -> f32 {
+    if e >= -126 {
+        f32::from_bits(((e + 127) as u32) << 23)
+    } else {
+        f32::from_bits(1 << (e + 149))
+    }
+}
+
+/// 1.5 · 2^23: added to |v| ≤ 2^22, it rounds v to an integer, ties to even.
+const MAGIC: f32 = 12_582_912.0;
+
+/// The MXINT8 element code of x · 2^k (bits `b`, `k` = 6 − E: the quotient by the scale in
+/// units of 2^-6): round half to even, clamped to [−127, 127], as a two's complement byte.
+#[inline(always)]
+pub(crate) fn mx_int8_code(b: u32, k: i32) -> u32 {
+    let v = f32::from_bits(mul_pow2_bits(b, k));
+    let v = if v < -127.0 { -127.0 } else { v };
+    let v = if v > 127.0 { 127.0 } else { v };
+    ((v + MAGIC).to_bits().wrapping_sub(MAGIC.to_bits())) & 0xFF
+}
+
+/// The NVFP4 block scale's E4M3FN bits from the block's amax `m` and the tensor scale:
+/// Saturate(NearestEven((m / 6) / tensor_scale)).
+#[inline(always)]
+pub(crate) fn nvfp4_block_scale<E4: Format>(m: f32, tensor_scale: f32) -> u32 {
+    encode_saturate::<E4>(quotient(quotient(m, 6.0), tensor_scale).to_bits())
+}
+
+/// The NVFP4 element code of `x` in a block whose scale is `s` (decode(block scale) · tensor
+/// scale): E2M1(Saturate(NearestEven(x / s))), or ±0 where `s` is 0.
+#[inline(always)]
+pub(crate) fn nvfp4_code<E2: Format>(x: f32, s: f32) -> u32 {
+    let c = div_encode::<E2>(x, s);
+    sel(s == 0.0, (x.to_bits() >> 31) << 3, c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference_mul_pow2(x: f32, k: i32) -> f32 {
+        let v = x as f64 * 2f64.powi(k);
+        if v.abs() < f32::MIN_POSITIVE as f64 {
+            if x.is_sign_negative() {
+                -0.0
+            } else {
+                0.0
+            }
+        } else {
+            v as f32
+        }
+    }
+
+    /// x · 2^k is exact, and ±0 below 2^-126, for normal, subnormal and zero inputs.
+    #[test]
+    fn mul_pow2_is_exact() {
+        let mut s = 0x1234_5678u32;
+        for i in 0..200_000u32 {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let b = match i % 8 {
+                0 | 4 => s & 0x807F_FFFF, // subnormals
+                1 => s & 0x8000_0000,     // zeros
+                _ => s,
+            };
+            let x = f32::from_bits(b);
+            if !x.is_finite() {
+                continue;
+            }
+            let k = (i % 261) as i32 - 127;
+            if (x.abs() as f64) * 2f64.powi(k) >= 2f64.powi(128) {
+                continue;
+            }
+            let want = reference_mul_pow2(x, k);
+            assert_eq!(mul_pow2_bits(b, k), want.to_bits(), "{x:e} · 2^{k}");
+        }
+    }
+
+    /// The branch-free shared exponent is `mx_shared_exponent`, for both rules.
+    #[test]
+    fn mx_exponent_is_the_rules() {
+        use crate::quant::{mx_shared_exponent, MxFormat, MxScaleRule};
+        let mut s = 0x9E37_79B9u32;
+        for f in MxFormat::ALL {
+            let (ml, mf) = log2_fraction(f.max().to_bits());
+            for i in 0..50_000u32 {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let a = match i % 5 {
+                    0 => s & 0x007F_FFFF,
+                    1 => (f.max().to_bits() as i32 + (s % 5) as i32 - 2) as u32,
+                    2 => f.max().to_bits() + ((s % 250) << 23) - (125 << 23),
+                    _ => s & 0x7FFF_FFFF,
+                };
+                if a >= 0x7F80_0000 {
+                    continue;
+                }
+                for (rule, up) in [(MxScaleRule::Floor, false), (MxScaleRule::RoundUp, true)] {
+                    let want = mx_shared_exponent(f32::from_bits(a), f, rule).unwrap();
+                    assert_eq!(
+                        mx_exponent(a, up, f.emax(), ml, mf),
+                        want,
+                        "{f:?} {a:#x} {rule:?}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,654 @@
+//! The quantizers' fast drivers: the scaled-float, MX and NVFP4 quantizers run through the
+//! conversions' lanes ([`crate::kernels::scaled`]) in loops ([`Job`]s) compiled for the widest
+//! instruction set the CPU has, instead of one scalar-core call per element.
+//!
+//! Same bits as the per-element formulas of `scaled` and `mx`, which stay as the reference:
+//! they run where the active kernel level is [`Level::Scalar`] (and for the layouts that have
+//! no fast driver: MX blocks along a non-last axis, MX block sizes other than 32), and
+//! `tests/quant_fast.rs` compares every level with them.
+//!
+//! The MX and NVFP4 drivers work on chunks of [`CHUNK`] consecutive elements, several blocks
+//! at a time: first every block's amax (a maximum of the magnitudes' bits: for finite values
+//! the order of the floats, and NaN or ∞ above every finite one), then every block's
+//! parameters (branch-free: the lanes vectorise across blocks), then the elements; the last
+//! chunk runs zero-padded (a zero changes no block's amax, and encodes to code 0, the value
+//! packed storage wants in unused bits).
+//!
+//! The steps that a later rule may change are each one function of the lanes:
+//! [`lane::quotient`] (x / scale) and [`lane::product`] (decode · scale).
+
+use super::mx::{MxFormat, MxScaleRule, MX_BLOCK, NVFP4_BLOCK};
+use super::{Plan, Run};
+use crate::formats::{F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E5M2, F8E8M0FNU};
+use crate::kernels::scaled::{self as lane, run, Job};
+use crate::kernels::{self, Level};
+use crate::Format;
+use core::marker::PhantomData;
+
+/// Whether the fast drivers run: not where the active kernel level is [`Level::Scalar`] (the
+/// reference).
+pub(crate) fn enabled() -> bool {
+    kernels::active_level() != Level::Scalar
+}
+
+/// Elements per chunk of the MX and NVFP4 drivers (whole blocks, and a multiple of 4 so
+/// that every chunk starts on a byte of packed FP6 or FP4 storage).
+const CHUNK: usize = 256;
+
+/// Bits of a magnitude from which on a value is not finite.
+const INF: u32 = 0x7F80_0000;
+
+// ---------------------------------------------------------------------------------------------
+// amax.
+
+/// The largest magnitude's bits over the non-NaN values (an integer maximum: for finite values
+/// and ∞ the order of the floats).
+struct AmaxBits<'a> {
+    x: &'a [f32],
+    out: &'a mut u32,
+}
+
+impl Job for AmaxBits<'_> {
+    #[inline(always)]
+    fn run(self) {
+        let mut m = 0u32;
+        for &v in self.x {
+            let a = v.to_bits() & 0x7FFF_FFFF;
+            let a = if a > INF { 0 } else { a }; // NaN: skipped
+            m = if a > m { a } else { m };
+        }
+        *self.out = m;
+    }
+}
+
+/// The largest |x| over the non-NaN values (+0 for none; ∞ if there is one): the value of
+/// `scaled::amax`.
+pub(crate) fn amax(x: &[f32]) -> f32 {
+    let mut m = 0;
+    run(AmaxBits { x, out: &mut m });
+    f32::from_bits(m)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scaled floats: q = Saturate(NearestEven(x / scale)), x' = decode(q) · scale.
+
+/// `out[i]` = q(`x[i]`, `scales[i / block]`): runs of one scale.
+struct ScaledRuns<'a, F> {
+    x: &'a [f32],
+    scales: &'a [f32],
+    block: usize,
+    out: &'a mut [F],
+}
+
+impl<F: Format> Job for ScaledRuns<'_, F> {
+    #[inline(always)]
+    fn run(self) {
+        if self.block == 32 {
+            // The common block: a loop of fixed length (no remainder loop per block).
+            let whole = self.x.len() / 32 * 32;
+            let (xb, xt) = self.x.split_at(whole);
+            let (ob, ot) = self.out.split_at_mut(whole);
+            let blocks = xb.chunks_exact(32).zip(ob.chunks_exact_mut(32));
+            for ((xc, oc), &s) in blocks.zip(self.scales) {
+                let (xc, oc): (&[f32; 32], &mut [F; 32]) =
+                    (xc.try_into().unwrap(), oc.try_into().unwrap());
+                for t in 0..32 {
+                    oc[t] = F::from_bits_u32(lane::div_encode::<F>(xc[t], s));
+                }
+            }
+            if let Some(&s) = self.scales.get(whole / 32) {
+                for (o, &v) in ot.iter_mut().zip(xt) {
+                    *o = F::from_bits_u32(lane::div_encode::<F>(v, s));
+                }
+            }
+            return;
+        }
+        let runs = self
+            .x
+            .chunks(self.block)
+            .zip(self.out.chunks_mut(self.block));
+        for ((xc, oc), &s) in runs.zip(self.scales) {
+            for (o, &v) in oc.iter_mut().zip(xc) {
+                *o = F::from_bits_u32(lane::div_encode::<F>(v, s));
+            }
+        }
+    }
+}
+
+/// `out[i]` = q(`x[i]`, `scales[i]`).
+struct ScaledEach<'a, F> {
+    x: &'a [f32],
+    scales: &'a [f32],
+    out: &'a mut [F],
+}
+
+impl<F: Format> Job for ScaledEach<'_, F> {
+    #[inline(always)]
+    fn run(self) {
+        for ((o, &v), &s) in self.out.iter_mut().zip(self.x).zip(self.scales) {
+            *o = F::from_bits_u32(lane::div_encode::<F>(v, s));
+        }
+    }
+}
+
+/// `out[i]` = decode(q(`x[i]`, `scale`)) · `scale`.
+struct ScaledFake<'a, F> {
+    x: &'a [f32],
+    scale: f32,
+    out: &'a mut [f32],
+    format: PhantomData<F>,
+}
+
+impl<F: Format> Job for ScaledFake<'_, F> {
+    #[inline(always)]
+    fn run(self) {
+        let s = self.scale;
+        for (o, &v) in self.out.iter_mut().zip(self.x) {
+            *o = lane::product(lane::decode::<F>(lane::div_encode::<F>(v, s)), s);
+        }
+    }
+}
+
+/// Scaled-float quantization over a plan (arguments already checked).
+pub(crate) fn scaled_quantize<F: Format>(plan: &Plan, x: &[f32], scales: &[f32], out: &mut [F]) {
+    if plan.len == 0 {
+        return;
+    }
+    if let (Some(block), false, 1) = (plan.block, plan.per_tensor, plan.inner) {
+        // Blocked along the last axis: a row at a time (one call, not one per block).
+        let nb = plan.blocks_along_axis();
+        let rows = x.chunks(plan.dim).zip(out.chunks_mut(plan.dim));
+        for ((x, out), scales) in rows.zip(scales.chunks(nb)) {
+            run(ScaledRuns {
+                x,
+                scales,
+                block,
+                out,
+            });
+        }
+        return;
+    }
+    plan.for_each_run(|start, n, r| {
+        let (x, out) = (&x[start..start + n], &mut out[start..start + n]);
+        match r {
+            Run::Uniform(i) => run(ScaledRuns {
+                x,
+                scales: &scales[i..i + 1],
+                block: n,
+                out,
+            }),
+            Run::Each(i0) => run(ScaledEach {
+                x,
+                scales: &scales[i0..i0 + n],
+                out,
+            }),
+        }
+    });
+}
+
+/// Scaled-float fake quantization per tensor (arguments already checked).
+pub(crate) fn scaled_fake<F: Format>(x: &[f32], scale: f32, out: &mut [f32]) {
+    run(ScaledFake::<F> {
+        x,
+        scale,
+        out,
+        format: PhantomData,
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// MX.
+
+/// An MX element format as the lanes see it.
+trait MxElem {
+    /// The scale is 2^E; the element code is that of x · 2^(OFFSET − E) (MXINT8 counts in
+    /// units of 2^-6) and its value decode(code) · 2^(E − OFFSET).
+    const OFFSET: i32;
+    /// The element code of x · 2^k (`f32` bits `b`).
+    fn code(b: u32, k: i32) -> u32;
+    /// decode(code) · `mul`.
+    fn value(code: u32, mul: f32) -> f32;
+}
+
+/// A float element format.
+struct FloatElem<F>(PhantomData<F>);
+
+impl<F: Format> MxElem for FloatElem<F> {
+    const OFFSET: i32 = 0;
+    #[inline(always)]
+    fn code(b: u32, k: i32) -> u32 {
+        lane::encode_saturate::<F>(lane::mul_pow2_bits(b, k))
+    }
+    #[inline(always)]
+    fn value(code: u32, mul: f32) -> f32 {
+        lane::product(lane::decode::<F>(code), mul)
+    }
+}
+
+/// MXINT8.
+struct Int8Elem;
+
+impl MxElem for Int8Elem {
+    const OFFSET: i32 = 6;
+    #[inline(always)]
+    fn code(b: u32, k: i32) -> u32 {
+        lane::mx_int8_code(b, k)
+    }
+    #[inline(always)]
+    fn value(code: u32, mul: f32) -> f32 {
+        lane::product(code as u8 as i8 as f32, mul)
+    }
+}
+
+/// The scale rule with the element format's constants.
+#[derive(Clone, Copy, Debug)]
+struct Rule {
+    round_up: bool,
+    emax: i32,
+    max_log2: i32,
+    max_fraction: u32,
+}
+
+impl Rule {
+    fn new(format: MxFormat, rule: MxScaleRule) -> Rule {
+        let (max_log2, max_fraction) = lane::log2_fraction(format.max().to_bits());
+        Rule {
+            round_up: rule == MxScaleRule::RoundUp,
+            emax: format.emax(),
+            max_log2,
+            max_fraction,
+        }
+    }
+
+    /// The shared exponent of a block whose amax has the (finite) bits `a`.
+    #[inline(always)]
+    fn exponent(self, a: u32) -> i32 {
+        lane::mx_exponent(
+            a,
+            self.round_up,
+            self.emax,
+            self.max_log2,
+            self.max_fraction,
+        )
+    }
+}
+
+/// Blocks of a chunk.
+const MX_NB: usize = CHUNK / MX_BLOCK;
+const NV_NB: usize = CHUNK / NVFP4_BLOCK;
+
+/// The amax bits of each block of `B` elements of a chunk (≥ [`INF`] where a block holds a
+/// NaN or ∞).
+#[inline(always)]
+fn block_amax<const B: usize, const NB: usize>(x: &[f32; CHUNK]) -> [u32; NB] {
+    // Lane-wise maxima of the block's vectors of 16, then one horizontal maximum per block.
+    let mut am = [0u32; NB];
+    for (j, a) in am.iter_mut().enumerate() {
+        let mut m = [0u32; 16];
+        for k in 0..B / 16 {
+            for (t, m) in m.iter_mut().enumerate() {
+                let v = x[j * B + k * 16 + t].to_bits() & 0x7FFF_FFFF;
+                *m = if v > *m { v } else { *m };
+            }
+        }
+        *a = m.iter().fold(0, |a, &v| if v > a { v } else { a });
+    }
+    am
+}
+
+/// The parameters of the blocks of one MX chunk: scale codes (E + 127, or 0xFF), the element
+/// shifts OFFSET − E, the value multipliers 2^(E − OFFSET), whether the block is NaN.
+#[inline(always)]
+fn mx_params<E: MxElem>(
+    x: &[f32; CHUNK],
+    rule: Rule,
+) -> ([u8; MX_NB], [i32; MX_NB], [f32; MX_NB], [bool; MX_NB]) {
+    let am = block_amax::<MX_BLOCK, MX_NB>(x);
+    let mut scales = [0u8; MX_NB];
+    let mut ks = [0i32; MX_NB];
+    let mut muls = [0f32; MX_NB];
+    let mut bad = [false; MX_NB];
+    for j in 0..MX_NB {
+        let e = rule.exponent(am[j]);
+        bad[j] = am[j] >= INF;
+        scales[j] = if bad[j] { 0xFF } else { (e + 127) as u8 };
+        ks[j] = E::OFFSET - e;
+        muls[j] = lane::pow2_f32(e - E::OFFSET);
+    }
+    (scales, ks, muls, bad)
+}
+
+/// One chunk of MX quantization: scale codes and element codes.
+#[inline(always)]
+fn mx_codes_chunk<E: MxElem>(x: &[f32; CHUNK], rule: Rule, codes: &mut [u8; CHUNK]) -> [u8; MX_NB] {
+    let (scales, ks, _, bad) = mx_params::<E>(x, rule);
+    for j in 0..MX_NB {
+        for t in 0..MX_BLOCK {
+            let i = j * MX_BLOCK + t;
+            let c = E::code(x[i].to_bits(), ks[j]);
+            codes[i] = if bad[j] { 0 } else { c as u8 };
+        }
+    }
+    scales
+}
+
+/// One chunk of MX fake quantization.
+#[inline(always)]
+fn mx_values_chunk<E: MxElem>(x: &[f32; CHUNK], rule: Rule, out: &mut [f32; CHUNK]) {
+    let (_, ks, muls, bad) = mx_params::<E>(x, rule);
+    for j in 0..MX_NB {
+        for t in 0..MX_BLOCK {
+            let i = j * MX_BLOCK + t;
+            let v = E::value(E::code(x[i].to_bits(), ks[j]), muls[j]);
+            out[i] = if bad[j] { f32::NAN } else { v };
+        }
+    }
+}
+
+/// The last, partial chunk of `x` (fewer than [`CHUNK`] elements), zero-padded.
+#[inline(always)]
+fn padded(tail: &[f32]) -> [f32; CHUNK] {
+    let mut c = [0f32; CHUNK];
+    c[..tail.len()].copy_from_slice(tail);
+    c
+}
+
+/// Pack the codes of one chunk (`n` of them, the rest 0) of `width` bits into `dst`, which
+/// holds ⌈n · width / 8⌉ bytes.
+#[inline(always)]
+fn pack_chunk(codes: &[u8; CHUNK], n: usize, width: u32, dst: &mut [u8]) {
+    let bytes = (n * width as usize).div_ceil(8);
+    match width {
+        8 => dst[..bytes].copy_from_slice(&codes[..bytes]),
+        4 => {
+            let mut buf = [0u8; CHUNK / 2];
+            for j in 0..CHUNK / 2 {
+                buf[j] = codes[2 * j] | codes[2 * j + 1] << 4;
+            }
+            dst[..bytes].copy_from_slice(&buf[..bytes]);
+        }
+        _ => {
+            let mut buf = [0u8; CHUNK / 4 * 3];
+            for j in 0..CHUNK / 4 {
+                let w = codes[4 * j] as u32
+                    | (codes[4 * j + 1] as u32) << 6
+                    | (codes[4 * j + 2] as u32) << 12
+                    | (codes[4 * j + 3] as u32) << 18;
+                buf[3 * j] = w as u8;
+                buf[3 * j + 1] = (w >> 8) as u8;
+                buf[3 * j + 2] = (w >> 16) as u8;
+            }
+            dst[..bytes].copy_from_slice(&buf[..bytes]);
+        }
+    }
+}
+
+/// MX quantization of consecutive blocks of 32 (the last may be shorter).
+struct MxQuantize<'a, E> {
+    x: &'a [f32],
+    rule: Rule,
+    width: u32,
+    scales: &'a mut [F8E8M0FNU],
+    elements: &'a mut [u8],
+    elem: PhantomData<E>,
+}
+
+impl<E: MxElem> MxQuantize<'_, E> {
+    #[inline(always)]
+    fn chunk(&mut self, start: usize, n: usize, x: &[f32; CHUNK]) {
+        let mut codes = [0u8; CHUNK];
+        let s = mx_codes_chunk::<E>(x, self.rule, &mut codes);
+        let b0 = start / MX_BLOCK;
+        for (o, &v) in self.scales[b0..].iter_mut().zip(&s[..n.div_ceil(MX_BLOCK)]) {
+            *o = F8E8M0FNU::from_bits(v);
+        }
+        let byte = start * self.width as usize / 8;
+        pack_chunk(&codes, n, self.width, &mut self.elements[byte..]);
+    }
+}
+
+impl<E: MxElem> Job for MxQuantize<'_, E> {
+    #[inline(always)]
+    fn run(mut self) {
+        let x = self.x;
+        let whole = x.len() / CHUNK * CHUNK;
+        for (k, c) in x[..whole].chunks_exact(CHUNK).enumerate() {
+            self.chunk(k * CHUNK, CHUNK, c.try_into().unwrap());
+        }
+        if whole < x.len() {
+            self.chunk(whole, x.len() - whole, &padded(&x[whole..]));
+        }
+    }
+}
+
+/// MX fake quantization of consecutive blocks of 32 (the last may be shorter).
+struct MxFake<'a, E> {
+    x: &'a [f32],
+    rule: Rule,
+    out: &'a mut [f32],
+    elem: PhantomData<E>,
+}
+
+impl<E: MxElem> Job for MxFake<'_, E> {
+    #[inline(always)]
+    fn run(self) {
+        let whole = self.x.len() / CHUNK * CHUNK;
+        let (xb, xt) = self.x.split_at(whole);
+        let (ob, ot) = self.out.split_at_mut(whole);
+        for (c, o) in xb.chunks_exact(CHUNK).zip(ob.chunks_exact_mut(CHUNK)) {
+            mx_values_chunk::<E>(c.try_into().unwrap(), self.rule, o.try_into().unwrap());
+        }
+        if !xt.is_empty() {
+            let mut v = [0f32; CHUNK];
+            mx_values_chunk::<E>(&padded(xt), self.rule, &mut v);
+            ot.copy_from_slice(&v[..xt.len()]);
+        }
+    }
+}
+
+/// The rows of consecutive blocks of 32 that a plan is made of, if it is one: `None` for
+/// blocks along a non-last axis, or of another size. Rows are `dim` long (the whole tensor
+/// where `dim` is a multiple of 32).
+fn mx_rows(plan: &Plan) -> Option<usize> {
+    if plan.block != Some(MX_BLOCK) || plan.inner != 1 || plan.per_tensor || plan.len == 0 {
+        return None;
+    }
+    Some(if plan.dim.is_multiple_of(MX_BLOCK) {
+        plan.len
+    } else {
+        plan.dim
+    })
+}
+
+/// Run the job `$job { …, elem: PhantomData }` for the element type of `$format`.
+macro_rules! by_element {
+    ($format:expr, $job:ident { $($field:ident),* }) => {
+        match $format {
+            MxFormat::E4M3 => run($job::<FloatElem<F8E4M3FN>> { $($field,)* elem: PhantomData }),
+            MxFormat::E5M2 => run($job::<FloatElem<F8E5M2>> { $($field,)* elem: PhantomData }),
+            MxFormat::E2M3 => run($job::<FloatElem<F6E2M3FN>> { $($field,)* elem: PhantomData }),
+            MxFormat::E3M2 => run($job::<FloatElem<F6E3M2FN>> { $($field,)* elem: PhantomData }),
+            MxFormat::E2M1 => run($job::<FloatElem<F4E2M1FN>> { $($field,)* elem: PhantomData }),
+            MxFormat::Int8 => run($job::<Int8Elem> { $($field,)* elem: PhantomData }),
+        }
+    };
+}
+
+/// MX quantization over a plan (arguments already checked); `false` where the plan has no
+/// fast driver (then nothing is written).
+pub(crate) fn mx_quantize(
+    plan: &Plan,
+    x: &[f32],
+    format: MxFormat,
+    rule: MxScaleRule,
+    scales: &mut [F8E8M0FNU],
+    elements: &mut [u8],
+) -> bool {
+    let Some(row) = mx_rows(plan) else {
+        return false;
+    };
+    let rule = Rule::new(format, rule);
+    let width = format.element_bits();
+    if row != plan.len && width != 8 {
+        // Packed rows that need not start on a byte: the reference.
+        return false;
+    }
+    let nb = row.div_ceil(MX_BLOCK);
+    let bytes = super::mx::mx_element_bytes(format, row);
+    let rows = x.chunks(row).zip(scales.chunks_mut(nb));
+    for ((x, scales), elements) in rows.zip(elements.chunks_mut(bytes.max(1))) {
+        by_element!(
+            format,
+            MxQuantize {
+                x,
+                rule,
+                width,
+                scales,
+                elements
+            }
+        );
+    }
+    true
+}
+
+/// MX fake quantization over a plan (arguments already checked); `false` where the plan has
+/// no fast driver (then nothing is written).
+pub(crate) fn mx_fake(
+    plan: &Plan,
+    x: &[f32],
+    format: MxFormat,
+    rule: MxScaleRule,
+    out: &mut [f32],
+) -> bool {
+    let Some(row) = mx_rows(plan) else {
+        return false;
+    };
+    let rule = Rule::new(format, rule);
+    for (x, out) in x.chunks(row).zip(out.chunks_mut(row)) {
+        by_element!(format, MxFake { x, rule, out });
+    }
+    true
+}
+
+// ---------------------------------------------------------------------------------------------
+// NVFP4: blocks of 16 FP4 (E2M1) values with an E4M3FN scale and an `f32` tensor scale.
+
+/// The blocks of one NVFP4 chunk: scale codes, scales decode(block scale) · tensor scale,
+/// whether the block is NaN.
+#[inline(always)]
+fn nvfp4_params(x: &[f32; CHUNK], ts: f32) -> ([u8; NV_NB], [f32; NV_NB], [bool; NV_NB]) {
+    let am = block_amax::<NVFP4_BLOCK, NV_NB>(x);
+    let mut codes = [0u8; NV_NB];
+    let mut s = [0f32; NV_NB];
+    let mut bad = [false; NV_NB];
+    for j in 0..NV_NB {
+        bad[j] = am[j] >= INF;
+        let bs = lane::nvfp4_block_scale::<F8E4M3FN>(f32::from_bits(am[j]), ts);
+        let bs = if bad[j] {
+            F8E4M3FN::NAN.to_bits_u32()
+        } else {
+            bs
+        };
+        codes[j] = bs as u8;
+        s[j] = lane::product(lane::decode::<F8E4M3FN>(bs), ts);
+    }
+    (codes, s, bad)
+}
+
+/// NVFP4 quantization of consecutive blocks of 16 (the last may be shorter).
+struct Nvfp4Quantize<'a> {
+    x: &'a [f32],
+    ts: f32,
+    scales: &'a mut [F8E4M3FN],
+    packed: &'a mut [u8],
+}
+
+impl Nvfp4Quantize<'_> {
+    #[inline(always)]
+    fn chunk(&mut self, start: usize, n: usize, x: &[f32; CHUNK]) {
+        let (bs, s, bad) = nvfp4_params(x, self.ts);
+        let mut codes = [0u8; CHUNK];
+        for j in 0..NV_NB {
+            for t in 0..NVFP4_BLOCK {
+                let i = j * NVFP4_BLOCK + t;
+                let c = lane::nvfp4_code::<F4E2M1FN>(x[i], s[j]);
+                codes[i] = if bad[j] { 0 } else { c as u8 };
+            }
+        }
+        let b0 = start / NVFP4_BLOCK;
+        for (o, &v) in self.scales[b0..]
+            .iter_mut()
+            .zip(&bs[..n.div_ceil(NVFP4_BLOCK)])
+        {
+            *o = F8E4M3FN::from_bits(v);
+        }
+        pack_chunk(&codes, n, 4, &mut self.packed[start / 2..]);
+    }
+}
+
+impl Job for Nvfp4Quantize<'_> {
+    #[inline(always)]
+    fn run(mut self) {
+        let x = self.x;
+        let whole = x.len() / CHUNK * CHUNK;
+        for (k, c) in x[..whole].chunks_exact(CHUNK).enumerate() {
+            self.chunk(k * CHUNK, CHUNK, c.try_into().unwrap());
+        }
+        if whole < x.len() {
+            self.chunk(whole, x.len() - whole, &padded(&x[whole..]));
+        }
+    }
+}
+
+/// One chunk of NVFP4 fake quantization.
+#[inline(always)]
+fn nvfp4_values_chunk(x: &[f32; CHUNK], ts: f32, out: &mut [f32; CHUNK]) {
+    let (_, s, bad) = nvfp4_params(x, ts);
+    for j in 0..NV_NB {
+        for t in 0..NVFP4_BLOCK {
+            let i = j * NVFP4_BLOCK + t;
+            let c = lane::nvfp4_code::<F4E2M1FN>(x[i], s[j]);
+            let c = if bad[j] { 0 } else { c };
+            out[i] = lane::product(lane::decode::<F4E2M1FN>(c), s[j]);
+        }
+    }
+}
+
+/// NVFP4 fake quantization of consecutive blocks of 16 (the last may be shorter).
+struct Nvfp4Fake<'a> {
+    x: &'a [f32],
+    ts: f32,
+    out: &'a mut [f32],
+}
+
+impl Job for Nvfp4Fake<'_> {
+    #[inline(always)]
+    fn run(self) {
+        let whole = self.x.len() / CHUNK * CHUNK;
+        let (xb, xt) = self.x.split_at(whole);
+        let (ob, ot) = self.out.split_at_mut(whole);
+        for (c, o) in xb.chunks_exact(CHUNK).zip(ob.chunks_exact_mut(CHUNK)) {
+            nvfp4_values_chunk(c.try_into().unwrap(), self.ts, o.try_into().unwrap());
+        }
+        if !xt.is_empty() {
+            let mut v = [0f32; CHUNK];
+            nvfp4_values_chunk(&padded(xt), self.ts, &mut v);
+            ot.copy_from_slice(&v[..xt.len()]);
+        }
+    }
+}
+
+/// NVFP4 quantization of consecutive blocks of 16 (arguments already checked).
+pub(crate) fn nvfp4_quantize(x: &[f32], ts: f32, scales: &mut [F8E4M3FN], packed: &mut [u8]) {
+    run(Nvfp4Quantize {
+        x,
+        ts,
+        scales,
+        packed,
+    });
+}
+
+/// NVFP4 fake quantization of consecutive blocks of 16 (arguments already checked).
+pub(crate) fn nvfp4_fake(x: &[f32], ts: f32, out: &mut [f32]) {
+    run(Nvfp4Fake { x, ts, out });
+}
