@@ -99,6 +99,7 @@ pub mod error;
 pub mod format;
 pub mod formats;
 mod kernels;
+pub mod p3109;
 pub mod packing;
 pub mod quant;
 pub mod round;

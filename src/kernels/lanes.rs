@@ -318,6 +318,15 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     };
     let normal = match MODE {
         // Wrapping: in the subnormal range `biased` has wrapped; those lanes take `sub`.
+        // The tie goes to the even code: the kept bit of `a` (for P3109 precision 1, which
+        // keeps no fraction, the rebiased exponent's: `biased`, equal to `a` in bit `sh` for
+        // every format that keeps fraction bits).
+        NE if s.is_p3109() => {
+            biased
+                .wrapping_add(half - 1)
+                .wrapping_add((biased >> sh) & 1)
+                >> sh
+        }
         NE => biased.wrapping_add(half - 1).wrapping_add((a >> sh) & 1) >> sh,
         NA => biased.wrapping_add(half) >> sh,
         TZ => biased >> sh,
@@ -400,7 +409,8 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
         };
         sel(a < tmin << 23, sub, normal)
     };
-    let fnuz = matches!(s.nan, NanEncoding::NegativeZero);
+    // No −0 (its code is NaN): FNUZ, and P3109.
+    let fnuz = matches!(s.nan, NanEncoding::NegativeZero | NanEncoding::P3109);
     let signed = |mag: u32| {
         if fnuz {
             mag | sel(neg && mag != 0, sign_bit, 0)
@@ -455,6 +465,11 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
         }
         None => sel(code > max, sel(neg, c.ovf_neg, c.ovf_pos), signed(code)),
     };
+    if s.is_p3109() && !s.signed {
+        // P3109 unsigned: a negative input below the range (it rounds to a non-zero
+        // magnitude) gets the negative overflow code; one that rounds to zero is 0.
+        out = sel(neg && code != 0, c.ovf_neg, out);
+    }
     // The rest on the signed codes; where ∞ and NaN inputs give the same codes, one select
     // serves both.
     let inf = !inf_is_dflt && !inf_at_mag;
@@ -558,6 +573,10 @@ pub(crate) fn decode_lane<F: Format>(bits: u32) -> u32 {
         NanEncoding::NegativeZero => sel(code == s.sign_mask(), 0x7FC0_0000, out),
         NanEncoding::AllOnesUnsigned => sel(code == s.code_mask(), 0x7FC0_0000, out),
         NanEncoding::None => out,
+        NanEncoding::P3109 => match s.quiet_nan_code() {
+            Some(n) => sel(code == n, 0x7FC0_0000, out),
+            None => out,
+        },
     }
 }
 
