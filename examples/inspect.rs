@@ -4,6 +4,7 @@
 //! cargo run --example inspect -- 0.1
 //! cargo run --example inspect -- 500 --rounding toward-zero --saturate
 //! cargo run --example inspect -- --table float8_e4m3fn
+//! cargo run --example inspect -- --table binary8p3se     # any P3109 member with K <= 8
 //! ```
 
 use lowp::round::{decode_to_f32_bits, encode_f64};
@@ -14,10 +15,53 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage: inspect <number> [--rounding nearest-even|nearest-away|toward-zero|\
          toward-positive|toward-negative|odd] [--saturate]\n       inspect --table <format>\n\
-         formats: {}",
+         formats: {}, and the P3109 members binary<K>p<P><s|u><e|f> with K <= 8",
         FORMATS.map(|s| s.name).join(", ")
     );
     ExitCode::FAILURE
+}
+
+/// The P3109 members the value listing shows after the table's formats.
+const P3109_SHOWN: [&str; 6] = [
+    "binary8p3se",
+    "binary8p4se",
+    "binary8p4sf",
+    "binary8p5se",
+    "binary8p1uf",
+    "binary4p2sf",
+];
+
+/// The row of a P3109 member named like `binary8p3se` (K ≤ 8: every value is an f32).
+fn p3109_spec(name: &str) -> Option<Spec> {
+    let rest = name.strip_prefix("binary")?;
+    let (k, rest) = rest.split_once('p')?;
+    let (k, rest): (u32, &str) = (k.parse().ok()?, rest);
+    if rest.len() < 3 {
+        return None;
+    }
+    let (p, tail) = rest.split_at(rest.len() - 2);
+    let p: u32 = p.parse().ok()?;
+    let signed = match &tail[..1] {
+        "s" => true,
+        "u" => false,
+        _ => return None,
+    };
+    let extended = match &tail[1..] {
+        "e" => true,
+        "f" => false,
+        _ => return None,
+    };
+    let valid = (3..=8).contains(&k) && p >= 1 && (p < k || (!signed && p == k));
+    // The name must live as long as the row (a `&'static str`); the example leaks it.
+    valid.then(|| {
+        Spec::p3109(
+            Box::leak(name.to_string().into_boxed_str()),
+            k,
+            p,
+            signed,
+            extended,
+        )
+    })
 }
 
 fn hex_width(spec: &Spec) -> usize {
@@ -25,7 +69,8 @@ fn hex_width(spec: &Spec) -> usize {
 }
 
 fn table(name: &str) -> ExitCode {
-    let Some(spec) = FORMATS.iter().find(|s| s.name == name) else {
+    let p3109 = p3109_spec(name);
+    let Some(spec) = FORMATS.iter().find(|s| s.name == name).or(p3109.as_ref()) else {
         eprintln!("unknown format {name:?}");
         return usage();
     };
@@ -100,7 +145,11 @@ fn main() -> ExitCode {
         "{:<20} {:<36} {:>12} {:>16} {:>12} {:>12}",
         "format", "sign exponent mantissa", "hex", "value", "abs error", "rel error"
     );
-    for spec in &FORMATS {
+    let shown: Vec<Spec> = P3109_SHOWN.iter().filter_map(|n| p3109_spec(n)).collect();
+    if overflow == Overflow::Saturate {
+        println!("(P3109 members: --saturate is SatFinite, else SatNone)");
+    }
+    for spec in FORMATS.iter().chain(&shown) {
         let bits = encode_f64(spec, x, rounding, overflow);
         let v = f32::from_bits(decode_to_f32_bits(spec, bits)) as f64;
         let abs = (v - x).abs();
