@@ -15,7 +15,8 @@ pub mod ops;
 
 pub use ops::{
     add, block_dot, class, compare, fma, fused_add_add, maximum, maximum_number, minimum,
-    minimum_number, multiply, scaled_dot, subtract, total_order, Class, Projection,
+    minimum_number, multiply, scaled_add, scaled_dot, scaled_fma, scaled_multiply, subtract,
+    total_order, Class, Projection,
 };
 
 /// A member of the P3109 family: the format's parameters as constants, on top of [`Format`]
@@ -134,10 +135,10 @@ pub fn convert_f32<F: P3109Format>(x: f32, rounding: Rounding, saturation: Satur
 /// ```
 /// use lowp::p3109::{convert_f64_stochastic, Binary8p4se, Saturation, Stochastic, StochasticVariant};
 /// use lowp::Format;
-/// // 1 + 1/32 lies a quarter of the way from 1 (0x38) to 1.125 (0x39).
+/// // 1 + 1/32 lies a quarter of the way from 1 (0x40) to 1.125 (0x41).
 /// let sr = |r| Stochastic::new(StochasticVariant::A, 2, r).unwrap();
 /// let up = |r| convert_f64_stochastic::<Binary8p4se>(1.03125, sr(r), Saturation::SatFinite);
-/// assert_eq!([0, 1, 2, 3].map(|r| up(r).to_bits_u32()), [0x38, 0x38, 0x38, 0x39]);
+/// assert_eq!([0, 1, 2, 3].map(|r| up(r).to_bits_u32()), [0x40, 0x40, 0x40, 0x41]);
 /// ```
 pub fn convert_f64_stochastic<F: P3109Format>(
     x: f64,

@@ -563,7 +563,7 @@ pub fn block_dot<S: P3109Format, X: P3109Format, Y: P3109Format, R: P3109Format>
 }
 
 /// The scaled dot product of two single elements (report §5.5: a block of one):
-/// (sx·x)·(sy·y) rounded once into `R`.
+/// (sx·x)·(sy·y) rounded once into `R`; equal to [`scaled_multiply`].
 pub fn scaled_dot<S: P3109Format, X: P3109Format, Y: P3109Format, R: P3109Format>(
     sx: S,
     x: X,
@@ -571,8 +571,47 @@ pub fn scaled_dot<S: P3109Format, X: P3109Format, Y: P3109Format, R: P3109Format
     y: Y,
     p: Projection,
 ) -> R {
-    match block_dot(sx, &[x], sy, &[y], p) {
-        Ok(r) => r,
-        Err(_) => unreachable!("blocks of one element have equal lengths"),
-    }
+    scaled_multiply(sx, x, sy, y, p)
+}
+
+/// A scaled operand: ωMultiply(ωDecode(s), ωDecode(x)), exact (16 + 16 significand bits).
+fn scaled<S: P3109Format, X: P3109Format>(s: S, x: X) -> Ext {
+    mul(Ext::of(s), Ext::of(x))
+}
+
+/// ScaledAdd (report §5.5, BlockAdd on blocks of one with result scale 1):
+/// s1·x1 + s2·x2, exact, rounded once into `R`.
+pub fn scaled_add<S: P3109Format, X: P3109Format, R: P3109Format>(
+    s1: S,
+    x1: X,
+    s2: S,
+    x2: X,
+    p: Projection,
+) -> R {
+    sum(&[scaled(s1, x1), scaled(s2, x2)], p)
+}
+
+/// ScaledMultiply (report §5.5): (s1·x1)·(s2·x2), exact, rounded once into `R`.
+pub fn scaled_multiply<S: P3109Format, X: P3109Format, Y: P3109Format, R: P3109Format>(
+    s1: S,
+    x1: X,
+    s2: S,
+    x2: Y,
+    p: Projection,
+) -> R {
+    project_ext(mul(scaled(s1, x1), scaled(s2, x2)), p)
+}
+
+/// ScaledFMA (report §5.5): (s1·x1)·(s2·x2) + s3·x3, exact, rounded once into `R`.
+#[allow(clippy::too_many_arguments)] // three (scale, element) pairs and the projection
+pub fn scaled_fma<S: P3109Format, X: P3109Format, R: P3109Format>(
+    s1: S,
+    x1: X,
+    s2: S,
+    x2: X,
+    s3: S,
+    x3: X,
+    p: Projection,
+) -> R {
+    sum(&[mul(scaled(s1, x1), scaled(s2, x2)), scaled(s3, x3)], p)
 }
