@@ -657,3 +657,54 @@ fn gfloat_agrees_where_its_draft_matches_v4() {
     );
     assert!(g.differ[1] > 0);
 }
+
+/// The public names issue 13 lists (outside checks compile against them).
+#[test]
+fn issue_signatures() {
+    use lowp::p3109::{self, *};
+    fn member<F: P3109Format + lowp::Format + bytemuck::Pod>() -> usize {
+        let _: fn(f64, lowp::Rounding, p3109::Saturation) -> F = p3109::convert_f64::<F>;
+        std::mem::size_of::<F>()
+    }
+    let sizes = [
+        member::<Binary8p1se>(),
+        member::<Binary8p2se>(),
+        member::<Binary8p3se>(),
+        member::<Binary8p4se>(),
+        member::<Binary8p5se>(),
+        member::<Binary8p6se>(),
+        member::<Binary8p7se>(),
+        member::<Binary8p1sf>(),
+        member::<Binary8p2sf>(),
+        member::<Binary8p3sf>(),
+        member::<Binary8p4sf>(),
+        member::<Binary8p5sf>(),
+        member::<Binary8p6sf>(),
+        member::<Binary8p7sf>(),
+        member::<Binary8p1ue>(),
+        member::<Binary8p2ue>(),
+        member::<Binary8p3ue>(),
+        member::<Binary8p4ue>(),
+        member::<Binary8p5ue>(),
+        member::<Binary8p6ue>(),
+        member::<Binary8p7ue>(),
+        member::<Binary8p8ue>(),
+        member::<Binary8p1uf>(),
+        member::<Binary8p2uf>(),
+        member::<Binary8p3uf>(),
+        member::<Binary8p4uf>(),
+        member::<Binary8p5uf>(),
+        member::<Binary8p6uf>(),
+        member::<Binary8p7uf>(),
+        member::<Binary8p8uf>(),
+        member::<Binary4p2sf>(),
+        member::<Binary4p2se>(),
+    ];
+    assert!(sizes.iter().all(|&s| s == 1));
+    let modes = [
+        Saturation::SatFinite,
+        Saturation::SatPropagate,
+        Saturation::SatNone,
+    ];
+    assert_eq!(modes, Saturation::ALL);
+}
