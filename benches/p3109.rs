@@ -2,11 +2,13 @@
 //! inputs (E4M3FN-realistic: normal values spanning its range, some subnormal, some beyond
 //! max; random signs and mantissas) encoded into, and decoded from, each format.
 //!
+//! E4M3FNUZ, whose NaN and zero are P3109's, is in the encode groups for comparison.
+//!
 //! `cargo bench --bench p3109 -- --warm-up-time 1 --measurement-time 2`
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use lowp::p3109::{Binary8p3se, Binary8p4se, Binary8p4sf, Binary8p5ue};
-use lowp::{Format, Overflow, Rounding, F8E4M3FN};
+use lowp::{Format, Overflow, Rounding, F8E4M3FN, F8E4M3FNUZ};
 use std::hint::black_box;
 
 const SIZES: [usize; 2] = [4096, 262_144];
@@ -90,6 +92,8 @@ fn groups(c: &mut Criterion) {
             let src = inputs(n);
             g.throughput(Throughput::Elements(n as u64));
             encode_one::<F8E4M3FN>(&mut g, &src, rounding, overflow);
+            // E4M3FNUZ: P3109's NaN and zero (0x80 NaN, no -0), no infinity.
+            encode_one::<F8E4M3FNUZ>(&mut g, &src, rounding, overflow);
             encode_one::<Binary8p4se>(&mut g, &src, rounding, overflow);
             encode_one::<Binary8p4sf>(&mut g, &src, rounding, overflow);
             encode_one::<Binary8p3se>(&mut g, &src, rounding, overflow);

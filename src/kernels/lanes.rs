@@ -273,6 +273,7 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     let neg = sign != 0;
     let max = s.max_code();
     let sign_bit = s.sign_mask();
+    let unsigned_p3109 = s.is_p3109() && !s.signed;
     // Overflow: the codes are a bound on the magnitude (max, or max + 1 for ∞ or NaN) with the
     // sign, so that a minimum does it.
     let pos_bound = c.ovf_pos;
@@ -426,6 +427,11 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     } else if clamps && pos_bound == neg_bound {
         let mag = if code < pos_bound { code } else { pos_bound };
         (Some(mag), pos_bound, pos_bound | sign_bit)
+    } else if unsigned_p3109 && (pos_bound == max || pos_bound == max + 1) {
+        // P3109 unsigned: positive lanes clamp at the bound; negative ones are resolved on
+        // the magnitude below (their code, 0 or NaN, is no bound).
+        let mag = if code < pos_bound { code } else { pos_bound };
+        (Some(mag), pos_bound, c.ovf_neg)
     } else {
         (None, c.ovf_pos, c.ovf_neg)
     };
@@ -449,6 +455,12 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     };
     let mut out = match mag {
         Some(mut mag) => {
+            if unsigned_p3109 {
+                // A negative input below the range (it rounds to a non-zero magnitude) gets
+                // the negative overflow code; one that rounds to zero is 0. ∞ and NaN inputs
+                // are resolved after.
+                mag = sel(neg && code != 0, c.ovf_neg, mag);
+            }
             let inf = !inf_is_dflt && inf_at_mag;
             let nan = !nan_is_dflt && nan_at_mag;
             if inf && nan && nan_is_inf {
@@ -465,7 +477,7 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
         }
         None => sel(code > max, sel(neg, c.ovf_neg, c.ovf_pos), signed(code)),
     };
-    if s.is_p3109() && !s.signed {
+    if unsigned_p3109 && mag.is_none() {
         // P3109 unsigned: a negative input below the range (it rounds to a non-zero
         // magnitude) gets the negative overflow code; one that rounds to zero is 0.
         out = sel(neg && code != 0, c.ovf_neg, out);
