@@ -5,6 +5,7 @@
 //! cargo run --example inspect -- 500 --rounding toward-zero --saturate
 //! cargo run --example inspect -- --table float8_e4m3fn
 //! cargo run --example inspect -- --table float8_e4m3fn | head -3
+//! cargo run --example inspect -- --table binary8p3se     # any P3109 member with K <= 8
 //! ```
 //!
 //! A bad argument gets a message that says what was wrong, the usage, and exit status 2. Output
@@ -24,9 +25,47 @@ fn usage() -> String {
         "usage: inspect <number> [--rounding <mode>] [--saturate]\n       \
          inspect --table <format>\n\
          rounding modes: {ROUNDINGS}\n\
-         formats: {}",
+         formats: {}, and the P3109 members binary<K>p<P><s|u><e|f> with K <= 8",
         FORMATS.map(|s| s.name).join(", ")
     )
+}
+
+/// The P3109 members the value listing shows after the table's formats.
+const P3109_SHOWN: [&str; 6] = [
+    "binary8p3se",
+    "binary8p4se",
+    "binary8p4sf",
+    "binary8p5se",
+    "binary8p1uf",
+    "binary4p2sf",
+];
+
+/// The row of a P3109 member named like `binary8p3se` (K ≤ 8: every value is an f32).
+fn p3109_spec(name: &str) -> Option<&'static Spec> {
+    let rest = name.strip_prefix("binary")?;
+    let (k, rest) = rest.split_once('p')?;
+    let k: u32 = k.parse().ok()?;
+    if rest.len() < 3 {
+        return None;
+    }
+    let (p, tail) = rest.split_at(rest.len() - 2);
+    let p: u32 = p.parse().ok()?;
+    let signed = match &tail[..1] {
+        "s" => true,
+        "u" => false,
+        _ => return None,
+    };
+    let extended = match &tail[1..] {
+        "e" => true,
+        "f" => false,
+        _ => return None,
+    };
+    let valid = (3..=8).contains(&k) && p >= 1 && (p < k || (!signed && p == k));
+    // The row must live as long as the program (a `&'static`); the example leaks it.
+    valid.then(|| {
+        let name: &'static str = Box::leak(name.to_string().into_boxed_str());
+        &*Box::leak(Box::new(Spec::p3109(name, k, p, signed, extended)))
+    })
 }
 
 fn hex_width(spec: &Spec) -> usize {
@@ -81,7 +120,14 @@ fn number(out: &mut impl Write, x: f64, rounding: Rounding, overflow: Overflow) 
         "{:<20} {:<36} {:>12} {:>16} {:>12} {:>12}",
         "format", "sign exponent mantissa", "hex", "value", "abs error", "rel error"
     )?;
-    for spec in &FORMATS {
+    if overflow == Overflow::Saturate {
+        writeln!(
+            out,
+            "(P3109 members: --saturate is SatFinite, else SatNone)"
+        )?;
+    }
+    let shown = P3109_SHOWN.iter().filter_map(|n| p3109_spec(n));
+    for spec in FORMATS.iter().chain(shown) {
         let bits = encode_f64(spec, x, rounding, overflow);
         let v = f32::from_bits(decode_to_f32_bits(spec, bits)) as f64;
         let abs = (v - x).abs();
@@ -133,6 +179,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
                 let spec = FORMATS
                     .iter()
                     .find(|s| s.name == name)
+                    .or_else(|| p3109_spec(name))
                     .ok_or_else(|| format!("unknown format {name:?}"))?;
                 if spec.bits > 16 {
                     return Err(format!(

@@ -63,6 +63,64 @@ pub enum NanEncoding {
     AllOnesUnsigned,
     /// No NaN at all (FP6, FP4).
     None,
+    /// IEEE P3109: one NaN, the code 2^(K−1) (the would-be −0, `0x80`) in signed formats and
+    /// the all-ones code 2^K − 1 in unsigned ones; no −0. Where the format has ∞
+    /// ([`Spec::infinity`], P3109's *extended* domain) it sits at the top of the magnitude
+    /// codes, just below NaN: +∞ = 2^(K−1) − 1 and −∞ = 2^K − 1 when signed, +∞ = 2^K − 2
+    /// when unsigned. The rounding core applies P3109's ties-to-even and to-odd rules on the
+    /// parity of the *code* (which differs from the significand's only for precision 1) and
+    /// its saturation rules ([`Saturation`]; see [`crate::p3109`]).
+    P3109,
+}
+
+/// P3109's saturation modes (interim report v4.0, §4.7.5): what a rounded value beyond the
+/// format's finite range becomes. [`Overflow::Ieee`] means [`Saturation::SatNone`] and
+/// [`Overflow::Saturate`] means [`Saturation::SatFinite`] for the P3109 formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[allow(clippy::enum_variant_names)] // the report's names, which the public API keeps
+pub enum Saturation {
+    /// Every out-of-range rounded value, ±∞ included, is clamped to the finite range
+    /// (to 0 for negative values in unsigned formats).
+    SatFinite,
+    /// Finite out-of-range rounded values are clamped; infinite ones are kept where the format
+    /// has them (the extended domain).
+    SatPropagate,
+    /// IEEE-like: out-of-range values become ±∞, the extremal finite value or NaN as the
+    /// rounding direction, the domain and the signedness decide (the default).
+    #[default]
+    SatNone,
+}
+
+impl Saturation {
+    /// All three modes.
+    pub const ALL: [Saturation; 3] = [
+        Saturation::SatFinite,
+        Saturation::SatPropagate,
+        Saturation::SatNone,
+    ];
+
+    /// The P3109 saturation mode that an [`Overflow`] policy stands for.
+    pub const fn of(overflow: Overflow) -> Saturation {
+        match overflow {
+            Overflow::Ieee => Saturation::SatNone,
+            Overflow::Saturate => Saturation::SatFinite,
+        }
+    }
+}
+
+/// P3109's stochastic rounding variants (interim report v4.0, §4.7.4), with N random bits R
+/// (0 ≤ R < 2^N) and ν the dropped fraction of an ulp; the magnitude rounds away from zero iff
+/// - `A`: ⌊ν·2^N⌋ + R ≥ 2^N (lowp's [`Format::from_f32_stochastic`] is `A` with N = 32),
+/// - `B`: ⌊ν·2^(N+1)⌋ + 2R + 1 ≥ 2^(N+1) (the random number offset by half a step: unbiased),
+/// - `C`: RNITE(ν·2^N) + R ≥ 2^N (ν·2^N first rounded to nearest, ties to even).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StochasticVariant {
+    /// Truncate the fraction to N bits, add R, keep the carry.
+    A,
+    /// Truncate the fraction to N + 1 bits, add 2R + 1, keep the carry.
+    B,
+    /// Round the fraction to N bits (ties to even), add R, keep the carry.
+    C,
 }
 
 /// A format as data: the row of the formats table that everything else is generic over.
@@ -133,6 +191,15 @@ impl Spec {
             NanEncoding::AllOnes => all - 1,
             NanEncoding::AllOnesUnsigned => all - 1,
             NanEncoding::NegativeZero | NanEncoding::None => all,
+            NanEncoding::P3109 => {
+                // The top magnitude code below NaN, less one where it is +∞.
+                let top = if self.signed { all } else { all - 1 };
+                if self.infinity {
+                    top - 1
+                } else {
+                    top
+                }
+            }
         }
     }
     /// Unbiased exponent of the largest finite value.
@@ -140,9 +207,14 @@ impl Spec {
         let field = (self.max_code() >> self.mantissa_bits) as i32;
         field - self.bias
     }
-    /// The magnitude code of ∞ (meaningful only where [`Spec::infinity`] holds).
+    /// The magnitude code of ∞ (meaningful only where [`Spec::infinity`] holds): exponent all
+    /// ones and mantissa zero, or for [`NanEncoding::P3109`] the top magnitude code below NaN.
     pub const fn infinity_code(&self) -> u32 {
-        (((1 << self.exponent_bits) - 1) as u32) << self.mantissa_bits
+        match self.nan {
+            NanEncoding::P3109 if self.signed => self.magnitude_mask(),
+            NanEncoding::P3109 => self.code_mask() - 1,
+            _ => (((1 << self.exponent_bits) - 1) as u32) << self.mantissa_bits,
+        }
     }
     /// The canonical quiet NaN with the sign bit clear (None where the format has no NaN).
     pub const fn quiet_nan_code(&self) -> Option<u32> {
@@ -154,6 +226,8 @@ impl Spec {
             NanEncoding::NegativeZero => Some(self.sign_mask()),
             NanEncoding::AllOnesUnsigned => Some(self.code_mask()),
             NanEncoding::None => None,
+            NanEncoding::P3109 if self.signed => Some(self.sign_mask()),
+            NanEncoding::P3109 => Some(self.code_mask()),
         }
     }
     /// Whether an encoding is a NaN.
@@ -169,11 +243,46 @@ impl Spec {
             NanEncoding::NegativeZero => code == self.sign_mask(),
             NanEncoding::AllOnesUnsigned => code == self.code_mask(),
             NanEncoding::None => false,
+            NanEncoding::P3109 if self.signed => code == self.sign_mask(),
+            NanEncoding::P3109 => code == self.code_mask(),
         }
     }
     /// Whether an encoding is ±∞.
     pub const fn is_infinite_code(&self, code: u32) -> bool {
         self.infinity && (code & self.magnitude_mask()) == self.infinity_code()
+    }
+    /// Whether this is an IEEE P3109 format ([`NanEncoding::P3109`]).
+    pub const fn is_p3109(&self) -> bool {
+        matches!(self.nan, NanEncoding::P3109)
+    }
+    /// The row of the IEEE P3109 format Binary{K}p{P}{s|u}{e|f}: K bits, precision P (P − 1
+    /// stored fraction bits), signed or unsigned, extended (with ±∞) or finite. The exponent
+    /// field has K − P bits (signed) or K − P + 1 (unsigned), and the bias is 2^(K−P−1)
+    /// (signed) or 2^(K−P) (unsigned), as the interim report v4.0 §3.1 defines.
+    ///
+    /// # Panics
+    /// At compile time (it is a `const fn` used for constants) where K is not in 3..=16 or P
+    /// is not in 1..K (signed) or 1..=K (unsigned).
+    pub const fn p3109(name: &'static str, k: u32, p: u32, signed: bool, extended: bool) -> Spec {
+        assert!(k >= 3 && k <= 16, "P3109: K must be in 3..=16");
+        assert!(
+            p >= 1 && (p < k || (!signed && p == k)),
+            "P3109: P must be in 1..K (signed) or 1..=K (unsigned)"
+        );
+        let exponent_bits = if signed { k - p } else { k - p + 1 };
+        Spec {
+            name,
+            bits: k,
+            exponent_bits,
+            mantissa_bits: p - 1,
+            bias: 1 << (exponent_bits - 1),
+            signed,
+            infinity: extended,
+            nan: NanEncoding::P3109,
+            subnormals: true,
+            nan_payload: false,
+            storage_shift: 0,
+        }
     }
     /// Whether the sign bit of a (non-NaN-only) encoding is set.
     pub const fn is_negative_code(&self, code: u32) -> bool {

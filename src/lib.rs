@@ -103,6 +103,7 @@ pub mod format;
 pub mod formats;
 pub mod gemm;
 mod kernels;
+pub mod p3109;
 pub mod packing;
 pub mod quant;
 pub mod round;

@@ -15,7 +15,7 @@
 //!    mantissa flows into the exponent by plain addition. A code above the format's largest
 //!    finite code is an overflow, handled by [`finish`] according to the policy.
 
-use crate::format::{NanEncoding, Overflow, Rounding, Spec};
+use crate::format::{NanEncoding, Overflow, Rounding, Saturation, Spec, StochasticVariant};
 
 /// A finite, non-zero input, unpacked exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,15 +187,25 @@ pub fn round_magnitude(spec: &Spec, u: &Unpacked, rounding: Rounding) -> u64 {
     let half = 1u64 << 63;
     let round_bit = s.frac >= half;
     let inexact = s.frac != 0;
+    // P3109 decides ties and odd rounding on the parity of the code, which is the kept
+    // significand's for every format with a stored fraction, and the exponent field's when
+    // there is none (precision 1); elsewhere (E8M0) the significand's, which is always odd.
+    let odd = if spec.is_p3109() {
+        code_of(spec, &s, s.kept) & 1 == 1
+    } else {
+        s.kept & 1 == 1
+    };
     let kept = match rounding {
         Rounding::NearestEven => {
-            let tie_or_more = round_bit && (s.frac != half || s.kept & 1 == 1);
+            let tie_or_more = round_bit && (s.frac != half || odd);
             s.kept + tie_or_more as u64
         }
         Rounding::NearestAway => s.kept + round_bit as u64,
         Rounding::TowardZero => s.kept,
         Rounding::TowardPositive => s.kept + (inexact && !u.sign) as u64,
         Rounding::TowardNegative => s.kept + (inexact && u.sign) as u64,
+        // Round to odd: up where inexact and the truncated code is even (the kept bit set).
+        Rounding::Odd if spec.is_p3109() => s.kept + (inexact && !odd) as u64,
         Rounding::Odd => s.kept | inexact as u64,
     };
     code_of(spec, &s, kept)
@@ -212,6 +222,36 @@ pub fn round_magnitude_stochastic(spec: &Spec, u: &Unpacked, random: u32) -> u64
     code_of(spec, &s, s.kept + up)
 }
 
+/// P3109's stochastic rounding of a finite non-zero magnitude with `bits` = N random bits
+/// `random` = R (1 ≤ N ≤ 32, R < 2^N; see [`StochasticVariant`] for the three rules). Variant
+/// `A` with N = 32 is [`round_magnitude_stochastic`].
+#[inline(always)]
+pub fn round_magnitude_stochastic_n(
+    spec: &Spec,
+    u: &Unpacked,
+    variant: StochasticVariant,
+    bits: u32,
+    random: u32,
+) -> u64 {
+    let s = split(spec, u);
+    let n = bits;
+    let r = random as u64;
+    // The fraction is left-aligned in 64 bits with anything lower jammed into bit 0, so its
+    // top N + 1 ≤ 33 bits are exact and the rest says only "more than zero".
+    let up = match variant {
+        StochasticVariant::A => (s.frac >> (64 - n)) + r >= 1 << n,
+        StochasticVariant::B => (s.frac >> (63 - n)) + 2 * r + 1 >= 1 << (n + 1),
+        StochasticVariant::C => {
+            let t = s.frac >> (64 - n);
+            let rest = s.frac << n;
+            let half = 1u64 << 63;
+            let rounded = t + (rest > half || (rest == half && t & 1 == 1)) as u64;
+            rounded + r >= 1 << n
+        }
+    };
+    code_of(spec, &s, s.kept + up as u64)
+}
+
 /// The format's quiet NaN, or 0 (+0) where it has none (FP6/FP4).
 pub(crate) const fn quiet_nan_or_zero(spec: &Spec) -> u32 {
     match spec.quiet_nan_code() {
@@ -220,10 +260,10 @@ pub(crate) const fn quiet_nan_or_zero(spec: &Spec) -> u32 {
     }
 }
 
-/// A magnitude with the sign applied. FNUZ formats have no −0: a zero magnitude never takes
-/// the sign (`0x80` is NaN there).
+/// A magnitude with the sign applied. FNUZ and P3109 formats have no −0: a zero magnitude
+/// never takes the sign (`0x80` is NaN there).
 pub(crate) const fn with_sign(spec: &Spec, mag: u32, sign: bool) -> u32 {
-    if sign && !(mag == 0 && matches!(spec.nan, NanEncoding::NegativeZero)) {
+    if sign && !(mag == 0 && matches!(spec.nan, NanEncoding::NegativeZero | NanEncoding::P3109)) {
         mag | spec.sign_mask()
     } else {
         mag
@@ -261,6 +301,9 @@ pub(crate) const fn overflow_code(
     rounding: Rounding,
     overflow: Overflow,
 ) -> u32 {
+    if spec.is_p3109() {
+        return p3109_overflow_code(spec, sign, rounding, Saturation::of(overflow));
+    }
     if sign && !spec.signed {
         // Only E8M0 is unsigned: a negative input has no representation.
         return quiet_nan_or_zero(spec);
@@ -283,6 +326,9 @@ pub(crate) const fn overflow_code(
 
 /// The code of an infinite input, in any mode.
 pub(crate) const fn infinity_input_code(spec: &Spec, sign: bool, overflow: Overflow) -> u32 {
+    if spec.is_p3109() {
+        return p3109_infinity_code(spec, sign, Saturation::of(overflow));
+    }
     if sign && !spec.signed {
         quiet_nan_or_zero(spec)
     } else if matches!(overflow, Overflow::Saturate) {
@@ -292,9 +338,152 @@ pub(crate) const fn infinity_input_code(spec: &Spec, sign: bool, overflow: Overf
     }
 }
 
+/// P3109's ωSaturate (interim report v4.0 §4.7.5) for a finite rounded value R beyond the
+/// finite range: R > max (`sign` false) or R < min (`sign` true; for unsigned formats every
+/// negative R, whose min is 0). The code, by saturation mode, rounding mode, signedness and
+/// domain.
+pub const fn p3109_overflow_code(
+    spec: &Spec,
+    sign: bool,
+    rounding: Rounding,
+    saturation: Saturation,
+) -> u32 {
+    let max = spec.max_code();
+    // The extremal finite value on the side of R: max, −max, or 0 (unsigned, R < 0).
+    let extremal = if !sign {
+        max
+    } else if spec.signed {
+        max | spec.sign_mask()
+    } else {
+        0
+    };
+    let nan = match spec.quiet_nan_code() {
+        Some(n) => n,
+        None => 0,
+    };
+    match saturation {
+        Saturation::SatFinite | Saturation::SatPropagate => extremal,
+        Saturation::SatNone => {
+            if !sign {
+                match rounding {
+                    Rounding::Odd if !spec.signed && spec.infinity => max,
+                    Rounding::TowardZero | Rounding::TowardNegative => max,
+                    _ if spec.infinity => spec.infinity_code(),
+                    _ => max,
+                }
+            } else {
+                match rounding {
+                    Rounding::TowardZero | Rounding::TowardPositive => extremal,
+                    _ if spec.signed && spec.infinity => spec.infinity_code() | spec.sign_mask(),
+                    _ if !spec.signed => nan,
+                    _ => extremal,
+                }
+            }
+        }
+    }
+}
+
+/// P3109's ωSaturate for an infinite rounded value (an ∞ input, exact in every mode).
+pub const fn p3109_infinity_code(spec: &Spec, sign: bool, saturation: Saturation) -> u32 {
+    let max = spec.max_code();
+    let keep = !matches!(saturation, Saturation::SatFinite);
+    if !sign {
+        if keep && spec.infinity {
+            spec.infinity_code()
+        } else {
+            max
+        }
+    } else if spec.signed {
+        if keep && spec.infinity {
+            spec.infinity_code() | spec.sign_mask()
+        } else {
+            max | spec.sign_mask()
+        }
+    } else if matches!(saturation, Saturation::SatNone) {
+        match spec.quiet_nan_code() {
+            Some(n) => n,
+            None => 0,
+        }
+    } else {
+        0
+    }
+}
+
+/// P3109's ωSaturate and ωEncode for a finite non-zero input whose magnitude rounded to the
+/// unbounded code `code`: a zero result is +0 (there is no −0; a negative input that rounds
+/// to zero gives 0 in unsigned formats too), a result in range keeps its sign, any other is
+/// [`p3109_overflow_code`]'s.
+#[inline(always)]
+pub fn p3109_finish(
+    spec: &Spec,
+    sign: bool,
+    code: u64,
+    rounding: Rounding,
+    saturation: Saturation,
+) -> u32 {
+    if code == 0 {
+        0
+    } else if code <= spec.max_code() as u64 && (spec.signed || !sign) {
+        with_sign(spec, code as u32, sign)
+    } else {
+        p3109_overflow_code(spec, sign, rounding, saturation)
+    }
+}
+
+/// How a P3109 conversion rounds: one of the six deterministic modes, or a stochastic
+/// variant with its N random bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum P3109Rounding {
+    /// A deterministic mode.
+    Mode(Rounding),
+    /// A stochastic variant with `bits` = N (1..=32) random bits `random` (< 2^N).
+    Stochastic {
+        /// The variant.
+        variant: StochasticVariant,
+        /// N.
+        bits: u32,
+        /// R.
+        random: u32,
+    },
+}
+
+/// P3109's ωProject (round to precision, saturate, encode) of an unpacked source: the code.
+/// Stochastic rounding saturates as the nearest modes do (the report's rules name only the
+/// directed modes and to-odd).
+#[inline(always)]
+pub fn encode_source_p3109(
+    spec: &Spec,
+    src: Source,
+    rounding: P3109Rounding,
+    saturation: Saturation,
+) -> u32 {
+    match src {
+        Source::Nan { .. } => quiet_nan_or_zero(spec),
+        Source::Zero { .. } => 0,
+        Source::Infinite { sign } => p3109_infinity_code(spec, sign, saturation),
+        Source::Finite(u) => {
+            let (code, mode) = match rounding {
+                P3109Rounding::Mode(r) => (round_magnitude(spec, &u, r), r),
+                P3109Rounding::Stochastic {
+                    variant,
+                    bits,
+                    random,
+                } => (
+                    round_magnitude_stochastic_n(spec, &u, variant, bits, random),
+                    Rounding::NearestEven,
+                ),
+            };
+            p3109_finish(spec, u.sign, code, mode, saturation)
+        }
+    }
+}
+
 /// Resolve the sign and the overflow of an unbounded magnitude code for a finite input.
 #[inline(always)]
 pub fn finish(spec: &Spec, sign: bool, code: u64, rounding: Rounding, overflow: Overflow) -> u32 {
+    if spec.is_p3109() {
+        return p3109_finish(spec, sign, code, rounding, Saturation::of(overflow));
+    }
     if code <= spec.max_code() as u64 {
         if sign && !spec.signed {
             // Only E8M0 is unsigned: a negative input has no representation.
@@ -461,12 +650,17 @@ pub const fn decode_table(spec: &Spec) -> [u32; 256] {
 /// NaN) and unsigned formats have no negation (E8M0 gives its NaN).
 pub const fn negate_bits(spec: &Spec, bits: u32) -> u32 {
     let code = (bits >> spec.storage_shift) & spec.code_mask();
-    let out = if !spec.signed {
+    let out = if !spec.signed && spec.is_p3109() && code == 0 {
+        // P3109 has no −0: −0 is 0, also in unsigned formats.
+        0
+    } else if !spec.signed {
         match spec.quiet_nan_code() {
             Some(n) => n,
             None => code,
         }
-    } else if matches!(spec.nan, NanEncoding::NegativeZero) && code & spec.magnitude_mask() == 0 {
+    } else if matches!(spec.nan, NanEncoding::NegativeZero | NanEncoding::P3109)
+        && code & spec.magnitude_mask() == 0
+    {
         code
     } else {
         code ^ spec.sign_mask()

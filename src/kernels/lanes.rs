@@ -273,6 +273,7 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     let neg = sign != 0;
     let max = s.max_code();
     let sign_bit = s.sign_mask();
+    let unsigned_p3109 = s.is_p3109() && !s.signed;
     // Overflow: the codes are a bound on the magnitude (max, or max + 1 for ∞ or NaN) with the
     // sign, so that a minimum does it.
     let pos_bound = c.ovf_pos;
@@ -318,6 +319,15 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     };
     let normal = match MODE {
         // Wrapping: in the subnormal range `biased` has wrapped; those lanes take `sub`.
+        // The tie goes to the even code: the kept bit of `a` (for P3109 precision 1, which
+        // keeps no fraction, the rebiased exponent's: `biased`, equal to `a` in bit `sh` for
+        // every format that keeps fraction bits).
+        NE if s.is_p3109() => {
+            biased
+                .wrapping_add(half - 1)
+                .wrapping_add((biased >> sh) & 1)
+                >> sh
+        }
         NE => biased.wrapping_add(half - 1).wrapping_add((a >> sh) & 1) >> sh,
         NA => biased.wrapping_add(half) >> sh,
         TZ => biased >> sh,
@@ -400,7 +410,8 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
         };
         sel(a < tmin << 23, sub, normal)
     };
-    let fnuz = matches!(s.nan, NanEncoding::NegativeZero);
+    // No −0 (its code is NaN): FNUZ, and P3109.
+    let fnuz = matches!(s.nan, NanEncoding::NegativeZero | NanEncoding::P3109);
     let signed = |mag: u32| {
         if fnuz {
             mag | sel(neg && mag != 0, sign_bit, 0)
@@ -416,6 +427,11 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     } else if clamps && pos_bound == neg_bound {
         let mag = if code < pos_bound { code } else { pos_bound };
         (Some(mag), pos_bound, pos_bound | sign_bit)
+    } else if unsigned_p3109 && (pos_bound == max || pos_bound == max + 1) {
+        // P3109 unsigned: positive lanes clamp at the bound; negative ones are resolved on
+        // the magnitude below (their code, 0 or NaN, is no bound).
+        let mag = if code < pos_bound { code } else { pos_bound };
+        (Some(mag), pos_bound, c.ovf_neg)
     } else {
         (None, c.ovf_pos, c.ovf_neg)
     };
@@ -439,6 +455,12 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     };
     let mut out = match mag {
         Some(mut mag) => {
+            if unsigned_p3109 {
+                // A negative input below the range (it rounds to a non-zero magnitude) gets
+                // the negative overflow code; one that rounds to zero is 0. ∞ and NaN inputs
+                // are resolved after.
+                mag = sel(neg && code != 0, c.ovf_neg, mag);
+            }
             let inf = !inf_is_dflt && inf_at_mag;
             let nan = !nan_is_dflt && nan_at_mag;
             if inf && nan && nan_is_inf {
@@ -455,6 +477,11 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
         }
         None => sel(code > max, sel(neg, c.ovf_neg, c.ovf_pos), signed(code)),
     };
+    if unsigned_p3109 && mag.is_none() {
+        // P3109 unsigned: a negative input below the range (it rounds to a non-zero
+        // magnitude) gets the negative overflow code; one that rounds to zero is 0.
+        out = sel(neg && code != 0, c.ovf_neg, out);
+    }
     // The rest on the signed codes; where ∞ and NaN inputs give the same codes, one select
     // serves both.
     let inf = !inf_is_dflt && !inf_at_mag;
@@ -558,6 +585,10 @@ pub(crate) fn decode_lane<F: Format>(bits: u32) -> u32 {
         NanEncoding::NegativeZero => sel(code == s.sign_mask(), 0x7FC0_0000, out),
         NanEncoding::AllOnesUnsigned => sel(code == s.code_mask(), 0x7FC0_0000, out),
         NanEncoding::None => out,
+        NanEncoding::P3109 => match s.quiet_nan_code() {
+            Some(n) => sel(code == n, 0x7FC0_0000, out),
+            None => out,
+        },
     }
 }
 

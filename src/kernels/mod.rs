@@ -207,6 +207,23 @@ macro_rules! dispatch {
     };
 }
 
+/// Whether the lanes cover a P3109 row: 8 bits or fewer, with half the subnormal spacing a
+/// normal f32 (which every lane's magic constants need). The others (the 8-bit unsigned
+/// precision-1 members, whose smallest normal 2^-127 is an f32 subnormal, and every K > 8
+/// member) run on the scalar level, whatever level is asked for.
+pub(crate) const fn lanes_cover_p3109(s: &crate::Spec) -> bool {
+    s.bits <= 8 && 127 + s.min_exponent() - s.mantissa_bits as i32 > 1
+}
+
+/// `level`, or [`Level::Scalar`] for a P3109 format the lanes do not cover.
+fn level_for(spec: &crate::Spec, level: Level) -> Level {
+    if spec.is_p3109() && !lanes_cover_p3109(spec) {
+        Level::Scalar
+    } else {
+        level
+    }
+}
+
 /// f32 → `F` on `level`; `start` is the element index of `src[0]` (stochastic words).
 /// The slices must have equal lengths.
 pub(crate) fn encode<F: Format>(
@@ -216,12 +233,12 @@ pub(crate) fn encode<F: Format>(
     p: &EncodeParams,
     start: u64,
 ) {
-    dispatch!(level, encode, <F>, (src, dst, p, start), params = p)
+    dispatch!(level_for(&F::SPEC, level), encode, <F>, (src, dst, p, start), params = p)
 }
 
 /// `F` → f32 on `level`.
 pub(crate) fn decode<F: Format>(level: Level, src: &[F], dst: &mut [f32]) {
-    dispatch!(level, decode, <F>, (src, dst))
+    dispatch!(level_for(&F::SPEC, level), decode, <F>, (src, dst))
 }
 
 /// f32 → `F` → f32, out of place.
@@ -232,7 +249,7 @@ pub(crate) fn fake_quantize<F: Format>(
     p: &EncodeParams,
     start: u64,
 ) {
-    dispatch!(level, fake_quantize, <F>, (src, dst, p, start), params = p)
+    dispatch!(level_for(&F::SPEC, level), fake_quantize, <F>, (src, dst, p, start), params = p)
 }
 
 /// f32 → `F` → f32, in place.
@@ -242,7 +259,7 @@ pub(crate) fn fake_quantize_in_place<F: Format>(
     p: &EncodeParams,
     start: u64,
 ) {
-    dispatch!(level, fake_quantize_in_place, <F>, (data, p, start), params = p)
+    dispatch!(level_for(&F::SPEC, level), fake_quantize_in_place, <F>, (data, p, start), params = p)
 }
 
 /// `S` → `D` through the exact f32.
@@ -253,7 +270,7 @@ pub(crate) fn convert<S: Format, D: Format>(
     p: &EncodeParams,
     start: u64,
 ) {
-    dispatch!(level, convert, <S, D>, (src, dst, p, start), params = p)
+    dispatch!(level_for(&D::SPEC, level_for(&S::SPEC, level)), convert, <S, D>, (src, dst, p, start), params = p)
 }
 
 /// f32 → packed `F`; `start` must be a multiple of 32 unless it is the last piece.

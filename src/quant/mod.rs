@@ -87,8 +87,8 @@
 extern crate alloc;
 
 pub mod channel;
-pub mod granularity;
 mod fast;
+pub mod granularity;
 pub mod int;
 pub mod metrics;
 pub mod mx;
