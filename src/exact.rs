@@ -39,8 +39,9 @@ impl FloatInput for f32 {
         F::from_f32_stochastic(self, random, overflow)
     }
     fn checked_to<F: Format>(self) -> Result<F, Error> {
-        crate::formats::common::checked(&F::SPEC, crate::round::unpack_f32(self), self as f64)
-            .map(F::from_bits_u32)
+        // The check, then the very bits of `round` (f32's own identity keeps NaN payloads).
+        crate::formats::common::checked(&F::SPEC, crate::round::unpack_f32(self), self as f64)?;
+        Ok(F::from_f32(self))
     }
 }
 
@@ -54,8 +55,8 @@ impl FloatInput for f64 {
         F::from_f64_stochastic(self, random, overflow)
     }
     fn checked_to<F: Format>(self) -> Result<F, Error> {
-        crate::formats::common::checked(&F::SPEC, crate::round::unpack_f64(self), self)
-            .map(F::from_bits_u32)
+        crate::formats::common::checked(&F::SPEC, crate::round::unpack_f64(self), self)?;
+        Ok(F::from_f64(self))
     }
 }
 
@@ -110,7 +111,8 @@ pub fn round_stochastic<F: Format>(x: impl FloatInput, random: u32, overflow: Ov
     x.round_stochastic_to(random, overflow)
 }
 
-/// `x` rounded to `F` (nearest even), or an `Err` where [`round()`] would turn a number into
+/// `x` rounded to `F` (nearest even: the bits of [`round()`]), or an `Err` where [`round()`]
+/// would turn a number into
 /// something else: an overflow to ∞, NaN or max ([`Error::Overflow`]), a NaN or ∞ that the
 /// format cannot hold ([`Error::NanNotRepresentable`], [`Error::InfinityNotRepresentable`]), or
 /// a value with no encoding at all (0 or a negative number in `F8E8M0FNU`:
