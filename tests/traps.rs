@@ -506,3 +506,27 @@ fn errors_leave_outputs_untouched() {
     assert!(quant::qparams_blocked::<i8>(&x, &[4], 0, 4, Scheme::Symmetric, &mut p).is_err());
     assert_eq!(p, [QParams::new(3.0, 1)]);
 }
+
+/// Found by `fuzz/` (target `checked`): `try_round::<f32>` of a signalling NaN gave a quiet
+/// NaN while `round::<f32>` (f32's identity) kept it: the checked form must return the very
+/// bits of the unchecked one.
+#[test]
+fn try_round_returns_rounds_bits_for_f32_nan_payloads() {
+    for bits in [
+        0xff85_2dffu32,
+        0xff85_2c3b,
+        0x7f80_0001,
+        0x7fc0_0000,
+        0xffff_ffff,
+    ] {
+        let x = f32::from_bits(bits);
+        assert_eq!(
+            lowp::try_round::<f32>(x).unwrap().to_bits(),
+            lowp::round::<f32>(x).to_bits(),
+            "{bits:#x}"
+        );
+        let mut q = [0f32; 1];
+        lowp::try_encode(&[x], &mut q).unwrap();
+        assert_eq!(q[0].to_bits(), lowp::round::<f32>(x).to_bits());
+    }
+}
