@@ -93,8 +93,10 @@
 //!
 //! ## Features
 //!
-//! - `std` (default): run-time CPU feature detection, and the `num_traits::Float` impls. Without
-//!   it the crate is `no_std` and uses the portable kernels.
+//! - `std` (default): run-time CPU feature detection, and the standard library's math for the
+//!   `num_traits::Float` impls. Without it the crate is `no_std` (it still needs `alloc`), uses
+//!   the portable kernels, and `num_traits::Float` comes through `libm`.
+//! - `serde`: `Serialize`/`Deserialize` for every format type, as its encoding (like `half`).
 //! - `bytemuck` (default): `Pod`/`Zeroable` for every format type (and `half`'s), so slices of
 //!   formats cast to and from bytes.
 //! - `rayon`: parallel forms of the batch conversions, with results equal to the sequential
@@ -105,6 +107,7 @@
 
 #[doc = include_str!("../CONTRACT.md")]
 pub mod contract {}
+pub mod batch;
 pub mod error;
 mod exact;
 pub mod format;
@@ -114,6 +117,7 @@ pub mod packing;
 pub mod quant;
 pub mod round;
 pub mod slice;
+mod vec;
 
 pub use error::Error;
 pub use exact::{round, round_stochastic, round_with, try_round, FloatInput};
@@ -124,6 +128,7 @@ pub use formats::{
 };
 pub use half;
 pub use slice::*;
+pub use vec::{decode_packed_vec, decode_vec, encode_packed_vec, encode_vec};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -7,8 +7,9 @@
 //! to the even code. Negative inputs mirror the positive ones through the sign rules of the
 //! table. Each input is checked with both overflow policies and both signs.
 //!
-//! In release mode (`cargo test --release`) every input is checked, spread over all cores; a
-//! debug build checks every 1009th input so that a plain `cargo test` stays quick.
+//! With `LOWP_FULL=1` (CI's full proof) every input is checked, spread over all cores; otherwise
+//! every 61st input in release builds and every 1009th in debug builds, so that the default
+//! `cargo test --release` stays quick.
 
 mod common;
 
@@ -16,7 +17,12 @@ use common::{expected, Row};
 use lowp::{Format, Overflow, Rounding};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-const STRIDE: u32 = if cfg!(debug_assertions) { 1009 } else { 1 };
+/// Every input under `LOWP_FULL=1` (CI); every 61st in release and every 1009th in debug
+/// builds otherwise (see `common::sweep_stride`).
+fn stride() -> u32 {
+    static STRIDE: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *STRIDE.get_or_init(|| common::sweep_stride(61, 1009) as u32)
+}
 const CHUNK: u32 = 1 << 22;
 
 fn f32_bits_exact(x: f64) -> u32 {
@@ -100,7 +106,7 @@ fn check_format<F: Format>(row: &Row) {
                 let stop = start.saturating_add(CHUNK).min(end);
                 // Start of the sweep: the largest ladder index with v ≤ start (or "below").
                 let mut j = sweep.v.partition_point(|&v| v <= start);
-                let mut b = start.next_multiple_of(STRIDE);
+                let mut b = start.next_multiple_of(stride());
                 while b < stop {
                     while j < n && b >= sweep.v[j] {
                         j += 1;
@@ -142,7 +148,7 @@ fn check_format<F: Format>(row: &Row) {
                             x.to_bits()
                         );
                     }
-                    b += STRIDE;
+                    b += stride();
                 }
             });
         }
@@ -151,7 +157,7 @@ fn check_format<F: Format>(row: &Row) {
     let ladder = row.ladder();
     let beyond = row.beyond_max(&ladder);
     let specials = (0x7F80_0000u32..=0x7FFF_FFFF)
-        .step_by(STRIDE as usize)
+        .step_by(stride() as usize)
         .chain([0, 0x7F80_0000]);
     for b in specials {
         for neg in [false, true] {
@@ -194,7 +200,7 @@ fn every_f32_into_f32_is_the_identity() {
     std::thread::scope(|s| {
         for t in 0..threads {
             s.spawn(move || {
-                let mut b = (t * STRIDE as u64) as u32 as u64;
+                let mut b = (t * stride() as u64) as u32 as u64;
                 while b < 1 << 32 {
                     let x = f32::from_bits(b as u32);
                     for mode in Rounding::ALL {
@@ -207,7 +213,7 @@ fn every_f32_into_f32_is_the_identity() {
                         <f32 as Format>::from_f64(x as f64).to_bits(),
                         b as u32 | quiet
                     );
-                    b += threads * STRIDE as u64;
+                    b += threads * stride() as u64;
                 }
             });
         }

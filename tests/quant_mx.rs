@@ -443,3 +443,24 @@ fn gfloat_golden() {
     assert!(blocks >= 200, "{blocks} blocks");
     eprintln!("{blocks} MX blocks equal to gfloat; {int8_min} MXINT8 elements at gfloat's −128");
 }
+
+/// Each MX element row comes from the formats table: emax, max and width as OCP MX v1.0 lists
+/// them (written out here).
+#[test]
+fn mx_rows_are_the_table_rows() {
+    let want = [
+        (MxFormat::E4M3, 8, 448.0, 8),
+        (MxFormat::E5M2, 15, 57344.0, 8),
+        (MxFormat::E2M3, 2, 7.5, 6),
+        (MxFormat::E3M2, 4, 28.0, 6),
+        (MxFormat::E2M1, 2, 6.0, 4),
+        (MxFormat::Int8, 0, 127.0 / 64.0, 8),
+    ];
+    for (f, emax, max, bits) in want {
+        assert_eq!(
+            (f.emax(), f.max(), f.element_bits()),
+            (emax, max, bits),
+            "{f:?}"
+        );
+    }
+}

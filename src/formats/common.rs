@@ -253,6 +253,7 @@ macro_rules! small_format {
         $crate::formats::common::arith!($name, Div, div, DivAssign, div_assign, /);
         $crate::formats::common::arith!($name, Rem, rem, RemAssign, rem_assign, %);
         $crate::formats::num::base_num!($name);
+        $crate::formats::traits::user_traits!($name, $storage, $spec);
         $( $crate::formats::common::flag!($name, $spec, $storage, $flag); )*
     };
 }

@@ -14,6 +14,7 @@ use crate::format::{NanEncoding, Spec};
 
 pub(crate) mod common;
 pub(crate) mod num;
+pub(crate) mod traits;
 
 #[allow(clippy::too_many_arguments)] // one table row: the columns read left to right
 const fn spec(

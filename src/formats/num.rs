@@ -5,7 +5,12 @@
 //! (`from_i64(2^60 + 1)` does not pass through `f64`). For formats without ∞, `Float::infinity()`
 //! is what an f32 ∞ rounds to ([`crate::Overflow::Ieee`]): NaN for the `fn`/`fnuz` formats, ±max
 //! for FP6/FP4, and `Float::nan()` of FP6/FP4 (which have no NaN) is +0. `Num::from_str_radix`
-//! parses to `f64` first, then rounds once.
+//! in radix 10 is `FromStr` (the decimal's exact value rounded once); other radixes parse to
+//! `f64` first, then round once.
+//!
+//! `num_traits::Float` is there with and without `std`: its functions are `f32`'s through
+//! `num_traits::Float`, which calls the standard library with `std` and the `libm` crate
+//! without it.
 
 use crate::format::{Overflow, Rounding, Spec};
 use crate::round::{self, Source, Unpacked};
@@ -145,17 +150,22 @@ macro_rules! signed_num {
         }
         impl num_traits::Num for $name {
             type FromStrRadixErr = num_traits::ParseFloatError;
+            /// Radix 10 is [`FromStr`](core::str::FromStr) (the decimal's exact value rounded
+            /// once); other radixes parse to `f64` first, then round once.
             fn from_str_radix(s: &str, radix: u32) -> Result<Self, Self::FromStrRadixErr> {
+                if radix == 10 {
+                    if let Ok(x) = s.parse::<$name>() {
+                        return Ok(x);
+                    }
+                }
                 <f64 as num_traits::Num>::from_str_radix(s, radix).map($name::from_f64)
             }
         }
-        #[cfg(feature = "std")]
         $crate::formats::num::float_impl!($name);
     };
 }
 pub(crate) use signed_num;
 
-#[cfg(feature = "std")]
 macro_rules! float_impl {
     ($name:ident) => {
         impl num_traits::Float for $name {
@@ -223,10 +233,10 @@ macro_rules! float_impl {
                 $name::from_f64(self.to_f64() * a.to_f64() + b.to_f64())
             }
             fn powi(self, n: i32) -> Self {
-                $name::from_f32(self.to_f32().powi(n))
+                $name::from_f32(<f32 as num_traits::Float>::powi(self.to_f32(), n))
             }
             fn sin_cos(self) -> (Self, Self) {
-                let (s, c) = self.to_f32().sin_cos();
+                let (s, c) = <f32 as num_traits::Float>::sin_cos(self.to_f32());
                 ($name::from_f32(s), $name::from_f32(c))
             }
         }
@@ -234,7 +244,7 @@ macro_rules! float_impl {
     (@unary $name:ident: $($f:ident)*) => {
         $(
             fn $f(self) -> Self {
-                $name::from_f32(self.to_f32().$f())
+                $name::from_f32(<f32 as num_traits::Float>::$f(self.to_f32()))
             }
         )*
     };
@@ -242,10 +252,9 @@ macro_rules! float_impl {
         $(
             #[allow(deprecated)]
             fn $f(self, other: Self) -> Self {
-                $name::from_f32(self.to_f32().$f(other.to_f32()))
+                $name::from_f32(<f32 as num_traits::Float>::$f(self.to_f32(), other.to_f32()))
             }
         )*
     };
 }
-#[cfg(feature = "std")]
 pub(crate) use float_impl;

@@ -58,7 +58,7 @@ mod sealed {
     impl Sealed for super::U4 {}
 }
 
-/// An integer type that values are quantized to: [`i8`], [`u8`], [`I4`], [`U4`].
+/// An integer type that values are quantized to: [`i8`], [`u8`], [`I4`], [`U4`], [`i16`], [`u16`].
 pub trait QuantInt:
     Copy + Send + Sync + Default + PartialEq + core::fmt::Debug + 'static + sealed::Sealed
 {
@@ -103,6 +103,41 @@ impl QuantInt for u8 {
     #[inline(always)]
     fn from_i32(v: i32) -> Self {
         v as u8
+    }
+}
+
+impl sealed::Sealed for i16 {}
+impl sealed::Sealed for u16 {}
+
+/// int16 (ONNX opset 21 `QuantizeLinear` / `DequantizeLinear`; bit-exact with onnxruntime).
+impl QuantInt for i16 {
+    const MIN: i32 = -32768;
+    const MAX: i32 = 32767;
+    const BITS: u32 = 16;
+    const NAME: &'static str = "int16";
+    #[inline(always)]
+    fn to_i32(self) -> i32 {
+        self as i32
+    }
+    #[inline(always)]
+    fn from_i32(v: i32) -> Self {
+        v as i16
+    }
+}
+
+/// uint16 (ONNX opset 21 `QuantizeLinear` / `DequantizeLinear`; bit-exact with onnxruntime).
+impl QuantInt for u16 {
+    const MIN: i32 = 0;
+    const MAX: i32 = 65535;
+    const BITS: u32 = 16;
+    const NAME: &'static str = "uint16";
+    #[inline(always)]
+    fn to_i32(self) -> i32 {
+        self as i32
+    }
+    #[inline(always)]
+    fn from_i32(v: i32) -> Self {
+        v as u16
     }
 }
 

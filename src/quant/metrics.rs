@@ -30,71 +30,14 @@ pub struct ErrorStats {
     pub cosine: f64,
 }
 
-#[cfg(feature = "std")]
+/// √x: the standard library's with `std`, the `libm` crate's without (through num-traits).
 fn sqrt(x: f64) -> f64 {
-    x.sqrt()
+    num_traits::Float::sqrt(x)
 }
 
-#[cfg(not(feature = "std"))]
-fn sqrt(x: f64) -> f64 {
-    sqrt_soft(x)
-}
-
-#[cfg(not(feature = "std"))]
+/// log10 x: the standard library's with `std`, the `libm` crate's without.
 fn log10(x: f64) -> f64 {
-    log10_soft(x)
-}
-
-/// `sqrt` without `std`: Newton's method from an exponent-halving guess.
-#[cfg_attr(feature = "std", allow(dead_code))]
-fn sqrt_soft(x: f64) -> f64 {
-    if x.is_nan() || x <= 0.0 || x.is_infinite() {
-        return x;
-    }
-    // Halve the exponent for a first guess, then Newton steps (quadratic convergence).
-    let mut y = f64::from_bits((x.to_bits() >> 1) + (0x3FF0_0000_0000_0000 >> 1));
-    for _ in 0..6 {
-        y = 0.5 * (y + x / y);
-    }
-    y
-}
-
-#[cfg(feature = "std")]
-fn log10(x: f64) -> f64 {
-    x.log10()
-}
-
-/// `log10` without `std`: an atanh series on the significand.
-#[cfg_attr(feature = "std", allow(dead_code))]
-fn log10_soft(x: f64) -> f64 {
-    if x.is_nan() || x < 0.0 {
-        return f64::NAN;
-    }
-    if x == 0.0 {
-        return f64::NEG_INFINITY;
-    }
-    if x.is_infinite() {
-        return x;
-    }
-    // x = m · 2^e with m in [1, 2); ln m = 2 atanh((m − 1) / (m + 1)).
-    let (mut m, mut e) = (x, 0i32);
-    while m >= 2.0 {
-        m *= 0.5;
-        e += 1;
-    }
-    while m < 1.0 {
-        m *= 2.0;
-        e -= 1;
-    }
-    let z = (m - 1.0) / (m + 1.0);
-    let z2 = z * z;
-    let (mut term, mut sum, mut k) = (z, 0.0, 1.0);
-    for _ in 0..30 {
-        sum += term / k;
-        term *= z2;
-        k += 2.0;
-    }
-    (2.0 * sum + e as f64 * core::f64::consts::LN_2) / core::f64::consts::LN_10
+    num_traits::Float::log10(x)
 }
 
 /// Every metric of the round trip `original` → `reconstructed` (see the [module docs](self)
@@ -219,23 +162,4 @@ pub fn sqnr_db(original: &[f32], reconstructed: &[f32]) -> Result<f64, Error> {
 /// ```
 pub fn cosine_similarity(original: &[f32], reconstructed: &[f32]) -> Result<f64, Error> {
     error_stats(original, reconstructed).map(|s| s.cosine)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn soft_math() {
-        for &x in &[1e-300, 1e-5, 0.5, 1.0, 2.0, 10.0, 12345.678, 1e300] {
-            let r = sqrt_soft(x);
-            assert!(((r - x.sqrt()) / x.sqrt()).abs() < 1e-15, "sqrt {x}");
-            let l = log10_soft(x);
-            assert!(
-                (l - x.log10()).abs() < 1e-13,
-                "log10 {x}: {l} vs {}",
-                x.log10()
-            );
-        }
-    }
 }

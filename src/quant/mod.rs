@@ -10,6 +10,33 @@
 //! # Ok::<(), lowp::Error>(())
 //! ```
 //!
+//! # From start to finish
+//!
+//! Calibrate, choose one scale per output channel, quantize the weight per
+//! channel to int4 packed two per byte, dequantize, and measure what it cost:
+//!
+//! ```
+//! use lowp::quant::{self, Granularity, PerChannelMinMaxObserver, QRange, Scheme, I4};
+//! // A 4×64 weight (4 output channels along axis 0), seen in two batches.
+//! let shape = [4, 64];
+//! let w: Vec<f32> = (0..256).map(|i| ((i * 37 % 101) as f32 - 50.0) / (1 + i / 64) as f32).collect();
+//! let mut observer = PerChannelMinMaxObserver::new(0, 4);           // 1. calibrate
+//! observer.observe(&w, &shape)?;              // (call once per batch; ranges accumulate)
+//! let params = observer.qparams::<I4>(Scheme::Symmetric, QRange::full::<I4>())?; // 2. choose
+//! let mut packed = vec![0u8; quant::packed_4bit_len(w.len())];
+//! quant::quantize_per_axis_packed::<I4>(&w, &shape, 0, &params, &mut packed)?;   // 3. quantize, 4. pack
+//! let mut back = vec![0f32; w.len()];
+//! quant::dequantize_per_axis_packed::<I4>(&packed, &shape, 0, &params, &mut back)?; // 5. dequantize
+//! let stats = quant::error_stats(&w, &back)?;                                    // 6. measure
+//! assert!(stats.sqnr_db > 15.0 && stats.cosine > 0.98);
+//! // The same per-channel step through one granularity value:
+//! let per_row = Granularity::PerAxis { shape: &shape, axis: 0 };
+//! let mut fake = vec![0f32; w.len()];
+//! quant::fake_quantize_int::<I4>(&w, per_row, &params, Default::default(), &mut fake)?;
+//! assert_eq!(fake, back);
+//! # Ok::<(), lowp::Error>(())
+//! ```
+//!
 //! # Integers ([`int`]: ONNX `QuantizeLinear` / `DequantizeLinear`, bit-exact with onnxruntime)
 //!
 //! | operation | formula (every step in `f32`) |
@@ -24,8 +51,10 @@
 //! The division and the reciprocal rule differ on some inputs: x = 56.34293, scale = 0.61576974
 //! gives x / scale = 91.5 → 92, but x · (1 / scale) = 91.49999 → 91. ±∞ saturate to qmin/qmax.
 //! **NaN quantizes to the zero point** (so it dequantizes to 0); onnxruntime gives qmin there, a
-//! documented divergence. Integer types: [`i8`], [`u8`], [`I4`], [`U4`] (4-bit values packed two
-//! per byte, element 0 in the low nibble, by [`pack_4bit`] and the `_packed` functions).
+//! documented divergence. Integer types: [`i8`], [`u8`], [`i16`], [`u16`] (as ONNX opset 21),
+//! [`I4`], [`U4`] (4-bit values packed two per byte, element 0 in the low nibble, by
+//! [`pack_4bit`] and the `_packed` functions). [`channel`]: custom quantized ranges
+//! ([`QRange`]), per-channel observers and per-channel packed 4-bit quantization.
 //!
 //! Granularity: per tensor; per axis (one parameter per index along `axis` of a row-major
 //! tensor); blocked (ONNX opset 21: along `axis`, index i uses parameter ⌊i / block_size⌋ and the
@@ -57,12 +86,23 @@
 
 extern crate alloc;
 
+pub mod channel;
+pub mod granularity;
 pub mod int;
 pub mod metrics;
 pub mod mx;
 pub mod observer;
+pub mod producer;
 pub mod scaled;
 
+pub use channel::{
+    choose_qparams_in, dequantize_per_axis_packed, quantize_per_axis_packed,
+    PerChannelMinMaxObserver, QRange,
+};
+pub use granularity::{
+    dequantize_float, dequantize_int, fake_quantize_float, fake_quantize_int, qparams,
+    quantize_float, quantize_int, scales, Granularity,
+};
 pub use int::{
     choose_qparams, dequantize, dequantize_blocked, dequantize_packed, dequantize_per_axis,
     dynamic_quantize_u8, fake_quantize, fake_quantize_blocked, fake_quantize_blocked_with,

@@ -32,8 +32,8 @@
 
 use super::alloc::vec;
 use super::{check_len, check_scale, fabs, mul_saturating, Plan};
-use crate::formats::{F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E5M2, F8E8M0FNU};
-use crate::{Error, Format, Overflow, Rounding};
+use crate::formats::{table, F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E5M2, F8E8M0FNU};
+use crate::{Error, Format, Overflow, Rounding, Spec};
 
 /// The OCP MX block size.
 pub const MX_BLOCK: usize = 32;
@@ -80,36 +80,41 @@ impl MxFormat {
         }
     }
 
-    /// emax_elem: the exponent of the element format's largest binade.
-    pub const fn emax(self) -> i32 {
+    /// The element format's row of the formats table (`None` for MXINT8, whose elements are
+    /// integers): emax, max and the element width all come from it.
+    pub const fn element_spec(self) -> Option<Spec> {
         match self {
-            MxFormat::E4M3 => 8,
-            MxFormat::E5M2 => 15,
-            MxFormat::E2M3 => 2,
-            MxFormat::E3M2 => 4,
-            MxFormat::E2M1 => 2,
-            MxFormat::Int8 => 0,
+            MxFormat::E4M3 => Some(table::F8E4M3FN),
+            MxFormat::E5M2 => Some(table::F8E5M2),
+            MxFormat::E2M3 => Some(table::F6E2M3FN),
+            MxFormat::E3M2 => Some(table::F6E3M2FN),
+            MxFormat::E2M1 => Some(table::F4E2M1FN),
+            MxFormat::Int8 => None,
+        }
+    }
+
+    /// emax_elem: the exponent of the element format's largest binade (0 for MXINT8, whose
+    /// largest value 127/64 lies in [1, 2)).
+    pub const fn emax(self) -> i32 {
+        match self.element_spec() {
+            Some(spec) => spec.max_exponent(),
+            None => 0,
         }
     }
 
     /// Bits per element in packed storage.
     pub const fn element_bits(self) -> u32 {
-        match self {
-            MxFormat::E2M3 | MxFormat::E3M2 => 6,
-            MxFormat::E2M1 => 4,
-            _ => 8,
+        match self.element_spec() {
+            Some(spec) => spec.bits,
+            None => 8,
         }
     }
 
     /// The largest element value.
     pub fn max(self) -> f32 {
-        match self {
-            MxFormat::E4M3 => 448.0,
-            MxFormat::E5M2 => 57344.0,
-            MxFormat::E2M3 => 7.5,
-            MxFormat::E3M2 => 28.0,
-            MxFormat::E2M1 => 6.0,
-            MxFormat::Int8 => 127.0 / 64.0,
+        match self.element_spec() {
+            Some(spec) => f32::from_bits(crate::round::decode_to_f32_bits(&spec, spec.max_code())),
+            None => 127.0 / 64.0,
         }
     }
 

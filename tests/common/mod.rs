@@ -542,3 +542,163 @@ pub fn expected(
     }
     reference(row, ladder, beyond, x.abs(), neg, mode, overflow)
 }
+
+/// Whether the full proof was asked for (`LOWP_FULL=1`, which CI sets): the 2^32 sweeps then
+/// take every input; otherwise they take every `default`-th (a prime, so that every low-bit
+/// pattern of the significand is still visited). `LOWP_EXHAUSTIVE_STRIDE=n` overrides both.
+pub fn full() -> bool {
+    matches!(std::env::var("LOWP_FULL").as_deref(), Ok(v) if !v.is_empty() && v != "0")
+}
+
+/// The stride of a 2^32 sweep: 1 under [`full`], else `release` (or `debug` in a debug build).
+pub fn sweep_stride(release: u64, debug: u64) -> u64 {
+    if let Ok(s) = std::env::var("LOWP_EXHAUSTIVE_STRIDE") {
+        return s.parse().expect("LOWP_EXHAUSTIVE_STRIDE: a number");
+    }
+    if full() {
+        1
+    } else if cfg!(debug_assertions) {
+        debug
+    } else {
+        release
+    }
+}
+
+/// The reference for every f32 input as a step function of the input's bit pattern, for one
+/// mode and policy. Between two consecutive critical magnitudes (the format's values, the
+/// midpoints between neighbours, the value beyond max: all exact in f32 where an f32 can reach
+/// them) every input of one sign rounds to the same code, in every deterministic mode; so
+/// [`expected`] is asked once at each critical point and once inside each gap, and a sweep
+/// fills whole runs. ±0, ±∞ and NaN (whose code may carry payload bits) are asked per input.
+pub struct Steps {
+    row: Row,
+    ladder: Vec<(f64, u32)>,
+    beyond: f64,
+    mode: Rounding,
+    overflow: Overflow,
+    /// Per sign (0: positive, 1: negative).
+    sides: [Side; 2],
+}
+
+struct Side {
+    /// Critical magnitudes as f32 bit patterns, increasing, all finite and non-zero.
+    points: Vec<u32>,
+    /// The code (storage word) at `points[i]`.
+    at: Vec<u32>,
+    /// The code on the open gap after `points[i]` (to the next point, or to ∞).
+    after: Vec<u32>,
+    /// The code on the gap below `points[0]`.
+    below: u32,
+}
+
+impl Steps {
+    pub fn new(row: &Row, mode: Rounding, overflow: Overflow) -> Steps {
+        let ladder = row.ladder();
+        let beyond = row.beyond_max(&ladder);
+        let mut crit: Vec<f64> = ladder.iter().map(|p| p.0).collect();
+        for j in 0..ladder.len() {
+            let hi = if j + 1 < ladder.len() {
+                ladder[j + 1].0
+            } else {
+                beyond
+            };
+            crit.push((ladder[j].0 + hi) / 2.0);
+        }
+        crit.push(beyond);
+        let mut points: Vec<u32> = crit
+            .into_iter()
+            .filter(|&v| v > 0.0 && v <= f32::MAX as f64)
+            .map(|v| {
+                let f = v as f32;
+                assert_eq!(f as f64, v, "{v} is not exact in f32");
+                f.to_bits()
+            })
+            .collect();
+        points.sort_unstable();
+        points.dedup();
+        let mut steps = Steps {
+            row: *row,
+            ladder,
+            beyond,
+            mode,
+            overflow,
+            sides: [0, 1].map(|_| Side {
+                points: Vec::new(),
+                at: Vec::new(),
+                after: Vec::new(),
+                below: 0,
+            }),
+        };
+        for s in 0..2 {
+            let sign = (s as u32) << 31;
+            let at = points.iter().map(|&p| steps.code(p | sign)).collect();
+            let after = (0..points.len())
+                .map(|i| {
+                    let next = points.get(i + 1).copied().unwrap_or(0x7F80_0000);
+                    if points[i] + 1 < next {
+                        steps.code((points[i] + 1) | sign)
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            let below = steps.code(1 | sign);
+            steps.sides[s] = Side {
+                points: points.clone(),
+                at,
+                after,
+                below,
+            };
+        }
+        steps
+    }
+
+    /// The expected storage word for the f32 with bit pattern `bits`, asked of [`expected`].
+    pub fn code(&self, bits: u32) -> u32 {
+        let x = f32::from_bits(bits);
+        let c = expected(
+            &self.row,
+            &self.ladder,
+            self.beyond,
+            x as f64,
+            bits & 0x007F_FFFF,
+            self.mode,
+            self.overflow,
+        );
+        c << self.row.shift
+    }
+
+    /// `out[j]` = the expected storage word for the f32 bit pattern `start + j·stride`
+    /// (all below 2^32).
+    pub fn fill(&self, start: u64, stride: u64, out: &mut [u32]) {
+        let n = out.len();
+        let mut j = 0;
+        while j < n {
+            let b = start + j as u64 * stride;
+            let bits = b as u32;
+            let mag = bits & 0x7FFF_FFFF;
+            if mag == 0 || mag >= 0x7F80_0000 {
+                out[j] = self.code(bits);
+                j += 1;
+                continue;
+            }
+            let side = &self.sides[(bits >> 31) as usize];
+            let p = side.points.partition_point(|&c| c <= mag);
+            if p > 0 && side.points[p - 1] == mag {
+                out[j] = side.at[p - 1];
+                j += 1;
+                continue;
+            }
+            let code = if p == 0 {
+                side.below
+            } else {
+                side.after[p - 1]
+            };
+            // The gap ends (exclusive) at the next point, or at ∞.
+            let end = (b & 0x8000_0000) + side.points.get(p).copied().unwrap_or(0x7F80_0000) as u64;
+            let k = ((end - b).div_ceil(stride) as usize).min(n - j);
+            out[j..j + k].fill(code);
+            j += k;
+        }
+    }
+}
