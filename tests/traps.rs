@@ -530,3 +530,27 @@ fn try_round_returns_rounds_bits_for_f32_nan_payloads() {
         assert_eq!(q[0].to_bits(), lowp::round::<f32>(x).to_bits());
     }
 }
+
+/// The per-channel observer (added on main after issue 9 was filed) had the same traps: a
+/// capacity-overflow panic, any averaging constant accepted, an overflowing average.
+#[test]
+fn per_channel_observer_has_no_traps() {
+    use lowp::quant::PerChannelMinMaxObserver as P;
+    assert!(matches!(
+        P::try_new(0, usize::MAX),
+        Err(Error::InvalidParameter {
+            name: "channel count",
+            ..
+        })
+    ));
+    assert!(catch_unwind(|| P::new(0, usize::MAX)).is_err());
+    for c in [0.0, -1.0, 2.0, f32::NAN] {
+        assert!(P::try_moving_average(0, 2, c).is_err(), "{c}");
+        assert!(catch_unwind(|| P::moving_average(0, 2, c)).is_err(), "{c}");
+    }
+    let mut o = P::moving_average(0, 2, 0.5);
+    o.observe(&[3e38, 1.0], &[2]).unwrap();
+    o.observe(&[-3e38, 1.0], &[2]).unwrap();
+    assert_eq!(o.ranges()[0], Some((0.0, 0.0)));
+    assert_eq!(o.ranges()[1], Some((1.0, 1.0)));
+}

@@ -125,13 +125,7 @@ impl MovingAverageMinMaxObserver {
     /// assert!(MovingAverageMinMaxObserver::try_new(f32::NAN).is_err());
     /// ```
     pub fn try_new(c: f32) -> Result<Self, Error> {
-        if !(c > 0.0 && c <= 1.0) {
-            return Err(Error::InvalidParameter {
-                name: "averaging constant",
-                value: c as f64,
-                valid: "in (0, 1]",
-            });
-        }
+        check_averaging(c)?;
         Ok(MovingAverageMinMaxObserver {
             constant: c,
             range: None,
@@ -144,17 +138,9 @@ impl MovingAverageMinMaxObserver {
     pub fn observe(&mut self, x: &[f32]) {
         if let Some((lo, hi)) = finite_min_max(x) {
             let c = self.constant;
-            let step = |m: f32, v: f32| {
-                let r = m + c * (v - m);
-                if r.is_finite() {
-                    r
-                } else {
-                    (m as f64 + c as f64 * (v as f64 - m as f64)) as f32
-                }
-            };
             self.range = Some(match self.range {
                 None => (lo, hi),
-                Some((a, b)) => (step(a, lo), step(b, hi)),
+                Some((a, b)) => (moving_step(a, lo, c), moving_step(b, hi, c)),
             });
         }
     }
@@ -166,6 +152,30 @@ impl MovingAverageMinMaxObserver {
     pub fn qparams<Q: QuantInt>(&self, scheme: Scheme) -> Result<QParams, Error> {
         let (lo, hi) = self.range.unwrap_or((0.0, 0.0));
         choose_qparams::<Q>(lo, hi, scheme)
+    }
+}
+
+/// One moving-average step m + c · (v − m) in `f32` (PyTorch's), or, where v − m overflows
+/// `f32`, the same step in `f64` rounded once — finite, between m and v, for c in (0, 1].
+pub(crate) fn moving_step(m: f32, v: f32, c: f32) -> f32 {
+    let r = m + c * (v - m);
+    if r.is_finite() {
+        r
+    } else {
+        (m as f64 + c as f64 * (v as f64 - m as f64)) as f32
+    }
+}
+
+/// Check an averaging constant: in (0, 1] (PyTorch's bound).
+pub(crate) fn check_averaging(c: f32) -> Result<(), Error> {
+    if c > 0.0 && c <= 1.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name: "averaging constant",
+            value: c as f64,
+            valid: "in (0, 1]",
+        })
     }
 }
 
