@@ -9,7 +9,8 @@ use core::fmt;
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
-    /// Two slices that must have the same length do not.
+    /// A slice does not have the length the operation needs (counted in elements, or in bytes
+    /// for a packed buffer).
     LengthMismatch {
         /// What the operation needed (usually the input length).
         expected: usize,
@@ -81,6 +82,15 @@ pub enum Error {
     ZeroBlockSize,
     /// An input that the operation cannot accept, with the reason.
     InvalidInput(&'static str),
+    /// A configuration parameter (of an observer, a scaling recipe, …) outside its valid range.
+    InvalidParameter {
+        /// What the parameter is, e.g. `"percentile"`.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// The valid range, e.g. `"in (0, 100]"`.
+        valid: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -89,7 +99,7 @@ impl fmt::Display for Error {
             Error::LengthMismatch { expected, found } => {
                 write!(
                     f,
-                    "length mismatch: expected {expected} elements, found {found}"
+                    "length mismatch: expected a length of {expected}, found {found}"
                 )
             }
             Error::Overflow { format, value } => {
@@ -125,6 +135,9 @@ impl fmt::Display for Error {
             ),
             Error::ZeroBlockSize => write!(f, "block size must be at least 1"),
             Error::InvalidInput(why) => write!(f, "invalid input: {why}"),
+            Error::InvalidParameter { name, value, valid } => {
+                write!(f, "invalid {name} {value}: it must be {valid}")
+            }
         }
     }
 }

@@ -1,18 +1,28 @@
 //! # lowp — bit-exact machine-learning number formats
 //!
 //! ```
-//! use lowp::{Format, F8E4M3FN, Rounding, Overflow};
-//! let x = F8E4M3FN::from_f32(0.1);                 // nearest even, IEEE overflow
+//! use lowp::{Overflow, Rounding, F16, F8E4M3FN};
+//! let x = lowp::round::<F8E4M3FN>(0.1f32);         // nearest even, IEEE overflow
 //! assert_eq!((x.to_bits(), x.to_f32()), (0x1d, 0.1015625));
-//! assert_eq!(F8E4M3FN::from_f32(464.0).to_bits(), 0x7e); // tie → 448 (even)
-//! assert!(F8E4M3FN::from_f32(465.0).is_nan());           // beyond: NaN (no ∞ in E4M3FN)
-//! assert_eq!(F8E4M3FN::from_f32_with(1e6, Rounding::NearestEven, Overflow::Saturate), F8E4M3FN::MAX);
+//! assert_eq!(lowp::round::<F8E4M3FN>(464.0f32).to_bits(), 0x7e); // tie → 448 (even)
+//! assert!(lowp::round::<F8E4M3FN>(465.0f32).is_nan());           // beyond: NaN (no ∞ in E4M3FN)
+//! let s = lowp::round_with::<F8E4M3FN>(1e6f32, Rounding::NearestEven, Overflow::Saturate);
+//! assert_eq!(s, F8E4M3FN::MAX);
+//! let h = lowp::round::<F16>(1.0 + 2f64.powi(-11) + 2f64.powi(-40)); // f64: rounded once
+//! assert_eq!(h.to_bits(), 0x3C01);
 //! ```
+//!
+//! **Convert with [`round()`], [`round_with`], [`round_stochastic`] and [`try_round`]** (or the
+//! [`Format`] trait's methods): they take an `f32` or an `f64` and round it once into any
+//! format. [`F16`] and [`BF16`] are `half`'s types, and their *inherent* `from_f64` — which is
+//! what `F16::from_f64(x)` calls, even with [`Format`] in scope — is `half`'s, which rounds
+//! through `f32` and so double-rounds (1 + 2^-11 + 2^-40 → 0x3C00 instead of 0x3C01). The
+//! 8-, 6- and 4-bit types' inherent methods are lowp's own and correct.
 //!
 //! Every conversion gives exactly the bits that the reference systems give (ml_dtypes, ONNX
 //! Runtime, PyTorch, the OCP specifications), from `f32` and from `f64` alike: an `f64` is
 //! rounded once, never through `f32` (which double-rounds, as `half` and ml_dtypes' numpy casts
-//! do). One scalar rounding core ([`round`]) is the single source of truth; the batch kernels
+//! do). One scalar rounding core ([`mod@round`]) is the single source of truth; the batch kernels
 //! ([`encode`], [`decode`], …) are tested to give its bits on every f32 input.
 //!
 //! ## Formats
@@ -99,6 +109,7 @@
 pub mod contract {}
 pub mod batch;
 pub mod error;
+mod exact;
 pub mod format;
 pub mod formats;
 pub mod gemm;
@@ -111,6 +122,7 @@ pub mod slice;
 mod vec;
 
 pub use error::Error;
+pub use exact::{round, round_stochastic, round_with, try_round, FloatInput};
 pub use format::{Fields, Format, NanEncoding, Overflow, Rounding, Spec};
 pub use formats::{
     BF16, F16, F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E3M4, F8E4M3, F8E4M3B11FNUZ, F8E4M3FN, F8E4M3FNUZ,

@@ -19,9 +19,23 @@ impl Packable for F6E3M2FN {
     const WIDTH: u32 = 6;
 }
 
-/// Bytes that `n` packed elements of `F` take: ⌈n·width / 8⌉.
+/// Bytes that `n` packed elements of `F` take: ⌈n·width / 8⌉, computed without overflow for
+/// every `n` (the result is at most `n`).
+///
+/// ```
+/// use lowp::{packing::packed_len, F4E2M1FN, F6E2M3FN};
+/// assert_eq!(packed_len::<F6E2M3FN>(5), 4);
+/// assert_eq!(packed_len::<F4E2M1FN>(usize::MAX), usize::MAX / 2 + 1);
+/// ```
 pub const fn packed_len<F: Packable>(n: usize) -> usize {
-    (n * F::WIDTH as usize).div_ceil(8)
+    bits_to_bytes(n, F::WIDTH)
+}
+
+/// ⌈n·width / 8⌉ for a width of at most 8 bits, without forming n·width (which overflows for
+/// large n): with n = 8q + r it is q·width + ⌈r·width / 8⌉, and q·width ≤ n.
+pub(crate) const fn bits_to_bytes(n: usize, width: u32) -> usize {
+    let w = width as usize;
+    (n / 8) * w + ((n % 8) * w).div_ceil(8)
 }
 
 /// Pack `src` into `dst`, which must be exactly [`packed_len`]`(src.len())` bytes. Unused high

@@ -22,8 +22,11 @@
 //!
 //! The work runs on the best kernel [`Level`] that the CPU has (detected once, cached), which
 //! [`set_level`] overrides for the process and the methods of [`Level`] for one call. Every
-//! function panics when the lengths do not match (see `# Panics`); its `try_` form returns
-//! [`Error::LengthMismatch`] instead, and writes nothing.
+//! function panics when the lengths do not match (see `# Panics`), naming itself and what the
+//! lengths count (elements, or bytes for packed buffers); its `try_` form returns
+//! [`Error::LengthMismatch`] instead, and writes nothing. [`try_encode`] is moreover the
+//! checked conversion: it also returns an `Err` for the first value that
+//! [`try_round`](crate::try_round) rejects (an overflow, or a NaN or ∞ the format cannot hold).
 //!
 //! **Kernel levels.** [`Level::Scalar`] is the scalar core; [`Level::Portable`] the block
 //! kernels for the build's baseline; [`Level::Avx2`] (AVX2+FMA+F16C, with `vcvtps2ph` /
@@ -66,11 +69,81 @@ fn check(expected: usize, found: usize) -> Result<(), Error> {
     }
 }
 
+/// What a length counts, for the panic message.
+#[derive(Clone, Copy)]
+enum Unit {
+    Elements,
+    Bytes,
+}
+
+/// Panic, naming the function the caller called (`op`) and what the lengths count, unless the
+/// lengths agree.
 #[track_caller]
-fn assert_len(op: &str, expected: usize, found: usize) {
+fn assert_len(op: &str, unit: Unit, expected: usize, found: usize) {
     if expected != found {
-        panic!("lowp::{op}: length mismatch: expected {expected} elements, found {found}");
+        let unit = match unit {
+            Unit::Elements => "elements",
+            Unit::Bytes => "bytes",
+        };
+        panic!("lowp::{op}: length mismatch: expected {expected} {unit}, found {found}");
     }
+}
+
+// The drivers: every public function, level-explicit or not, calls one of these with its own
+// name (so that a panic names the function that was called) and a level.
+
+#[track_caller]
+fn encode_on<F: Format>(op: &str, level: Level, src: &[f32], dst: &mut [F], p: EncodeParams) {
+    assert_len(op, Unit::Elements, src.len(), dst.len());
+    kernels::encode(level, src, dst, &p, 0);
+}
+
+#[track_caller]
+fn decode_on<F: Format>(op: &str, level: Level, src: &[F], dst: &mut [f32]) {
+    assert_len(op, Unit::Elements, src.len(), dst.len());
+    kernels::decode(level, src, dst);
+}
+
+#[track_caller]
+fn fake_quantize_into_on<F: Format>(
+    op: &str,
+    level: Level,
+    src: &[f32],
+    dst: &mut [f32],
+    p: EncodeParams,
+) {
+    assert_len(op, Unit::Elements, src.len(), dst.len());
+    kernels::fake_quantize::<F>(level, src, dst, &p, 0);
+}
+
+#[track_caller]
+fn convert_on<S: Format, D: Format>(
+    op: &str,
+    level: Level,
+    src: &[S],
+    dst: &mut [D],
+    p: EncodeParams,
+) {
+    assert_len(op, Unit::Elements, src.len(), dst.len());
+    kernels::convert(level, src, dst, &p, 0);
+}
+
+#[track_caller]
+fn encode_packed_on<F: Packable>(
+    op: &str,
+    level: Level,
+    src: &[f32],
+    dst: &mut [u8],
+    p: EncodeParams,
+) {
+    assert_len(op, Unit::Bytes, packed_len::<F>(src.len()), dst.len());
+    kernels::encode_packed::<F>(level, src, dst, &p, 0);
+}
+
+#[track_caller]
+fn decode_packed_on<F: Packable>(op: &str, level: Level, src: &[u8], dst: &mut [f32]) {
+    assert_len(op, Unit::Bytes, packed_len::<F>(dst.len()), src.len());
+    kernels::decode_packed::<F>(level, src, dst);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -89,9 +162,8 @@ impl Level {
         rounding: Rounding,
         overflow: Overflow,
     ) {
-        assert_len("encode_with", src.len(), dst.len());
         let p = EncodeParams::new(rounding, overflow);
-        kernels::encode(self, src, dst, &p, 0);
+        encode_on("Level::encode_with", self, src, dst, p);
     }
 
     /// [`encode_stochastic`] on this level.
@@ -106,9 +178,8 @@ impl Level {
         seed: u64,
         overflow: Overflow,
     ) {
-        assert_len("encode_stochastic", src.len(), dst.len());
         let p = EncodeParams::stochastic(seed, overflow);
-        kernels::encode(self, src, dst, &p, 0);
+        encode_on("Level::encode_stochastic", self, src, dst, p);
     }
 
     /// [`decode`] on this level.
@@ -117,8 +188,7 @@ impl Level {
     /// If `src.len() != dst.len()`.
     #[track_caller]
     pub fn decode<F: Format>(self, src: &[F], dst: &mut [f32]) {
-        assert_len("decode", src.len(), dst.len());
-        kernels::decode(self, src, dst);
+        decode_on("Level::decode", self, src, dst);
     }
 
     /// [`fake_quantize`] on this level.
@@ -155,9 +225,8 @@ impl Level {
         rounding: Rounding,
         overflow: Overflow,
     ) {
-        assert_len("fake_quantize_into", src.len(), dst.len());
         let p = EncodeParams::new(rounding, overflow);
-        kernels::fake_quantize::<F>(self, src, dst, &p, 0);
+        fake_quantize_into_on::<F>("Level::fake_quantize_into", self, src, dst, p);
     }
 
     /// [`convert_with`] on this level.
@@ -172,9 +241,8 @@ impl Level {
         rounding: Rounding,
         overflow: Overflow,
     ) {
-        assert_len("convert_with", src.len(), dst.len());
         let p = EncodeParams::new(rounding, overflow);
-        kernels::convert(self, src, dst, &p, 0);
+        convert_on("Level::convert_with", self, src, dst, p);
     }
 
     /// [`convert_stochastic`] on this level.
@@ -189,9 +257,8 @@ impl Level {
         seed: u64,
         overflow: Overflow,
     ) {
-        assert_len("convert_stochastic", src.len(), dst.len());
         let p = EncodeParams::stochastic(seed, overflow);
-        kernels::convert(self, src, dst, &p, 0);
+        convert_on("Level::convert_stochastic", self, src, dst, p);
     }
 
     /// [`encode_packed_with`] on this level.
@@ -206,9 +273,8 @@ impl Level {
         rounding: Rounding,
         overflow: Overflow,
     ) {
-        assert_len("encode_packed_with", packed_len::<F>(src.len()), dst.len());
         let p = EncodeParams::new(rounding, overflow);
-        kernels::encode_packed::<F>(self, src, dst, &p, 0);
+        encode_packed_on::<F>("Level::encode_packed_with", self, src, dst, p);
     }
 
     /// [`encode_packed_stochastic`] on this level.
@@ -223,13 +289,8 @@ impl Level {
         seed: u64,
         overflow: Overflow,
     ) {
-        assert_len(
-            "encode_packed_stochastic",
-            packed_len::<F>(src.len()),
-            dst.len(),
-        );
         let p = EncodeParams::stochastic(seed, overflow);
-        kernels::encode_packed::<F>(self, src, dst, &p, 0);
+        encode_packed_on::<F>("Level::encode_packed_stochastic", self, src, dst, p);
     }
 
     /// [`decode_packed`] on this level.
@@ -238,8 +299,7 @@ impl Level {
     /// If `src.len() != packed_len::<F>(dst.len())`.
     #[track_caller]
     pub fn decode_packed<F: Packable>(self, src: &[u8], dst: &mut [f32]) {
-        assert_len("decode_packed", packed_len::<F>(dst.len()), src.len());
-        kernels::decode_packed::<F>(self, src, dst);
+        decode_packed_on::<F>("Level::decode_packed", self, src, dst);
     }
 }
 
@@ -261,8 +321,8 @@ impl Level {
 /// If `src.len() != dst.len()`.
 #[track_caller]
 pub fn encode<F: Format>(src: &[f32], dst: &mut [F]) {
-    assert_len("encode", src.len(), dst.len());
-    active_level().encode_with(src, dst, Rounding::NearestEven, Overflow::Ieee);
+    let p = EncodeParams::new(Rounding::NearestEven, Overflow::Ieee);
+    encode_on("encode", active_level(), src, dst, p);
 }
 
 /// Encode `src` into `dst`, rounding in `rounding` with the `overflow` policy — element for
@@ -279,7 +339,8 @@ pub fn encode<F: Format>(src: &[f32], dst: &mut [F]) {
 /// If `src.len() != dst.len()`.
 #[track_caller]
 pub fn encode_with<F: Format>(src: &[f32], dst: &mut [F], rounding: Rounding, overflow: Overflow) {
-    active_level().encode_with(src, dst, rounding, overflow);
+    let p = EncodeParams::new(rounding, overflow);
+    encode_on("encode_with", active_level(), src, dst, p);
 }
 
 /// Encode `src` into `dst` with stochastic rounding: element `i` is
@@ -301,15 +362,82 @@ pub fn encode_with<F: Format>(src: &[f32], dst: &mut [F], rounding: Rounding, ov
 /// If `src.len() != dst.len()`.
 #[track_caller]
 pub fn encode_stochastic<F: Format>(src: &[f32], dst: &mut [F], seed: u64, overflow: Overflow) {
-    active_level().encode_stochastic(src, dst, seed, overflow);
+    let p = EncodeParams::stochastic(seed, overflow);
+    encode_on("encode_stochastic", active_level(), src, dst, p);
 }
 
-/// As [`encode`], but an `Err` instead of a panic on a length mismatch.
+/// The checked batch conversion: as [`encode`], but an `Err` instead of a panic on a length
+/// mismatch, and an `Err` for the first element (the lowest index) that the checked scalar
+/// conversion [`crate::try_round`] rejects — the batch form of the small types'
+/// `try_from_f32`: a finite value that would overflow to ∞, NaN or ±max
+/// ([`Error::Overflow`]), a NaN or ∞ that the format cannot hold, 0 or a negative number in
+/// E8M0. Nothing is written on `Err`.
+///
+/// (The other `try_` forms — [`try_encode_with`], [`try_encode_stochastic`],
+/// [`try_convert_with`], … — only turn the length panic into an `Err`: their values follow the
+/// `overflow` policy they are given.)
+///
+/// ```
+/// use lowp::{Error, F8E4M3FN};
+/// let mut q = [F8E4M3FN::ZERO; 3];
+/// assert!(lowp::try_encode(&[1.0, 464.0, -0.5], &mut q).is_ok()); // 464 → 448: no overflow
+/// let mut r = [F8E4M3FN::ZERO; 3];
+/// let e = lowp::try_encode(&[1.0, 465.0, 1e9], &mut r);
+/// assert_eq!(e, Err(Error::Overflow { format: "float8_e4m3fn", value: 465.0 }));
+/// assert!(r.iter().all(|v| v.to_bits() == 0)); // untouched
+/// ```
 pub fn try_encode<F: Format>(src: &[f32], dst: &mut [F]) -> Result<(), Error> {
-    try_encode_with(src, dst, Rounding::NearestEven, Overflow::Ieee)
+    check(src.len(), dst.len())?;
+    check_values::<F>(src)?;
+    let p = EncodeParams::new(Rounding::NearestEven, Overflow::Ieee);
+    encode_on("try_encode", active_level(), src, dst, p);
+    Ok(())
 }
 
-/// As [`encode_with`], but an `Err` instead of a panic on a length mismatch.
+/// The first element of `src` that [`crate::try_round`] rejects, as its `Err`.
+///
+/// A fast pass first: `x` is accepted at once when |x| ≤ the largest f32 that does not
+/// overflow (and, in a format without zero and sign, x > 0); only the elements that fail it
+/// (NaN, ∞, overflow, and those E8M0 cases) go through the scalar check, which may still
+/// accept them (a NaN or ∞ that the format holds).
+fn check_values<F: Format>(src: &[f32]) -> Result<(), Error> {
+    let bound = largest_non_overflowing::<F>();
+    let positive_only = !F::SPEC.signed;
+    for &x in src {
+        let a = f32::from_bits(x.to_bits() & 0x7FFF_FFFF);
+        let fast = a <= bound && (!positive_only || x > 0.0);
+        if !fast {
+            crate::try_round::<F>(x)?;
+        }
+    }
+    Ok(())
+}
+
+/// The largest positive finite f32 that [`crate::try_round`] into `F` accepts (the acceptance
+/// is monotone in |x| for positive finite x): a binary search on the bit patterns.
+fn largest_non_overflowing<F: Format>() -> f32 {
+    let ok = |bits: u32| crate::try_round::<F>(f32::from_bits(bits)).is_ok();
+    let (mut lo, mut hi) = (1u32, 0x7F7F_FFFFu32); // the smallest and largest positive finite
+    if ok(hi) {
+        return f32::MAX;
+    }
+    if !ok(lo) {
+        return 0.0;
+    }
+    // Invariant: ok(lo), !ok(hi).
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if ok(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    f32::from_bits(lo)
+}
+
+/// As [`encode_with`], but an `Err` instead of a panic on a length mismatch (the values are
+/// not checked: they follow `overflow`; see [`try_encode`] for the checked conversion).
 pub fn try_encode_with<F: Format>(
     src: &[f32],
     dst: &mut [F],
@@ -352,7 +480,7 @@ pub fn try_encode_stochastic<F: Format>(
 /// If `src.len() != dst.len()`.
 #[track_caller]
 pub fn decode<F: Format>(src: &[F], dst: &mut [f32]) {
-    active_level().decode(src, dst);
+    decode_on("decode", active_level(), src, dst);
 }
 
 /// As [`decode`], but an `Err` instead of a panic on a length mismatch.
@@ -399,7 +527,8 @@ pub fn fake_quantize_into<F: Format>(
     rounding: Rounding,
     overflow: Overflow,
 ) {
-    active_level().fake_quantize_into::<F>(src, dst, rounding, overflow);
+    let p = EncodeParams::new(rounding, overflow);
+    fake_quantize_into_on::<F>("fake_quantize_into", active_level(), src, dst, p);
 }
 
 /// As [`fake_quantize_into`], but an `Err` instead of a panic on a length mismatch.
@@ -433,7 +562,8 @@ pub fn try_fake_quantize_into<F: Format>(
 /// If `src.len() != dst.len()`.
 #[track_caller]
 pub fn convert<S: Format, D: Format>(src: &[S], dst: &mut [D]) {
-    active_level().convert_with(src, dst, Rounding::NearestEven, Overflow::Ieee);
+    let p = EncodeParams::new(Rounding::NearestEven, Overflow::Ieee);
+    convert_on("convert", active_level(), src, dst, p);
 }
 
 /// As [`convert`], in the given rounding mode and overflow policy.
@@ -447,7 +577,8 @@ pub fn convert_with<S: Format, D: Format>(
     rounding: Rounding,
     overflow: Overflow,
 ) {
-    active_level().convert_with(src, dst, rounding, overflow);
+    let p = EncodeParams::new(rounding, overflow);
+    convert_on("convert_with", active_level(), src, dst, p);
 }
 
 /// As [`convert`], with stochastic rounding (the words of [`encode_stochastic`]).
@@ -461,7 +592,8 @@ pub fn convert_stochastic<S: Format, D: Format>(
     seed: u64,
     overflow: Overflow,
 ) {
-    active_level().convert_stochastic(src, dst, seed, overflow);
+    let p = EncodeParams::stochastic(seed, overflow);
+    convert_on("convert_stochastic", active_level(), src, dst, p);
 }
 
 /// As [`convert_with`], but an `Err` instead of a panic on a length mismatch.
@@ -496,7 +628,8 @@ pub fn try_convert_with<S: Format, D: Format>(
 /// If `dst.len() != packed_len::<F>(src.len())`.
 #[track_caller]
 pub fn encode_packed<F: Packable>(src: &[f32], dst: &mut [u8]) {
-    active_level().encode_packed_with::<F>(src, dst, Rounding::NearestEven, Overflow::Ieee);
+    let p = EncodeParams::new(Rounding::NearestEven, Overflow::Ieee);
+    encode_packed_on::<F>("encode_packed", active_level(), src, dst, p);
 }
 
 /// As [`encode_packed`], in the given rounding mode and overflow policy.
@@ -510,7 +643,8 @@ pub fn encode_packed_with<F: Packable>(
     rounding: Rounding,
     overflow: Overflow,
 ) {
-    active_level().encode_packed_with::<F>(src, dst, rounding, overflow);
+    let p = EncodeParams::new(rounding, overflow);
+    encode_packed_on::<F>("encode_packed_with", active_level(), src, dst, p);
 }
 
 /// As [`encode_packed`], with stochastic rounding (the words of [`encode_stochastic`]).
@@ -524,7 +658,8 @@ pub fn encode_packed_stochastic<F: Packable>(
     seed: u64,
     overflow: Overflow,
 ) {
-    active_level().encode_packed_stochastic::<F>(src, dst, seed, overflow);
+    let p = EncodeParams::stochastic(seed, overflow);
+    encode_packed_on::<F>("encode_packed_stochastic", active_level(), src, dst, p);
 }
 
 /// Decode packed FP4/FP6 (the layout of [`encode_packed`]) into `dst`, exactly.
@@ -540,7 +675,7 @@ pub fn encode_packed_stochastic<F: Packable>(
 /// If `src.len() != packed_len::<F>(dst.len())`.
 #[track_caller]
 pub fn decode_packed<F: Packable>(src: &[u8], dst: &mut [f32]) {
-    active_level().decode_packed::<F>(src, dst);
+    decode_packed_on::<F>("decode_packed", active_level(), src, dst);
 }
 
 /// As [`encode_packed_with`], but an `Err` instead of a panic on a length mismatch.
@@ -579,7 +714,9 @@ mod parallel {
     /// If `src.len() != dst.len()`.
     #[track_caller]
     pub fn par_encode<F: Format>(src: &[f32], dst: &mut [F]) {
-        par_encode_with(src, dst, Rounding::NearestEven, Overflow::Ieee);
+        assert_len("par_encode", Unit::Elements, src.len(), dst.len());
+        let p = EncodeParams::new(Rounding::NearestEven, Overflow::Ieee);
+        par_run(src, dst, &p);
     }
 
     /// As [`encode_with`], split over rayon's thread pool; the result equals
@@ -594,7 +731,7 @@ mod parallel {
         rounding: Rounding,
         overflow: Overflow,
     ) {
-        assert_len("par_encode_with", src.len(), dst.len());
+        assert_len("par_encode_with", Unit::Elements, src.len(), dst.len());
         let p = EncodeParams::new(rounding, overflow);
         par_run(src, dst, &p);
     }
@@ -611,7 +748,12 @@ mod parallel {
         seed: u64,
         overflow: Overflow,
     ) {
-        assert_len("par_encode_stochastic", src.len(), dst.len());
+        assert_len(
+            "par_encode_stochastic",
+            Unit::Elements,
+            src.len(),
+            dst.len(),
+        );
         let p = EncodeParams::stochastic(seed, overflow);
         par_run(src, dst, &p);
     }
@@ -630,7 +772,7 @@ mod parallel {
     /// If `src.len() != dst.len()`.
     #[track_caller]
     pub fn par_decode<F: Format>(src: &[F], dst: &mut [f32]) {
-        assert_len("par_decode", src.len(), dst.len());
+        assert_len("par_decode", Unit::Elements, src.len(), dst.len());
         let level = active_level();
         src.par_chunks(TASK)
             .zip(dst.par_chunks_mut(TASK))
@@ -672,7 +814,7 @@ mod parallel {
         rounding: Rounding,
         overflow: Overflow,
     ) {
-        assert_len("par_convert_with", src.len(), dst.len());
+        assert_len("par_convert_with", Unit::Elements, src.len(), dst.len());
         let p = EncodeParams::new(rounding, overflow);
         let level = active_level();
         src.par_chunks(TASK)

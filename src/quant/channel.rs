@@ -223,21 +223,67 @@ pub struct PerChannelMinMaxObserver {
 
 impl PerChannelMinMaxObserver {
     /// An observer of `channels` channels along `axis`, with the running min and max.
+    ///
+    /// # Panics
+    /// If the `channels` ranges cannot be allocated (e.g. `usize::MAX` channels);
+    /// [`PerChannelMinMaxObserver::try_new`] returns an `Err` instead.
+    #[track_caller]
     pub fn new(axis: usize, channels: usize) -> Self {
-        PerChannelMinMaxObserver {
-            axis,
-            averaging: None,
-            ranges: vec![None; channels],
+        match Self::try_new(axis, channels) {
+            Ok(o) => o,
+            Err(e) => panic!("PerChannelMinMaxObserver::new: {e}"),
         }
     }
 
+    /// As [`PerChannelMinMaxObserver::new`], but an [`Error::InvalidParameter`] where the
+    /// `channels` ranges cannot be allocated.
+    ///
+    /// ```
+    /// use lowp::quant::PerChannelMinMaxObserver;
+    /// assert!(PerChannelMinMaxObserver::try_new(0, 64).is_ok());
+    /// assert!(PerChannelMinMaxObserver::try_new(0, usize::MAX).is_err());
+    /// ```
+    pub fn try_new(axis: usize, channels: usize) -> Result<Self, Error> {
+        let mut ranges = Vec::new();
+        ranges
+            .try_reserve_exact(channels)
+            .map_err(|_| Error::InvalidParameter {
+                name: "channel count",
+                value: channels as f64,
+                valid: "small enough to allocate one range per channel",
+            })?;
+        ranges.resize(channels, None);
+        Ok(PerChannelMinMaxObserver {
+            axis,
+            averaging: None,
+            ranges,
+        })
+    }
+
     /// An observer of `channels` channels along `axis` whose ranges are moving averages with
-    /// constant `c` (PyTorch's default is 0.01).
+    /// constant `c` in (0, 1] (PyTorch's default is 0.01), each step as
+    /// [`MovingAverageMinMaxObserver`](super::MovingAverageMinMaxObserver)'s (finite where
+    /// `f32` would overflow).
+    ///
+    /// # Panics
+    /// If `c` is not in (0, 1] (NaN included), or as [`PerChannelMinMaxObserver::new`];
+    /// [`PerChannelMinMaxObserver::try_moving_average`] returns an `Err` instead.
+    #[track_caller]
     pub fn moving_average(axis: usize, channels: usize, c: f32) -> Self {
-        PerChannelMinMaxObserver {
-            averaging: Some(c),
-            ..Self::new(axis, channels)
+        match Self::try_moving_average(axis, channels, c) {
+            Ok(o) => o,
+            Err(e) => panic!("PerChannelMinMaxObserver::moving_average: {e}"),
         }
+    }
+
+    /// As [`PerChannelMinMaxObserver::moving_average`], but an [`Error::InvalidParameter`] for
+    /// a constant outside (0, 1] or a channel count that cannot be allocated.
+    pub fn try_moving_average(axis: usize, channels: usize, c: f32) -> Result<Self, Error> {
+        super::observer::check_averaging(c)?;
+        Ok(PerChannelMinMaxObserver {
+            averaging: Some(c),
+            ..Self::try_new(axis, channels)?
+        })
     }
 
     /// The axis along which channels lie.
@@ -278,7 +324,10 @@ impl PerChannelMinMaxObserver {
             *r = Some(match (*r, self.averaging) {
                 (None, _) => (lo, hi),
                 (Some((a, b)), None) => (a.min(lo), b.max(hi)),
-                (Some((a, b)), Some(c)) => (a + c * (lo - a), b + c * (hi - b)),
+                (Some((a, b)), Some(c)) => (
+                    super::observer::moving_step(a, lo, c),
+                    super::observer::moving_step(b, hi, c),
+                ),
             });
         }
         Ok(())

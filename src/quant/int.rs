@@ -754,7 +754,8 @@ pub fn quantize_with<Q: QuantInt>(
 }
 
 /// Dequantize per tensor (ONNX `DequantizeLinear`): (q − zero_point) as `f32` × scale, one
-/// `f32` multiply (exact except for the rounding of that product).
+/// `f32` multiply (exact except for the rounding of that product, which overflows to ±∞ as in
+/// onnxruntime where the scale is within 255× of `f32::MAX`).
 ///
 /// ```
 /// use lowp::quant::{dequantize, QParams};
@@ -1069,6 +1070,9 @@ pub(crate) fn min_max(x: &[f32]) -> Option<(f32, f32)> {
 ///   (128 / 8 for unsigned types).
 /// - [`Scheme::SymmetricFullRange`] (PyTorch): scale = amax / 127.5 or amax / 7.5.
 ///
+/// A non-empty range so narrow that the scale underflows to 0 gets the smallest positive scale,
+/// 2^-149, instead of 1 (which would quantize all of it to the zero point).
+///
 /// Errors: NaN or infinite bounds, min > max, or a range so wide that the scale overflows.
 ///
 /// ```
@@ -1093,7 +1097,7 @@ pub fn choose_qparams<Q: QuantInt>(min: f32, max: f32, scheme: Scheme) -> Result
     let p = match scheme {
         Scheme::Asymmetric => {
             let scale = (max - min) / (qmax - qmin) as f32;
-            let scale = if scale == 0.0 { 1.0 } else { scale };
+            let scale = nonzero_scale(scale, max - min);
             let z = qmin as f32 - min / scale;
             let z = z.clamp(qmin as f32, qmax as f32);
             QParams::new(scale, round_half_even(z) as i32)
@@ -1107,7 +1111,7 @@ pub fn choose_qparams<Q: QuantInt>(min: f32, max: f32, scheme: Scheme) -> Result
                 steps
             };
             let scale = amax / half;
-            let scale = if scale == 0.0 { 1.0 } else { scale };
+            let scale = nonzero_scale(scale, amax);
             QParams::new(scale, (qmin + qmax + 1) / 2)
         }
     };
@@ -1117,6 +1121,18 @@ pub fn choose_qparams<Q: QuantInt>(min: f32, max: f32, scheme: Scheme) -> Result
         ));
     }
     Ok(p)
+}
+
+/// A computed scale made valid: 1 for an empty range (`width` 0, the ONNX rule), 2^-149 (the
+/// smallest positive `f32`) where a non-empty range is so narrow that the quotient underflows.
+fn nonzero_scale(scale: f32, width: f32) -> f32 {
+    if scale != 0.0 {
+        scale
+    } else if width == 0.0 {
+        1.0
+    } else {
+        f32::from_bits(1)
+    }
 }
 
 /// Round half to even, for |v| ≤ 2^22 (used on clamped values).

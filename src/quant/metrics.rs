@@ -2,8 +2,10 @@
 //! relative error, signal-to-quantization-noise ratio in dB, cosine similarity.
 //!
 //! Sums run in `f64`. Pairs whose original value is NaN or infinite are skipped (they have no
-//! finite error); a NaN or infinite reconstruction of a finite value is an infinite error. The
-//! relative error skips originals that are 0.
+//! finite error). A NaN or infinite reconstruction of a finite original is an infinite error,
+//! and every metric says so at once: mse, max_abs and max_rel are +∞, sqnr_db is −∞ and cosine
+//! is NaN (undefined) — no metric looks healthy while another reports the failure. Otherwise
+//! the relative error skips originals that are 0.
 
 use super::check_len;
 use crate::Error;
@@ -17,12 +19,14 @@ pub struct ErrorStats {
     pub mse: f64,
     /// Largest |x' − x|.
     pub max_abs: f64,
-    /// Largest |x' − x| / |x| over x ≠ 0.
+    /// Largest |x' − x| / |x| over x ≠ 0 (+∞ when a reconstruction of a finite original is
+    /// NaN or infinite, whatever that original).
     pub max_rel: f64,
     /// 10 · log10(Σx² / Σ(x' − x)²): +∞ for an exact round trip, −∞ for a zero signal with
     /// noise.
     pub sqnr_db: f64,
-    /// Σx·x' / (‖x‖·‖x'‖): 1 when both are zero, 0 when only one is.
+    /// Σx·x' / (‖x‖·‖x'‖): 1 when both are zero, 0 when only one is; NaN when a
+    /// reconstruction of a finite original is NaN or infinite.
     pub cosine: f64,
 }
 
@@ -36,19 +40,24 @@ fn log10(x: f64) -> f64 {
     num_traits::Float::log10(x)
 }
 
-/// Every metric of the round trip `original` → `reconstructed`. Errors: different lengths.
+/// Every metric of the round trip `original` → `reconstructed` (see the [module docs](self)
+/// for NaN and ∞). Errors: different lengths.
 ///
 /// ```
 /// use lowp::quant::error_stats;
 /// let s = error_stats(&[1.0, -2.0, 0.0, f32::NAN], &[1.0, -1.0, 0.5, 0.0])?;
 /// assert_eq!((s.count, s.mse, s.max_abs, s.max_rel), (3, 1.25 / 3.0, 1.0, 0.5));
 /// assert_eq!(s.sqnr_db, 10.0 * (5.0f64 / 1.25).log10());
+/// let bad = error_stats(&[1.0, 2.0], &[1.0, f32::NAN])?; // a failed reconstruction
+/// assert_eq!((bad.mse, bad.max_rel, bad.sqnr_db), (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY));
+/// assert!(bad.cosine.is_nan());
 /// # Ok::<(), lowp::Error>(())
 /// ```
 pub fn error_stats(original: &[f32], reconstructed: &[f32]) -> Result<ErrorStats, Error> {
     check_len(original.len(), reconstructed.len())?;
     let (mut n, mut se, mut sx, mut sr, mut sxr) = (0usize, 0.0f64, 0.0f64, 0.0f64, 0.0f64);
     let (mut max_abs, mut max_rel) = (0.0f64, 0.0f64);
+    let mut failed = false;
     for (&x, &r) in original.iter().zip(reconstructed) {
         if !x.is_finite() {
             continue;
@@ -63,6 +72,7 @@ pub fn error_stats(original: &[f32], reconstructed: &[f32]) -> Result<ErrorStats
                 d
             }
         } else {
+            failed = true;
             f64::INFINITY
         };
         se += e * e;
@@ -76,6 +86,16 @@ pub fn error_stats(original: &[f32], reconstructed: &[f32]) -> Result<ErrorStats
             sr += r * r;
             sxr += x * r;
         }
+    }
+    if failed {
+        return Ok(ErrorStats {
+            count: n,
+            mse: f64::INFINITY,
+            max_abs: f64::INFINITY,
+            max_rel: f64::INFINITY,
+            sqnr_db: f64::NEG_INFINITY,
+            cosine: f64::NAN,
+        });
     }
     let mse = if n == 0 { 0.0 } else { se / n as f64 };
     let sqnr_db = if se == 0.0 {

@@ -331,6 +331,23 @@ pub(crate) fn check_scale(scale: f32) -> Result<(), Error> {
     }
 }
 
+/// a · b in `f32`, except that a product of two finite factors that overflows gives ±`f32::MAX`
+/// instead of ±∞: the dequantization rule of the block formats (MX, NVFP4) and of every fake
+/// quantization, so that a finite input never comes back infinite.
+#[inline(always)]
+pub(crate) fn mul_saturating(a: f32, b: f32) -> f32 {
+    let p = a * b;
+    if p.is_infinite() && a.is_finite() && b.is_finite() {
+        if p < 0.0 {
+            -f32::MAX
+        } else {
+            f32::MAX
+        }
+    } else {
+        p
+    }
+}
+
 /// |x| by clearing the sign bit (`f32::abs` is not in `core` on every supported toolchain).
 #[inline(always)]
 pub(crate) fn fabs(x: f32) -> f32 {

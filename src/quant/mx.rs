@@ -12,7 +12,10 @@
 //! NaN or ±∞ gets the NaN scale `0xFF`, element codes 0, and dequantizes to NaN throughout.
 //! Elements are Saturate(NearestEven(v / 2^E)) computed exactly (no intermediate rounding),
 //! keeping the sign of zero where the element format has −0. MXINT8 elements are `i8` in
-//! [−127, 127] worth q · 2^-6. Dequantization is decode(element) · 2^E, one `f32` rounding.
+//! [−127, 127] worth q · 2^-6. Dequantization is decode(element) · 2^E, one `f32` rounding;
+//! where that value lies beyond `f32`'s range (possible at E = 127: the round-up rule clamps E
+//! there, and an element may round up to 2^128 or more) it gives ±`f32::MAX`, never ±∞ from a
+//! finite element — so a finite input never fake-quantizes to ∞.
 //! Bit-exact with gfloat (Graphcore's reference) given the exact amax — tested on 306 blocks —
 //! except that gfloat lets MXINT8 reach −128; microxcaling and lowp keep [−127, 127].
 //!
@@ -24,10 +27,11 @@
 //! scale: tensor_scale = amax / (448 · 6) ([`nvfp4_tensor_scale`]); block scale =
 //! E4M3FN(Saturate(NearestEven((block_amax / 6) / tensor_scale))); s = decode(block scale) ·
 //! tensor_scale; element = E2M1(Saturate(NearestEven(v / s))) (±0 where s is 0); dequantized
-//! value = decode(element) · s. Every step is one `f32` operation.
+//! value = decode(element) · s. Every step is one `f32` operation; the two products saturate at
+//! ±`f32::MAX` instead of overflowing to ±∞. The tensor amax is over the finite values.
 
 use super::alloc::vec;
-use super::{check_len, check_scale, fabs, Plan};
+use super::{check_len, check_scale, fabs, mul_saturating, Plan};
 use crate::formats::{table, F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E5M2, F8E8M0FNU};
 use crate::{Error, Format, Overflow, Rounding, Spec};
 
@@ -154,7 +158,8 @@ pub enum MxScaleRule {
     /// OCP MX v1.0: 2^(⌊log2 amax⌋ − emax_elem); the largest elements may saturate.
     #[default]
     Floor,
-    /// cuDNN / Transformer Engine MXFP8: 2^⌈log2(amax / max_elem)⌉ (exact), never saturating.
+    /// cuDNN / Transformer Engine MXFP8: 2^⌈log2(amax / max_elem)⌉ (exact), never saturating
+    /// (except where E is clamped at 127: amax above max_elem · 2^127).
     RoundUp,
 }
 
@@ -241,9 +246,15 @@ pub fn mx_shared_exponent(amax: f32, format: MxFormat, rule: MxScaleRule) -> Opt
 }
 
 /// Bytes that `n` element codes of `format` take in packed storage: n for the 8-bit formats,
-/// ⌈6n / 8⌉ for FP6, ⌈n / 2⌉ for FP4.
+/// ⌈6n / 8⌉ for FP6, ⌈n / 2⌉ for FP4 — computed without overflow for every `n`.
+///
+/// ```
+/// use lowp::quant::{mx_element_bytes, MxFormat};
+/// assert_eq!(mx_element_bytes(MxFormat::E3M2, 33), 25);
+/// assert_eq!(mx_element_bytes(MxFormat::E2M1, usize::MAX), usize::MAX / 2 + 1);
+/// ```
 pub const fn mx_element_bytes(format: MxFormat, n: usize) -> usize {
-    (n * format.element_bits() as usize).div_ceil(8)
+    crate::packing::bits_to_bytes(n, format.element_bits())
 }
 
 /// Scales (blocks) for `n` consecutive elements in blocks of `block_size`: ⌈n / block_size⌉
@@ -388,11 +399,12 @@ fn mx_dequantize_plan(
     Ok(())
 }
 
-/// decode(code) · 2^e, one rounding.
+/// decode(code) · 2^e, one rounding; a finite element whose value is beyond `f32`'s range
+/// gives ±`f32::MAX` (see [`super::mul_saturating`]).
 fn mx_value(format: MxFormat, code: u8, e: i32) -> f32 {
     match format {
-        MxFormat::Int8 => (code as i8 as f32) * pow2_f32(e - 6),
-        _ => format.decode(code) * pow2_f32(e),
+        MxFormat::Int8 => mul_saturating(code as i8 as f32, pow2_f32(e - 6)),
+        _ => mul_saturating(format.decode(code), pow2_f32(e)),
     }
 }
 
@@ -558,19 +570,31 @@ pub fn mx_fake_quantize_axis(
     Ok(())
 }
 
-/// The NVFP4 tensor scale: amax / (448 · 6) in `f32` (1 where amax is 0 or not finite), so
-/// that the largest block scale is E4M3FN's 448.
+/// The NVFP4 tensor scale: amax / (448 · 6) in `f32`, amax over the *finite* values (NaN and
+/// ±∞ are skipped: the blocks that hold them become NaN blocks whatever the scale), so that the
+/// largest block scale is E4M3FN's 448. 1 where there is no finite non-zero value; 2^-149 (the
+/// smallest positive `f32`) where the quotient underflows.
 ///
 /// ```
 /// assert_eq!(lowp::quant::nvfp4_tensor_scale(&[-2688.0, 1.0]), 1.0);
-/// assert_eq!(lowp::quant::nvfp4_tensor_scale(&[5376.0]), 2.0);
+/// assert_eq!(lowp::quant::nvfp4_tensor_scale(&[5376.0, f32::INFINITY, f32::NAN]), 2.0);
 /// ```
 pub fn nvfp4_tensor_scale(x: &[f32]) -> f32 {
-    let s = super::scaled::amax(x) / 2688.0;
-    if s.is_finite() && s > 0.0 {
-        s
+    let mut m = 0.0f32;
+    for &v in x {
+        let a = fabs(v);
+        if a.is_finite() && a > m {
+            m = a;
+        }
+    }
+    if m == 0.0 {
+        return 1.0;
+    }
+    let s = m / 2688.0;
+    if s == 0.0 {
+        f32::from_bits(1)
     } else {
-        1.0
+        s
     }
 }
 
@@ -635,7 +659,7 @@ fn nvfp4_core(
             }
         };
         scale(param, bs);
-        let s = bs.to_f32() * ts;
+        let s = mul_saturating(bs.to_f32(), ts);
         for t in 0..count {
             let i = start + t * stride;
             let v = x[i];
@@ -665,10 +689,10 @@ pub fn nvfp4_dequantize(
     plan.check_params(block_scales.len())?;
     check_len(n.div_ceil(2), packed.len())?;
     plan.for_each_group(|param, start, stride, count| {
-        let s = block_scales[param].to_f32() * tensor_scale;
+        let s = mul_saturating(block_scales[param].to_f32(), tensor_scale);
         for t in 0..count {
             let i = start + t * stride;
-            out[i] = F4E2M1FN::from_bits(code_at(packed, 4, i)).to_f32() * s;
+            out[i] = mul_saturating(F4E2M1FN::from_bits(code_at(packed, 4, i)).to_f32(), s);
         }
     });
     Ok(())
@@ -697,7 +721,7 @@ pub fn nvfp4_fake_quantize(x: &[f32], out: &mut [f32]) -> Result<f32, Error> {
         x,
         ts,
         |_, _| {},
-        |i, c, s| out[i] = F4E2M1FN::from_bits(c).to_f32() * s,
+        |i, c, s| out[i] = mul_saturating(F4E2M1FN::from_bits(c).to_f32(), s),
     );
     Ok(ts)
 }

@@ -102,20 +102,45 @@ impl Default for MovingAverageMinMaxObserver {
 }
 
 impl MovingAverageMinMaxObserver {
-    /// An observer with averaging constant `c` (the weight of each new batch).
+    /// An observer with averaging constant `c` (the weight of each new batch), which must lie
+    /// in (0, 1] (PyTorch's bound).
+    ///
+    /// # Panics
+    /// If `c` is not in (0, 1] (NaN included); [`MovingAverageMinMaxObserver::try_new`] returns
+    /// an `Err` instead.
+    #[track_caller]
     pub fn new(c: f32) -> Self {
-        MovingAverageMinMaxObserver {
-            constant: c,
-            range: None,
+        match Self::try_new(c) {
+            Ok(o) => o,
+            Err(e) => panic!("MovingAverageMinMaxObserver::new: {e}"),
         }
     }
-    /// Take in one batch (a batch without finite values changes nothing).
+    /// As [`MovingAverageMinMaxObserver::new`], but an [`Error::InvalidParameter`] for a
+    /// constant outside (0, 1].
+    ///
+    /// ```
+    /// use lowp::quant::MovingAverageMinMaxObserver;
+    /// assert!(MovingAverageMinMaxObserver::try_new(0.01).is_ok());
+    /// assert!(MovingAverageMinMaxObserver::try_new(1.5).is_err());
+    /// assert!(MovingAverageMinMaxObserver::try_new(f32::NAN).is_err());
+    /// ```
+    pub fn try_new(c: f32) -> Result<Self, Error> {
+        check_averaging(c)?;
+        Ok(MovingAverageMinMaxObserver {
+            constant: c,
+            range: None,
+        })
+    }
+    /// Take in one batch (a batch without finite values changes nothing). Each bound moves by
+    /// m += c · (batch − m) in `f32`; where batch − m overflows `f32` (bounds of opposite signs
+    /// near ±`f32::MAX`), the step is taken in `f64` and rounded once, so the averaged bound stays
+    /// finite, between the old bound and the batch's.
     pub fn observe(&mut self, x: &[f32]) {
         if let Some((lo, hi)) = finite_min_max(x) {
             let c = self.constant;
             self.range = Some(match self.range {
                 None => (lo, hi),
-                Some((a, b)) => (a + c * (lo - a), b + c * (hi - b)),
+                Some((a, b)) => (moving_step(a, lo, c), moving_step(b, hi, c)),
             });
         }
     }
@@ -127,6 +152,30 @@ impl MovingAverageMinMaxObserver {
     pub fn qparams<Q: QuantInt>(&self, scheme: Scheme) -> Result<QParams, Error> {
         let (lo, hi) = self.range.unwrap_or((0.0, 0.0));
         choose_qparams::<Q>(lo, hi, scheme)
+    }
+}
+
+/// One moving-average step m + c · (v − m) in `f32` (PyTorch's), or, where v − m overflows
+/// `f32`, the same step in `f64` rounded once — finite, between m and v, for c in (0, 1].
+pub(crate) fn moving_step(m: f32, v: f32, c: f32) -> f32 {
+    let r = m + c * (v - m);
+    if r.is_finite() {
+        r
+    } else {
+        (m as f64 + c as f64 * (v as f64 - m as f64)) as f32
+    }
+}
+
+/// Check an averaging constant: in (0, 1] (PyTorch's bound).
+pub(crate) fn check_averaging(c: f32) -> Result<(), Error> {
+    if c > 0.0 && c <= 1.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name: "averaging constant",
+            value: c as f64,
+            valid: "in (0, 1]",
+        })
     }
 }
 
@@ -157,6 +206,15 @@ fn pow2(e: i32) -> f64 {
 
 use super::mx::floor_log2;
 
+/// A percentage clamped to [0, 100], NaN taken as 100.
+fn clamp_percent(p: f64) -> f64 {
+    if p.is_nan() {
+        100.0
+    } else {
+        p.clamp(0.0, 100.0)
+    }
+}
+
 impl HistogramObserver {
     /// An empty histogram.
     pub fn new() -> Self {
@@ -183,8 +241,8 @@ impl HistogramObserver {
                 self.log2_r = need;
                 self.r_set = true;
             }
-            while self.log2_r < need {
-                self.double();
+            if self.log2_r < need {
+                self.double(need - self.log2_r);
             }
         }
         let width = pow2(self.log2_r) / HALF_BINS as f64;
@@ -198,14 +256,19 @@ impl HistogramObserver {
         }
     }
 
-    /// Double R: bin b's counts move to b/2 + HALF_BINS/2, exactly.
-    fn double(&mut self) {
+    /// Double R `k` times in one pass, exactly as `k` single doublings (each moves bin b to
+    /// ⌊b / 2⌋ + HALF_BINS/2): by induction, k of them move b to
+    /// HALF_BINS + ⌊(b − HALF_BINS) / 2^k⌋, which for k > 12 is HALF_BINS − 1 or HALF_BINS (the
+    /// sign of the bin) — so a batch 2^270 times larger than the last costs one pass, not 270.
+    fn double(&mut self, k: i32) {
+        let d = 1i64 << k.min(13);
         let mut merged = vec![0u64; 2 * HALF_BINS];
         for (b, &c) in self.bins.iter().enumerate() {
-            merged[b / 2 + HALF_BINS / 2] += c;
+            let to = HALF_BINS as i64 + (b as i64 - HALF_BINS as i64).div_euclid(d);
+            merged[to as usize] += c;
         }
         self.bins = merged;
-        self.log2_r += 1;
+        self.log2_r += k;
     }
 
     /// Values seen.
@@ -223,8 +286,9 @@ impl HistogramObserver {
     }
 
     /// The smallest bin edge t ≥ 0 with at least `p`% of the values having |x| ≤ t (clamped to
-    /// the true amax); 0 before any data.
+    /// the true amax); 0 before any data. `p` is clamped to [0, 100]; NaN is taken as 100.
     pub fn abs_percentile(&self, p: f64) -> f32 {
+        let p = clamp_percent(p);
         let Some((lo, hi)) = self.range() else {
             return 0.0;
         };
@@ -241,8 +305,10 @@ impl HistogramObserver {
     }
 
     /// The lower and upper `p`-percentile bin edges of the signed values (clamped to the true
-    /// range): about (100 − p)% lie below the first and above the second.
+    /// range): about (100 − p)% lie below the first and above the second. `p` is clamped to
+    /// [0, 100]; NaN is taken as 100.
     pub fn percentile_range(&self, p: f64) -> Option<(f32, f32)> {
+        let p = clamp_percent(p);
         let (lo, hi) = self.range()?;
         let r = pow2(self.log2_r);
         let w = self.width();
@@ -303,12 +369,40 @@ pub struct PercentileObserver {
 }
 
 impl PercentileObserver {
-    /// An observer that clips at `percentile` (in percent, e.g. 99.99).
+    /// An observer that clips at `percentile` (in percent, e.g. 99.99), which must lie in
+    /// (0, 100].
+    ///
+    /// # Panics
+    /// If `percentile` is not in (0, 100] (NaN included); [`PercentileObserver::try_new`]
+    /// returns an `Err` instead.
+    #[track_caller]
     pub fn new(percentile: f64) -> Self {
-        PercentileObserver {
+        match Self::try_new(percentile) {
+            Ok(o) => o,
+            Err(e) => panic!("PercentileObserver::new: {e}"),
+        }
+    }
+    /// As [`PercentileObserver::new`], but an [`Error::InvalidParameter`] for a percentile
+    /// outside (0, 100].
+    ///
+    /// ```
+    /// use lowp::quant::PercentileObserver;
+    /// assert!(PercentileObserver::try_new(99.99).is_ok());
+    /// assert!(PercentileObserver::try_new(0.9999e2 * 2.0).is_err()); // 199.98: not a percentile
+    /// assert!(PercentileObserver::try_new(0.0).is_err());
+    /// ```
+    pub fn try_new(percentile: f64) -> Result<Self, Error> {
+        if !(percentile > 0.0 && percentile <= 100.0) {
+            return Err(Error::InvalidParameter {
+                name: "percentile",
+                value: percentile,
+                valid: "in (0, 100]",
+            });
+        }
+        Ok(PercentileObserver {
             hist: HistogramObserver::new(),
             percentile,
-        }
+        })
     }
     /// Take in one batch.
     pub fn observe(&mut self, x: &[f32]) {
@@ -365,12 +459,24 @@ impl Default for MseObserver {
 }
 
 impl MseObserver {
-    /// An observer that tries `candidates` clip ranges (at least 1).
+    /// An observer that tries `candidates` clip ranges; 0 is taken as 1
+    /// ([`MseObserver::try_new`] rejects it instead).
     pub fn new(candidates: u32) -> Self {
         MseObserver {
             hist: HistogramObserver::new(),
             candidates: candidates.max(1),
         }
+    }
+    /// As [`MseObserver::new`], but an [`Error::InvalidParameter`] for 0 candidates.
+    pub fn try_new(candidates: u32) -> Result<Self, Error> {
+        if candidates == 0 {
+            return Err(Error::InvalidParameter {
+                name: "number of MSE candidates",
+                value: 0.0,
+                valid: "at least 1",
+            });
+        }
+        Ok(Self::new(candidates))
     }
     /// Take in one batch.
     pub fn observe(&mut self, x: &[f32]) {
@@ -407,5 +513,28 @@ impl MseObserver {
     /// The parameters with the smallest estimated squared error ([`MseObserver::search`]).
     pub fn qparams<Q: QuantInt>(&self, scheme: Scheme) -> Result<QParams, Error> {
         self.search::<Q>(scheme).map(|(p, _)| p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One pass of k doublings equals k single ones, for every k that matters.
+    #[test]
+    fn multi_doubling_is_repeated_doubling() {
+        let mut base = HistogramObserver::new();
+        for (b, c) in base.bins.iter_mut().enumerate() {
+            *c = (b as u64 * 2_654_435_761) % 1000;
+        }
+        for k in 1..=20 {
+            let mut one = base.clone();
+            for _ in 0..k {
+                one.double(1);
+            }
+            let mut many = base.clone();
+            many.double(k);
+            assert_eq!(one, many, "k = {k}");
+        }
     }
 }

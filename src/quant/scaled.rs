@@ -3,7 +3,7 @@
 //! `DequantizeLinear` to float8 with `saturate=1`. Per tensor, per axis and blocked, with
 //! scales from amax, and Transformer Engine-style delayed scaling.
 //!
-//! NaN stays NaN (the format's NaN; formats without NaN give +0, see [`crate::round`]); ±∞ and
+//! NaN stays NaN (the format's NaN; formats without NaN give +0, see [`mod@crate::round`]); ±∞ and
 //! finite values beyond the range give ±max.
 
 use super::alloc::vec;
@@ -14,7 +14,28 @@ use core::marker::PhantomData;
 
 #[inline(always)]
 fn enc<F: Format>(x: f32, scale: f32) -> F {
-    F::from_f32_with(x / scale, Rounding::NearestEven, Overflow::Saturate)
+    F::from_f32_with(
+        saturate::<F>(x / scale),
+        Rounding::NearestEven,
+        Overflow::Saturate,
+    )
+}
+
+/// An infinite quotient x / scale (an ∞ input, or an `f32` overflow of the division) made
+/// ±`F::MAX`: what [`Overflow::Saturate`] gives for ±∞ in every format — done here because the
+/// target `f32` itself takes its input unchanged.
+#[inline(always)]
+fn saturate<F: Format>(t: f32) -> f32 {
+    if t.is_infinite() {
+        let max = max_of::<F>();
+        if t < 0.0 {
+            -max
+        } else {
+            max
+        }
+    } else {
+        t
+    }
 }
 
 /// The largest |x| over the non-NaN values of `x` (0 for an empty or all-NaN input; ∞ if there
@@ -36,21 +57,42 @@ pub fn amax(x: &[f32]) -> f32 {
 }
 
 /// The scale that maps `amax` onto the format's largest finite value: amax / `F::MAX` in `f32`;
-/// 1 where amax is 0, NaN or infinite, or where the quotient is not a valid scale.
+/// 1 where amax is 0, NaN or infinite. A quotient below the smallest positive `f32` (amax
+/// tiny) gives that smallest value, 2^-149, not 0 (which is no scale).
 ///
 /// ```
 /// use lowp::{quant::scale_from_amax, F8E4M3FN};
 /// assert_eq!(scale_from_amax::<F8E4M3FN>(896.0), 2.0);
 /// assert_eq!(scale_from_amax::<F8E4M3FN>(0.0), 1.0);
+/// assert_eq!(scale_from_amax::<F8E4M3FN>(1e-45), f32::from_bits(1));
 /// ```
 pub fn scale_from_amax<F: Format>(amax: f32) -> f32 {
     let max = max_of::<F>();
-    let s = amax / max;
-    if amax.is_finite() && s > 0.0 && s.is_finite() {
-        s
-    } else {
-        1.0
+    if !(amax.is_finite() && amax > 0.0) {
+        return 1.0;
     }
+    valid_scale(amax / max)
+}
+
+/// A non-negative, non-NaN quotient made a valid scale: 0 → 2^-149 (the smallest positive
+/// `f32`), +∞ → `f32::MAX`.
+fn valid_scale(s: f32) -> f32 {
+    if s == 0.0 {
+        f32::from_bits(1)
+    } else if s == f32::INFINITY {
+        f32::MAX
+    } else {
+        s
+    }
+}
+
+/// amax · 2^margin / max rounded once to `f32`, made a valid scale ([`valid_scale`]). The `f64`
+/// quotient is correctly rounded to 53 bits and the power of two scales it exactly, and
+/// 53 ≥ 2·24 + 2 makes the final rounding to `f32` give the correctly rounded result — the
+/// `f32` expression amax · 2^margin / max wherever that does not overflow, where it does.
+fn margin_scale(amax: f32, margin: i32, max: f32) -> f32 {
+    let pow = f64::from_bits(((1023 + margin) as u64) << 52); // |margin| ≤ 126
+    valid_scale((amax as f64 / max as f64 * pow) as f32)
 }
 
 /// The format's largest finite value as an `f32`.
@@ -80,7 +122,7 @@ fn quantize_plan<F: Format>(
                 let mut q = [0f32; 256];
                 for (xc, oc) in x.chunks(256).zip(out.chunks_mut(256)) {
                     for (t, &v) in q.iter_mut().zip(xc) {
-                        *t = v / s;
+                        *t = saturate::<F>(v / s);
                     }
                     crate::encode_with(
                         &q[..xc.len()],
@@ -160,7 +202,8 @@ pub fn dequantize_scaled<F: Format>(q: &[F], scale: f32, out: &mut [f32]) -> Res
 }
 
 /// Quantize then dequantize per tensor (NaN stays NaN for formats with NaN; overflow → ±max ·
-/// scale).
+/// scale). The product decode(q) · scale saturates at ±`f32::MAX`: a finite input never comes
+/// back infinite.
 pub fn fake_quantize_scaled<F: Format>(
     x: &[f32],
     scale: f32,
@@ -173,7 +216,7 @@ pub fn fake_quantize_scaled<F: Format>(
         return Ok(());
     }
     for (o, &v) in out.iter_mut().zip(x) {
-        *o = enc::<F>(v, scale).to_f32() * scale;
+        *o = super::mul_saturating(enc::<F>(v, scale).to_f32(), scale);
     }
     Ok(())
 }
@@ -310,9 +353,11 @@ pub enum AmaxReduction {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct DelayedScaling<F: Format> {
+    /// The amax values: filled up to `window` entries, then a ring whose oldest entry is at
+    /// `next`. Grown as amax values arrive, so a large window costs nothing up front.
     history: Vec<f32>,
+    window: usize,
     next: usize,
-    len: usize,
     reduction: AmaxReduction,
     margin: i32,
     scale: f32,
@@ -327,20 +372,53 @@ impl<F: Format> Default for DelayedScaling<F> {
 }
 
 impl<F: Format> DelayedScaling<F> {
-    /// A window of `history_len` amax values (at least 1), reduction and margin (the scale is
-    /// multiplied by 2^margin; the margin is clamped to ±126).
+    /// A window of `history_len` amax values, reduction and margin (the scale is multiplied by
+    /// 2^margin). Lenient: a window of 0 is taken as 1 and the margin is clamped to ±126;
+    /// [`DelayedScaling::try_new`] rejects those instead. The window's memory is allocated as
+    /// amax values arrive, so any `history_len` (even `usize::MAX`) is accepted.
     pub fn new(history_len: usize, reduction: AmaxReduction, margin: i32) -> Self {
-        let n = history_len.max(1);
-        let history = vec![0.0; n];
         DelayedScaling {
-            history,
+            history: Vec::new(),
+            window: history_len.max(1),
             next: 0,
-            len: 0,
             reduction,
             margin: margin.clamp(-126, 126),
             scale: 1.0,
             _format: PhantomData,
         }
+    }
+
+    /// As [`DelayedScaling::new`], but an [`Error::InvalidParameter`] for a window of 0 or a
+    /// margin outside [−126, 126] (beyond it every scale would saturate).
+    ///
+    /// ```
+    /// use lowp::{quant::DelayedScaling, Error, F8E4M3FN};
+    /// assert!(DelayedScaling::<F8E4M3FN>::try_new(16, Default::default(), 2).is_ok());
+    /// assert!(matches!(
+    ///     DelayedScaling::<F8E4M3FN>::try_new(0, Default::default(), 0),
+    ///     Err(Error::InvalidParameter { name: "amax history length", .. })
+    /// ));
+    /// ```
+    pub fn try_new(
+        history_len: usize,
+        reduction: AmaxReduction,
+        margin: i32,
+    ) -> Result<Self, Error> {
+        if history_len == 0 {
+            return Err(Error::InvalidParameter {
+                name: "amax history length",
+                value: 0.0,
+                valid: "at least 1",
+            });
+        }
+        if !(-126..=126).contains(&margin) {
+            return Err(Error::InvalidParameter {
+                name: "delayed scaling margin",
+                value: margin as f64,
+                valid: "in [-126, 126]",
+            });
+        }
+        Ok(Self::new(history_len, reduction, margin))
     }
 
     /// The scale that the next tensor will be quantized with.
@@ -350,18 +428,28 @@ impl<F: Format> DelayedScaling<F> {
 
     /// The amax values in the window, oldest first.
     pub fn history(&self) -> impl Iterator<Item = f32> + '_ {
-        let n = self.history.len();
-        let first = (self.next + n - self.len) % n;
-        (0..self.len).map(move |t| self.history[(first + t) % n])
+        let (newer, older) = self.history.split_at(self.next);
+        older.iter().chain(newer).copied()
     }
 
     /// Record one amax (NaN and ∞ are recorded too; they leave the scale unchanged while they
-    /// dominate the reduction), then update the scale.
+    /// dominate the reduction), then update the scale to reduce(window) · 2^margin / `F::MAX`,
+    /// rounded once to `f32` (computed so that it cannot overflow in between) and made a valid
+    /// scale: a quotient beyond `f32::MAX` gives `f32::MAX`, one below 2^-149 gives 2^-149.
+    ///
+    /// ```
+    /// use lowp::{quant::DelayedScaling, F8E4M3FN};
+    /// let mut ds = DelayedScaling::<F8E4M3FN>::new(4, Default::default(), 4);
+    /// ds.record(3.0e38); // 3e38 · 16 overflows f32, 3e38 / 448 · 16 does not
+    /// assert_eq!(ds.scale(), 3.0e38 / 448.0 * 16.0);
+    /// ```
     pub fn record(&mut self, amax: f32) {
-        let n = self.history.len();
-        self.history[self.next] = amax;
-        self.next = (self.next + 1) % n;
-        self.len = (self.len + 1).min(n);
+        if self.history.len() < self.window {
+            self.history.push(amax);
+        } else {
+            self.history[self.next] = amax;
+            self.next = (self.next + 1) % self.window;
+        }
         let reduced = match self.reduction {
             AmaxReduction::MostRecent => amax,
             AmaxReduction::Max => {
@@ -379,11 +467,7 @@ impl<F: Format> DelayedScaling<F> {
             }
         };
         if reduced.is_finite() && reduced > 0.0 {
-            let pow = f32::from_bits(((127 + self.margin) as u32) << 23);
-            let s = reduced * pow / max_of::<F>();
-            if s.is_finite() && s > 0.0 {
-                self.scale = s;
-            }
+            self.scale = margin_scale(reduced, self.margin, max_of::<F>());
         }
     }
 
