@@ -96,6 +96,7 @@
 #[doc = include_str!("../CONTRACT.md")]
 pub mod contract {}
 pub mod error;
+mod exact;
 pub mod format;
 pub mod formats;
 mod kernels;

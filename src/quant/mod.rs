@@ -46,6 +46,15 @@
 //! Min-max, moving-average min-max, percentile and MSE-minimising observers, each fed batch by
 //! batch; MSE, max abs/rel error, SQNR and cosine similarity of any round trip.
 //!
+//! # The floating-point environment
+//! Every code, every parameter and every dequantized or fake-quantized value here is the same
+//! bits whether the CPU's FTZ / DAZ flags are set or not (`CONTRACT.md` §8): subnormal inputs
+//! and scales are read as what they are, and a subnormal dequantized value (e.g. q · scale
+//! with a subnormal scale) is produced exactly, never flushed. Comparisons are made on the
+//! bits, and a division or product is redone exactly only where an operand is subnormal or the
+//! result tiny, so the common case keeps its speed. The histogram-based observers are the
+//! exception: their bin arithmetic is plain float code.
+//!
 //! # Errors
 //! Every function checks all of its arguments before it writes anything: an `Err` leaves the
 //! outputs untouched. Nothing here panics on data.
@@ -283,7 +292,8 @@ pub(crate) fn check_len(expected: usize, found: usize) -> Result<(), Error> {
 
 /// Check that a scale is finite and positive.
 pub(crate) fn check_scale(scale: f32) -> Result<(), Error> {
-    if scale.is_finite() && scale > 0.0 {
+    // On the bits: DAZ would read a subnormal scale as 0 (CONTRACT.md §8).
+    if scale.is_finite() && crate::exact::gt(scale, 0.0) {
         Ok(())
     } else {
         Err(Error::InvalidScale { scale })

@@ -214,14 +214,14 @@ pub fn mx_shared_exponent(amax: f32, format: MxFormat, rule: MxScaleRule) -> Opt
     if !amax.is_finite() {
         return None;
     }
-    if amax == 0.0 {
+    if crate::exact::is_zero(amax) {
         return Some(-127);
     }
     let e = match rule {
         MxScaleRule::Floor => floor_log2(amax) - format.emax(),
         MxScaleRule::RoundUp => {
             let max = format.max() as f64;
-            let a = amax as f64;
+            let a = crate::exact::widen(amax);
             let mut e = floor_log2(amax) - floor_log2(format.max());
             while max * pow2_f64(e) < a {
                 e += 1;
@@ -260,7 +260,7 @@ fn group_amax(x: &[f32], start: usize, stride: usize, count: usize) -> Option<f3
         let v = x[start + t * stride];
         bad |= !v.is_finite();
         let a = fabs(v);
-        m = if a > m { a } else { m };
+        m = if crate::exact::abs_gt(a, m) { a } else { m };
     }
     if bad {
         None
@@ -311,7 +311,7 @@ fn mx_core(
             let i = start + t * stride;
             let code = match e {
                 None => 0,
-                Some(e) => format.encode(x[i] as f64 * pow2_f64(-e)),
+                Some(e) => format.encode(crate::exact::widen(x[i]) * pow2_f64(-e)),
             };
             element(i, e, code);
         }
@@ -383,8 +383,8 @@ fn mx_dequantize_plan(
 /// decode(code) · 2^e, one rounding.
 fn mx_value(format: MxFormat, code: u8, e: i32) -> f32 {
     match format {
-        MxFormat::Int8 => (code as i8 as f32) * pow2_f32(e - 6),
-        _ => format.decode(code) * pow2_f32(e),
+        MxFormat::Int8 => crate::exact::mul(code as i8 as f32, pow2_f32(e - 6)),
+        _ => crate::exact::mul(format.decode(code), pow2_f32(e)),
     }
 }
 
@@ -555,8 +555,8 @@ pub fn mx_fake_quantize_axis(
 /// assert_eq!(lowp::quant::nvfp4_tensor_scale(&[5376.0]), 2.0);
 /// ```
 pub fn nvfp4_tensor_scale(x: &[f32]) -> f32 {
-    let s = super::scaled::amax(x) / 2688.0;
-    if s.is_finite() && s > 0.0 {
+    let s = crate::exact::div(super::scaled::amax(x), 2688.0);
+    if s.is_finite() && crate::exact::gt(s, 0.0) {
         s
     } else {
         1.0
@@ -615,21 +615,24 @@ fn nvfp4_core(
         let bad = amax.is_none();
         let bs = match amax {
             None => F8E4M3FN::NAN,
-            Some(m) => {
-                F8E4M3FN::from_f32_with(m / 6.0 / ts, Rounding::NearestEven, Overflow::Saturate)
-            }
+            Some(m) => F8E4M3FN::from_f32_with(
+                crate::exact::div(crate::exact::div(m, 6.0), ts),
+                Rounding::NearestEven,
+                Overflow::Saturate,
+            ),
         };
         scale(param, bs);
-        let s = bs.to_f32() * ts;
+        let s = crate::exact::mul(bs.to_f32(), ts);
         for t in 0..count {
             let i = start + t * stride;
             let v = x[i];
             let code = if bad {
                 0
-            } else if s == 0.0 {
+            } else if crate::exact::is_zero(s) {
                 ((v.to_bits() >> 31) as u8) << 3 // ±0
             } else {
-                F4E2M1FN::from_f32_with(v / s, Rounding::NearestEven, Overflow::Saturate).to_bits()
+                let q = crate::exact::div(v, s);
+                F4E2M1FN::from_f32_with(q, Rounding::NearestEven, Overflow::Saturate).to_bits()
             };
             element(i, code, s);
         }
@@ -650,10 +653,10 @@ pub fn nvfp4_dequantize(
     plan.check_params(block_scales.len())?;
     check_len(n.div_ceil(2), packed.len())?;
     plan.for_each_group(|param, start, stride, count| {
-        let s = block_scales[param].to_f32() * tensor_scale;
+        let s = crate::exact::mul(block_scales[param].to_f32(), tensor_scale);
         for t in 0..count {
             let i = start + t * stride;
-            out[i] = F4E2M1FN::from_bits(code_at(packed, 4, i)).to_f32() * s;
+            out[i] = crate::exact::mul(F4E2M1FN::from_bits(code_at(packed, 4, i)).to_f32(), s);
         }
     });
     Ok(())
@@ -678,7 +681,7 @@ pub fn nvfp4_fake_quantize(x: &[f32], out: &mut [f32]) -> Result<f32, Error> {
         x,
         ts,
         |_, _| {},
-        |i, c, s| out[i] = F4E2M1FN::from_bits(c).to_f32() * s,
+        |i, c, s| out[i] = crate::exact::mul(F4E2M1FN::from_bits(c).to_f32(), s),
     );
     Ok(ts)
 }

@@ -26,8 +26,8 @@ fn finite_min_max(x: &[f32]) -> Option<(f32, f32)> {
     for &v in x {
         if v.is_finite() {
             any = true;
-            lo = if v < lo { v } else { lo };
-            hi = if v > hi { v } else { hi };
+            lo = if crate::exact::lt(v, lo) { v } else { lo };
+            hi = if crate::exact::gt(v, hi) { v } else { hi };
         }
     }
     any.then_some((lo, hi))
@@ -59,7 +59,10 @@ impl MinMaxObserver {
         if let Some((lo, hi)) = finite_min_max(x) {
             self.range = Some(match self.range {
                 None => (lo, hi),
-                Some((a, b)) => (a.min(lo), b.max(hi)),
+                Some((a, b)) => (
+                    if crate::exact::lt(lo, a) { lo } else { a },
+                    if crate::exact::gt(hi, b) { hi } else { b },
+                ),
             });
         }
     }
@@ -115,7 +118,11 @@ impl MovingAverageMinMaxObserver {
             let c = self.constant;
             self.range = Some(match self.range {
                 None => (lo, hi),
-                Some((a, b)) => (a + c * (lo - a), b + c * (hi - b)),
+                Some((a, b)) => {
+                    // m + c·(batch − m), each step as the default environment rounds it.
+                    use crate::exact::{add, mul, sub};
+                    (add(a, mul(c, sub(lo, a))), add(b, mul(c, sub(hi, b))))
+                }
             });
         }
     }

@@ -14,7 +14,11 @@ use core::marker::PhantomData;
 
 #[inline(always)]
 fn enc<F: Format>(x: f32, scale: f32) -> F {
-    F::from_f32_with(x / scale, Rounding::NearestEven, Overflow::Saturate)
+    F::from_f32_with(
+        crate::exact::div(x, scale),
+        Rounding::NearestEven,
+        Overflow::Saturate,
+    )
 }
 
 /// The largest |x| over the non-NaN values of `x` (0 for an empty or all-NaN input; ∞ if there
@@ -27,7 +31,7 @@ pub fn amax(x: &[f32]) -> f32 {
     let mut m = 0.0f32;
     for &v in x {
         let a = fabs(v);
-        m = if a > m { a } else { m }; // NaN compares false: skipped
+        m = if crate::exact::abs_gt(a, m) { a } else { m }; // NaN: skipped
     }
     m
 }
@@ -42,8 +46,8 @@ pub fn amax(x: &[f32]) -> f32 {
 /// ```
 pub fn scale_from_amax<F: Format>(amax: f32) -> f32 {
     let max = max_of::<F>();
-    let s = amax / max;
-    if amax.is_finite() && s > 0.0 && s.is_finite() {
+    let s = crate::exact::div(amax, max);
+    if amax.is_finite() && crate::exact::gt(s, 0.0) && s.is_finite() {
         s
     } else {
         1.0
@@ -72,9 +76,7 @@ fn quantize_plan<F: Format>(
                 let s = scales[i];
                 let mut q = [0f32; 256];
                 for (xc, oc) in x.chunks(256).zip(out.chunks_mut(256)) {
-                    for (t, &v) in q.iter_mut().zip(xc) {
-                        *t = v / s;
-                    }
+                    crate::exact::div_by(xc, s, &mut q[..xc.len()]);
                     crate::encode_with(
                         &q[..xc.len()],
                         oc,
@@ -108,12 +110,12 @@ fn dequantize_plan<F: Format>(
             Run::Uniform(i) => {
                 let s = scales[i];
                 for (o, &v) in out.iter_mut().zip(q) {
-                    *o = v.to_f32() * s;
+                    *o = crate::exact::mul(v.to_f32(), s);
                 }
             }
             Run::Each(i0) => {
                 for ((o, &v), &s) in out.iter_mut().zip(q).zip(&scales[i0..i0 + n]) {
-                    *o = v.to_f32() * s;
+                    *o = crate::exact::mul(v.to_f32(), s);
                 }
             }
         }
@@ -162,7 +164,7 @@ pub fn fake_quantize_scaled<F: Format>(
     check_scale(scale)?;
     check_len(x.len(), out.len())?;
     for (o, &v) in out.iter_mut().zip(x) {
-        *o = enc::<F>(v, scale).to_f32() * scale;
+        *o = crate::exact::mul(enc::<F>(v, scale).to_f32(), scale);
     }
     Ok(())
 }
@@ -227,7 +229,7 @@ fn scales_plan<F: Format>(plan: &Plan, x: &[f32], out: &mut [f32]) -> Result<(),
                 Run::Each(i0) => i0 + t,
             };
             let a = fabs(v);
-            if a > m[i] {
+            if crate::exact::abs_gt(a, m[i]) {
                 m[i] = a;
             }
         }
@@ -358,7 +360,7 @@ impl<F: Format> DelayedScaling<F> {
                 let mut bad = false;
                 for v in self.history() {
                     bad |= !v.is_finite();
-                    m = if v > m { v } else { m };
+                    m = if crate::exact::gt(v, m) { v } else { m };
                 }
                 if bad {
                     f32::NAN
@@ -367,10 +369,10 @@ impl<F: Format> DelayedScaling<F> {
                 }
             }
         };
-        if reduced.is_finite() && reduced > 0.0 {
+        if reduced.is_finite() && crate::exact::gt(reduced, 0.0) {
             let pow = f32::from_bits(((127 + self.margin) as u32) << 23);
-            let s = reduced * pow / max_of::<F>();
-            if s.is_finite() && s > 0.0 {
+            let s = crate::exact::div(crate::exact::mul(reduced, pow), max_of::<F>());
+            if s.is_finite() && crate::exact::gt(s, 0.0) {
                 self.scale = s;
             }
         }
