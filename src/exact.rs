@@ -1,4 +1,4 @@
-//! f32 arithmetic that the floating-point environment cannot change (CONTRACT.md §8).
+//! f32 arithmetic that the floating-point environment cannot change (CONTRACT.md §11).
 //!
 //! With MXCSR's DAZ bit set (x86; FPCR.FZ acts alike on AArch64) every float operation —
 //! arithmetic, comparison, minimum, maximum and even the `f32 → f64` conversion of `as` — reads

@@ -1,9 +1,8 @@
-//! The floating-point environment changes nothing (CONTRACT.md §8): with MXCSR's FTZ
+//! The floating-point environment changes nothing (CONTRACT.md §11): with MXCSR's FTZ
 //! (flush-to-zero) and DAZ (denormals-are-zero) bits set — as PyTorch's
 //! `set_flush_denormal(True)`, oneDNN and many inference engines set them — every conversion on
-//! every kernel level, and every quantized code, gives the bits that the scalar core gives in
-//! the default environment; dequantized values differ only as CONTRACT.md §8 says (a product
-//! that FTZ flushes).
+//! every kernel level, and every quantized code, parameter and dequantized value, gives the
+//! bits that lowp gives in the default environment.
 //!
 //! MXCSR is per thread: each check runs its body on a thread of its own with FTZ|DAZ set (and
 //! restores the register before the thread ends); the references are computed on the test's

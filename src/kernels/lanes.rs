@@ -254,7 +254,7 @@ fn shl_or_zero(x: u32, n: u32) -> u32 {
 /// - toward zero, odd and stochastic: the significand shifted by the (variable) count of
 ///   dropped bits, with the sticky bits or the dropped fraction from one more shift.
 ///
-/// The floating-point environment (CONTRACT.md §8) changes nothing: the float operations
+/// The floating-point environment (CONTRACT.md §11) changes nothing: the float operations
 /// above take normal operands and give normal results (or exact zeros), except an f32
 /// subnormal input, which DAZ reads as ±0. That input lies below half the format's smallest
 /// subnormal, so nearest-even, nearest-away and toward zero give 0 either way, and toward ±∞

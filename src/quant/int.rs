@@ -307,7 +307,7 @@ struct Kernel {
     zp: i32,
     /// MAGIC_BITS − zero_point: `(v + MAGIC).to_bits() − bias` is round(v) + zero_point.
     bias: i32,
-    /// Whether the run takes the exact helpers (CONTRACT.md §8): where the scale is below
+    /// Whether the run takes the exact helpers (CONTRACT.md §11): where the scale is below
     /// 2^-125 (an f32 subnormal x, which DAZ reads as 0, can then round away from the zero
     /// point; and a subnormal scale is itself read as 0), or the reciprocal is subnormal.
     /// Otherwise the environment cannot change a code: |x / scale| < 1/2 for every subnormal
@@ -962,7 +962,7 @@ pub fn choose_qparams<Q: QuantInt>(min: f32, max: f32, scheme: Scheme) -> Result
     if !min.is_finite() || !max.is_finite() {
         return Err(Error::InvalidInput("range bounds must be finite"));
     }
-    // The comparisons and arithmetic are DAZ/FTZ-proof (CONTRACT.md §8).
+    // The comparisons and arithmetic are DAZ/FTZ-proof (CONTRACT.md §11).
     use crate::exact::{div, gt, is_zero, lt, sub};
     if gt(min, max) {
         return Err(Error::InvalidInput("range minimum exceeds its maximum"));

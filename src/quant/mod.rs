@@ -48,7 +48,7 @@
 //!
 //! # The floating-point environment
 //! Every code, every parameter and every dequantized or fake-quantized value here is the same
-//! bits whether the CPU's FTZ / DAZ flags are set or not (`CONTRACT.md` §8): subnormal inputs
+//! bits whether the CPU's FTZ / DAZ flags are set or not (`CONTRACT.md` §11): subnormal inputs
 //! and scales are read as what they are, and a subnormal dequantized value (e.g. q · scale
 //! with a subnormal scale) is produced exactly, never flushed. Comparisons are made on the
 //! bits, and a division or product is redone exactly only where an operand is subnormal or the
@@ -292,7 +292,7 @@ pub(crate) fn check_len(expected: usize, found: usize) -> Result<(), Error> {
 
 /// Check that a scale is finite and positive.
 pub(crate) fn check_scale(scale: f32) -> Result<(), Error> {
-    // On the bits: DAZ would read a subnormal scale as 0 (CONTRACT.md §8).
+    // On the bits: DAZ would read a subnormal scale as 0 (CONTRACT.md §11).
     if scale.is_finite() && crate::exact::gt(scale, 0.0) {
         Ok(())
     } else {

@@ -9,7 +9,7 @@
 //!   It ignores MXCSR.FTZ but honours DAZ, reading an f32 subnormal input as ±0: that changes
 //!   nothing in nearest-even and toward zero (such an input is below half f16's smallest
 //!   subnormal), and toward ±∞ one fix-up from the input's bits restores the smallest
-//!   subnormal on the side of the sign (CONTRACT.md §8).
+//!   subnormal on the side of the sign (CONTRACT.md §11).
 //! - `vcvtph2ps` is exact, and quiets NaN keeping the payload, as §2 asks; it ignores FTZ and
 //!   DAZ (`tests/fenv.rs` checks every code under both).
 //!
