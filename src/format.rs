@@ -331,7 +331,7 @@ pub trait Format: Copy + Send + Sync + 'static {
     fn to_f32(self) -> f32;
     /// The exact value as an `f64`.
     fn to_f64(self) -> f64 {
-        self.to_f32() as f64
+        crate::fenv::widen(self.to_f32())
     }
     /// Round to nearest, ties to even, with [`Overflow::Ieee`].
     fn from_f32(x: f32) -> Self {

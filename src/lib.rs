@@ -110,6 +110,7 @@ pub mod contract {}
 pub mod batch;
 pub mod error;
 mod exact;
+mod fenv;
 pub mod format;
 pub mod formats;
 pub mod gemm;

@@ -92,7 +92,7 @@ macro_rules! small_format {
             /// The exact value as an `f64`.
             #[inline]
             pub fn to_f64(self) -> f64 {
-                self.to_f32() as f64
+                $crate::fenv::widen(self.to_f32())
             }
             /// `x` rounded to nearest even, with [`Overflow::Ieee`](crate::Overflow::Ieee).
             #[inline]

@@ -1,5 +1,5 @@
 //! Branch-free lane code: one element in, one element out, in `u32` (and a few exact `f32`)
-//! operations.
+//! operations, whose bits FTZ and DAZ do not change (see [`encode_lane_fast`]).
 //!
 //! Every function here gives the bits of [`crate::round`] (the tests compare them on every
 //! f32 input), with selects instead of branches, so that a loop over a block of lanes
@@ -212,6 +212,14 @@ pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(b: u32
     }
 }
 
+/// Whether the f32 bits `b` are a *positive* subnormal (1 ..= 0x7F_FFFF): one compare, on the
+/// bits, so that it holds whatever the floating-point environment (DAZ reads such an operand as
+/// zero in every float operation and comparison).
+#[inline(always)]
+fn f32_subnormal(b: u32) -> bool {
+    b.wrapping_sub(1) < 0x7F_FFFF
+}
+
 /// `x >> n`, and 0 where `n ≥ 32` (x86's `vpsrlvd`, which LLVM emits for this select).
 #[inline(always)]
 fn shr_or_zero(x: u32, n: u32) -> u32 {
@@ -245,6 +253,12 @@ fn shl_or_zero(x: u32, n: u32) -> u32 {
 ///   either sign), corrected by one exact comparison, then the magnitude taken;
 /// - toward zero, odd and stochastic: the significand shifted by the (variable) count of
 ///   dropped bits, with the sticky bits or the dropped fraction from one more shift.
+///
+/// The floating-point environment (CONTRACT.md §14) changes nothing: the float operations
+/// above take normal operands and give normal results (or exact zeros), except an f32
+/// subnormal input, which DAZ reads as ±0. That input lies below half the format's smallest
+/// subnormal, so nearest-even, nearest-away and toward zero give 0 either way, and toward ±∞
+/// and odd, which round it away from zero, recognise it from its bits (one compare).
 ///
 /// The special-case codes are constants here (mode and overflow policy are const parameters);
 /// where the overflow codes are a bound on the magnitude with the sign (always, for the
@@ -379,9 +393,12 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
                     // A tie that nearest-even took down: |x| is half a spacing above.
                     NA => ne.wrapping_add((x - r == f32::from_bits((tmin - m - 1) << 23)) as u32),
                     _ => {
-                        // Odd: toward zero, then the last bit set where inexact.
+                        // Odd: toward zero, then the last bit set where inexact. An f32
+                        // subnormal input (below half the format's smallest subnormal, so
+                        // `ne` = 0) is inexact: said from its bits, since DAZ would read it
+                        // as 0 in the float comparison.
                         let tz = sel(r > x, ne.wrapping_sub(1), ne);
-                        sel(r != x, tz | 1, tz)
+                        sel(r != x || f32_subnormal(a), tz | 1, tz)
                     }
                 }
             }
@@ -392,10 +409,18 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
                 let y = x + magic;
                 let r = y - magic; // exact
                 let ne = y.to_bits().wrapping_sub(magic.to_bits()) as i32;
+                // An f32 subnormal input (|x| below half the format's smallest subnormal, so
+                // `ne` = 0) rounds away from zero on the side of its sign: said from its bits,
+                // since DAZ would read it as ±0 in the float comparison.
                 let directed = if MODE == TP {
-                    sel(r < x, ne.wrapping_add(1) as u32, ne as u32)
+                    sel(
+                        r < x || f32_subnormal(b),
+                        ne.wrapping_add(1) as u32,
+                        ne as u32,
+                    )
                 } else {
-                    sel(r > x, ne.wrapping_sub(1) as u32, ne as u32)
+                    let neg_subnormal = f32_subnormal(b ^ 0x8000_0000);
+                    sel(r > x || neg_subnormal, ne.wrapping_sub(1) as u32, ne as u32)
                 };
                 (directed as i32).unsigned_abs()
             }

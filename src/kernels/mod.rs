@@ -29,7 +29,8 @@ use lanes::{EncodeParams, NA, NE, ODD, SR, TN, TP, TZ};
 /// A kernel level: which code the batch conversions run.
 ///
 /// Every level gives the same bits (the tests compare each available level with [`Scalar`]
-/// over every f32 input); they differ only in speed.
+/// over every f32 input), whatever the CPU's FTZ and DAZ flags say (CONTRACT.md §14,
+/// `tests/fenv.rs`); they differ only in speed.
 ///
 /// [`Scalar`]: Level::Scalar
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -342,17 +342,26 @@ struct Kernel {
     zp: i32,
     /// MAGIC_BITS − zero_point: `(v + MAGIC).to_bits() − bias` is round(v) + zero_point.
     bias: i32,
+    /// Whether the run takes the exact helpers (CONTRACT.md §14): where the scale is below
+    /// 2^-125 (an f32 subnormal x, which DAZ reads as 0, can then round away from the zero
+    /// point; and a subnormal scale is itself read as 0), or the reciprocal is subnormal.
+    /// Otherwise the environment cannot change a code: |x / scale| < 1/2 for every subnormal
+    /// x, and a quotient that FTZ flushes rounds to 0 either way; nor, as the scale is normal
+    /// and |q − zero_point| ≥ 1 or 0, a dequantized value.
+    exact: bool,
 }
 
 impl Kernel {
     #[inline(always)]
     fn new<Q: QuantInt>(p: QParams, o: QuantOptions) -> Kernel {
         let qmin = Q::MIN + o.restricted_range as i32;
+        let s = match o.rule {
+            ScaleRule::Divide => p.scale,
+            ScaleRule::Reciprocal => crate::fenv::div(1.0, p.scale),
+        };
         Kernel {
-            s: match o.rule {
-                ScaleRule::Divide => p.scale,
-                ScaleRule::Reciprocal => 1.0 / p.scale,
-            },
+            s,
+            exact: p.scale.to_bits() < 0x0100_0000 || crate::fenv::is_tiny(s),
             scale: p.scale,
             lo: (qmin - p.zero_point) as f32,
             hi: (Q::MAX - p.zero_point) as f32,
@@ -369,6 +378,50 @@ impl Kernel {
     #[inline(always)]
     fn q<const RECIP: bool>(&self, x: f32) -> i32 {
         let v = if RECIP { x * self.s } else { x / self.s };
+        self.round(v)
+    }
+
+    /// [`Kernel::q`] with the quotient from the exact helpers, for the `exact` runs.
+    #[inline(always)]
+    fn q_exact<const RECIP: bool>(&self, x: f32) -> i32 {
+        use crate::fenv::{div, mul};
+        self.round(if RECIP {
+            mul(x, self.s)
+        } else {
+            div(x, self.s)
+        })
+    }
+
+    /// [`Kernel::dq`] by the exact product, for the `exact` runs.
+    #[inline(always)]
+    fn dq_exact(&self, q: i32) -> f32 {
+        crate::fenv::mul((q - self.zp) as f32, self.scale)
+    }
+
+    /// [`Kernel::q`] (divide rule) or [`Kernel::q_exact`], as the run asks: for the scalar
+    /// callers.
+    #[inline(always)]
+    fn q_any(&self, x: f32) -> i32 {
+        if self.exact {
+            self.q_exact::<false>(x)
+        } else {
+            self.q::<false>(x)
+        }
+    }
+
+    /// [`Kernel::dq`] or [`Kernel::dq_exact`], as the run asks: for the scalar callers.
+    #[inline(always)]
+    fn dq_any(&self, q: i32) -> f32 {
+        if self.exact {
+            self.dq_exact(q)
+        } else {
+            self.dq(q)
+        }
+    }
+
+    /// round_half_even(clamp(v)) + zero_point.
+    #[inline(always)]
+    fn round(&self, v: f32) -> i32 {
         let v = if v < self.lo { self.lo } else { v };
         let v = if v > self.hi { self.hi } else { v };
         // NaN passed both selects: make it 0, i.e. the zero point.
@@ -388,6 +441,12 @@ const CHUNK: usize = 64;
 
 #[inline(always)]
 fn quantize_run<Q: QuantInt, const RECIP: bool>(x: &[f32], k: &Kernel, out: &mut [Q]) {
+    if k.exact {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = Q::from_i32(k.q_exact::<RECIP>(v));
+        }
+        return;
+    }
     let mut xs = x.chunks_exact(CHUNK);
     let mut os = out.chunks_exact_mut(CHUNK);
     for (xc, oc) in (&mut xs).zip(&mut os) {
@@ -402,6 +461,12 @@ fn quantize_run<Q: QuantInt, const RECIP: bool>(x: &[f32], k: &Kernel, out: &mut
 
 #[inline(always)]
 fn dequantize_run<Q: QuantInt>(q: &[Q], k: &Kernel, out: &mut [f32]) {
+    if k.exact {
+        for (o, &v) in out.iter_mut().zip(q) {
+            *o = k.dq_exact(v.to_i32());
+        }
+        return;
+    }
     let mut qs = q.chunks_exact(CHUNK);
     let mut os = out.chunks_exact_mut(CHUNK);
     for (qc, oc) in (&mut qs).zip(&mut os) {
@@ -416,6 +481,12 @@ fn dequantize_run<Q: QuantInt>(q: &[Q], k: &Kernel, out: &mut [f32]) {
 
 #[inline(always)]
 fn fake_run<const RECIP: bool>(x: &[f32], k: &Kernel, out: &mut [f32]) {
+    if k.exact {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = k.dq_exact(k.q_exact::<RECIP>(v));
+        }
+        return;
+    }
     let mut xs = x.chunks_exact(CHUNK);
     let mut os = out.chunks_exact_mut(CHUNK);
     for (xc, oc) in (&mut xs).zip(&mut os) {
@@ -646,10 +717,11 @@ fn quantize_plan<Q: QuantInt>(
             false => crate::kernels::vectorize(quantize_job::<Q, false>, (x, k, out)),
         },
         |v, k| {
-            Q::from_i32(if recip {
-                k.q::<true>(v)
-            } else {
-                k.q::<false>(v)
+            Q::from_i32(match (recip, k.exact) {
+                (true, false) => k.q::<true>(v),
+                (false, false) => k.q::<false>(v),
+                (true, true) => k.q_exact::<true>(v),
+                (false, true) => k.q_exact::<false>(v),
             })
         },
         |x, p, b, out| match recip {
@@ -673,7 +745,10 @@ fn dequantize_plan<Q: QuantInt>(
         QuantOptions::default(),
         out,
         |q, k, out| crate::kernels::vectorize(dequantize_job::<Q>, (q, k, out)),
-        |v, k| k.dq(v.to_i32()),
+        |v, k| match k.exact {
+            false => k.dq(v.to_i32()),
+            true => k.dq_exact(v.to_i32()),
+        },
         |q, p, b, out| {
             let o = QuantOptions::default();
             blocks::<Q, Q, f32, DEQUANTIZE, false>((q, p, b, o, out))
@@ -700,12 +775,11 @@ fn fake_plan<Q: QuantInt>(
             true => crate::kernels::vectorize(fake_job::<true>, (x, k, out)),
             false => crate::kernels::vectorize(fake_job::<false>, (x, k, out)),
         },
-        |v, k| {
-            k.dq(if recip {
-                k.q::<true>(v)
-            } else {
-                k.q::<false>(v)
-            })
+        |v, k| match (recip, k.exact) {
+            (true, false) => k.dq(k.q::<true>(v)),
+            (false, false) => k.dq(k.q::<false>(v)),
+            (true, true) => k.dq_exact(k.q_exact::<true>(v)),
+            (false, true) => k.dq_exact(k.q_exact::<false>(v)),
         },
         |x, p, b, out| match recip {
             true => blocks::<Q, f32, f32, FAKE, true>((x, p, b, o, out)),
@@ -797,7 +871,7 @@ pub fn fake_quantize_in_place<Q: QuantInt>(x: &mut [f32], p: QParams) -> Result<
     p.check::<Q>()?;
     let k = Kernel::new::<Q>(p, QuantOptions::default());
     for v in x.iter_mut() {
-        *v = k.dq(k.q::<false>(*v));
+        *v = k.dq_any(k.q_any(*v));
     }
     Ok(())
 }
@@ -989,12 +1063,12 @@ pub fn quantize_packed<Q: Nibble>(x: &[f32], p: QParams, out: &mut [u8]) -> Resu
     let k = Kernel::new::<Q>(p, QuantOptions::default());
     let mut pairs = x.chunks_exact(2);
     for (d, v) in out.iter_mut().zip(&mut pairs) {
-        let a = Q::from_i32(k.q::<false>(v[0])).to_nibble();
-        let b = Q::from_i32(k.q::<false>(v[1])).to_nibble();
+        let a = Q::from_i32(k.q_any(v[0])).to_nibble();
+        let b = Q::from_i32(k.q_any(v[1])).to_nibble();
         *d = a | (b << 4);
     }
     if let ([v], Some(d)) = (pairs.remainder(), out.last_mut()) {
-        *d = Q::from_i32(k.q::<false>(*v)).to_nibble();
+        *d = Q::from_i32(k.q_any(*v)).to_nibble();
     }
     Ok(())
 }
@@ -1018,7 +1092,7 @@ pub fn dequantize_packed<Q: Nibble>(
     let k = Kernel::new::<Q>(p, QuantOptions::default());
     for (i, o) in out.iter_mut().enumerate() {
         let b = packed[i / 2];
-        *o = k.dq(Q::from_nibble(if i % 2 == 0 { b } else { b >> 4 }).to_i32());
+        *o = k.dq_any(Q::from_nibble(if i % 2 == 0 { b } else { b >> 4 }).to_i32());
     }
     Ok(())
 }
@@ -1052,8 +1126,8 @@ pub(crate) fn min_max(x: &[f32]) -> Option<(f32, f32)> {
     for &v in x {
         if !v.is_nan() {
             any = true;
-            lo = if v < lo { v } else { lo };
-            hi = if v > hi { v } else { hi };
+            lo = if crate::fenv::lt(v, lo) { v } else { lo };
+            hi = if crate::fenv::gt(v, hi) { v } else { hi };
         }
     }
     any.then_some((lo, hi))
@@ -1088,29 +1162,31 @@ pub fn choose_qparams<Q: QuantInt>(min: f32, max: f32, scheme: Scheme) -> Result
     if !min.is_finite() || !max.is_finite() {
         return Err(Error::InvalidInput("range bounds must be finite"));
     }
-    if min > max {
+    // The comparisons and arithmetic are DAZ/FTZ-proof (CONTRACT.md §14).
+    use crate::fenv::{div, gt, lt, sub};
+    if gt(min, max) {
         return Err(Error::InvalidInput("range minimum exceeds its maximum"));
     }
-    let min = if min < 0.0 { min } else { 0.0 };
-    let max = if max > 0.0 { max } else { 0.0 };
+    let min = if lt(min, 0.0) { min } else { 0.0 };
+    let max = if gt(max, 0.0) { max } else { 0.0 };
     let (qmin, qmax) = (Q::MIN, Q::MAX);
     let p = match scheme {
         Scheme::Asymmetric => {
-            let scale = (max - min) / (qmax - qmin) as f32;
-            let scale = nonzero_scale(scale, max - min);
-            let z = qmin as f32 - min / scale;
+            let scale = div(sub(max, min), (qmax - qmin) as f32);
+            let scale = nonzero_scale(scale, sub(max, min));
+            let z = sub(qmin as f32, div(min, scale));
             let z = z.clamp(qmin as f32, qmax as f32);
             QParams::new(scale, round_half_even(z) as i32)
         }
         Scheme::Symmetric | Scheme::SymmetricFullRange => {
-            let amax = if -min > max { -min } else { max };
+            let amax = if gt(-min, max) { -min } else { max };
             let steps = (qmax - qmin) as f32 / 2.0;
             let half = if scheme == Scheme::Symmetric {
                 steps - 0.5
             } else {
                 steps
             };
-            let scale = amax / half;
+            let scale = div(amax, half);
             let scale = nonzero_scale(scale, amax);
             QParams::new(scale, (qmin + qmax + 1) / 2)
         }
@@ -1126,9 +1202,10 @@ pub fn choose_qparams<Q: QuantInt>(min: f32, max: f32, scheme: Scheme) -> Result
 /// A computed scale made valid: 1 for an empty range (`width` 0, the ONNX rule), 2^-149 (the
 /// smallest positive `f32`) where a non-empty range is so narrow that the quotient underflows.
 fn nonzero_scale(scale: f32, width: f32) -> f32 {
-    if scale != 0.0 {
+    // (Zero tests on the bits: under DAZ a subnormal compares equal to 0.)
+    if !crate::fenv::is_zero(scale) {
         scale
-    } else if width == 0.0 {
+    } else if crate::fenv::is_zero(width) {
         1.0
     } else {
         f32::from_bits(1)
@@ -1171,10 +1248,10 @@ fn qparams_plan<Q: QuantInt>(
     let mut ranges = vec![(0.0f32, 0.0f32); out.len()];
     let mut update = |i: usize, v: f32| {
         let r: &mut (f32, f32) = &mut ranges[i];
-        if v < r.0 {
+        if crate::fenv::lt(v, r.0) {
             r.0 = v;
         }
-        if v > r.1 {
+        if crate::fenv::gt(v, r.1) {
             r.1 = v;
         }
     };

@@ -63,7 +63,7 @@ pub fn error_stats(original: &[f32], reconstructed: &[f32]) -> Result<ErrorStats
             continue;
         }
         n += 1;
-        let (x, r) = (x as f64, r as f64);
+        let (x, r) = (crate::fenv::widen(x), crate::fenv::widen(r));
         let e = if r.is_finite() {
             let d = r - x;
             if d < 0.0 {

@@ -75,6 +75,15 @@
 //! Min-max, moving-average min-max, percentile and MSE-minimising observers, each fed batch by
 //! batch; MSE, max abs/rel error, SQNR and cosine similarity of any round trip.
 //!
+//! # The floating-point environment
+//! Every code, every parameter and every dequantized or fake-quantized value here is the same
+//! bits whether the CPU's FTZ / DAZ flags are set or not (`CONTRACT.md` §14): subnormal inputs
+//! and scales are read as what they are, and a subnormal dequantized value (e.g. q · scale
+//! with a subnormal scale) is produced exactly, never flushed. Comparisons are made on the
+//! bits, and a division or product is redone exactly only where an operand is subnormal or the
+//! result tiny, so the common case keeps its speed. The histogram-based observers are the
+//! exception: their bin arithmetic is plain float code.
+//!
 //! # Errors
 //! Every function checks all of its arguments before it writes anything: an `Err` leaves the
 //! outputs untouched. Nothing here panics on data.
@@ -324,7 +333,8 @@ pub(crate) fn check_len(expected: usize, found: usize) -> Result<(), Error> {
 
 /// Check that a scale is finite and positive.
 pub(crate) fn check_scale(scale: f32) -> Result<(), Error> {
-    if scale.is_finite() && scale > 0.0 {
+    // On the bits: DAZ would read a subnormal scale as 0 (CONTRACT.md §14).
+    if scale.is_finite() && crate::fenv::gt(scale, 0.0) {
         Ok(())
     } else {
         Err(Error::InvalidScale { scale })
@@ -336,7 +346,7 @@ pub(crate) fn check_scale(scale: f32) -> Result<(), Error> {
 /// quantization, so that a finite input never comes back infinite.
 #[inline(always)]
 pub(crate) fn mul_saturating(a: f32, b: f32) -> f32 {
-    let p = a * b;
+    let p = crate::fenv::mul(a, b);
     if p.is_infinite() && a.is_finite() && b.is_finite() {
         if p < 0.0 {
             -f32::MAX

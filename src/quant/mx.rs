@@ -224,14 +224,14 @@ pub fn mx_shared_exponent(amax: f32, format: MxFormat, rule: MxScaleRule) -> Opt
     if !amax.is_finite() {
         return None;
     }
-    if amax == 0.0 {
+    if crate::fenv::is_zero(amax) {
         return Some(-127);
     }
     let e = match rule {
         MxScaleRule::Floor => floor_log2(amax) - format.emax(),
         MxScaleRule::RoundUp => {
             let max = format.max() as f64;
-            let a = amax as f64;
+            let a = crate::fenv::widen(amax);
             let mut e = floor_log2(amax) - floor_log2(format.max());
             while max * pow2_f64(e) < a {
                 e += 1;
@@ -276,7 +276,7 @@ fn group_amax(x: &[f32], start: usize, stride: usize, count: usize) -> Option<f3
         let v = x[start + t * stride];
         bad |= !v.is_finite();
         let a = fabs(v);
-        m = if a > m { a } else { m };
+        m = if crate::fenv::abs_gt(a, m) { a } else { m };
     }
     if bad {
         None
@@ -327,7 +327,7 @@ fn mx_core(
             let i = start + t * stride;
             let code = match e {
                 None => 0,
-                Some(e) => format.encode(x[i] as f64 * pow2_f64(-e)),
+                Some(e) => format.encode(crate::fenv::widen(x[i]) * pow2_f64(-e)),
             };
             element(i, e, code);
         }
@@ -582,16 +582,17 @@ pub fn mx_fake_quantize_axis(
 pub fn nvfp4_tensor_scale(x: &[f32]) -> f32 {
     let mut m = 0.0f32;
     for &v in x {
+        // Non-negative finite floats order as their bits (DAZ cannot make a subnormal 0 here).
         let a = fabs(v);
-        if a.is_finite() && a > m {
+        if a.is_finite() && a.to_bits() > m.to_bits() {
             m = a;
         }
     }
-    if m == 0.0 {
+    if crate::fenv::is_zero(m) {
         return 1.0;
     }
-    let s = m / 2688.0;
-    if s == 0.0 {
+    let s = crate::fenv::div(m, 2688.0);
+    if crate::fenv::is_zero(s) {
         f32::from_bits(1)
     } else {
         s
@@ -654,9 +655,11 @@ fn nvfp4_core(
         let bad = amax.is_none();
         let bs = match amax {
             None => F8E4M3FN::NAN,
-            Some(m) => {
-                F8E4M3FN::from_f32_with(m / 6.0 / ts, Rounding::NearestEven, Overflow::Saturate)
-            }
+            Some(m) => F8E4M3FN::from_f32_with(
+                crate::fenv::div(crate::fenv::div(m, 6.0), ts),
+                Rounding::NearestEven,
+                Overflow::Saturate,
+            ),
         };
         scale(param, bs);
         let s = mul_saturating(bs.to_f32(), ts);
@@ -665,10 +668,11 @@ fn nvfp4_core(
             let v = x[i];
             let code = if bad {
                 0
-            } else if s == 0.0 {
+            } else if crate::fenv::is_zero(s) {
                 ((v.to_bits() >> 31) as u8) << 3 // ±0
             } else {
-                F4E2M1FN::from_f32_with(v / s, Rounding::NearestEven, Overflow::Saturate).to_bits()
+                let q = crate::fenv::div(v, s);
+                F4E2M1FN::from_f32_with(q, Rounding::NearestEven, Overflow::Saturate).to_bits()
             };
             element(i, code, s);
         }

@@ -26,8 +26,8 @@ fn finite_min_max(x: &[f32]) -> Option<(f32, f32)> {
     for &v in x {
         if v.is_finite() {
             any = true;
-            lo = if v < lo { v } else { lo };
-            hi = if v > hi { v } else { hi };
+            lo = if crate::fenv::lt(v, lo) { v } else { lo };
+            hi = if crate::fenv::gt(v, hi) { v } else { hi };
         }
     }
     any.then_some((lo, hi))
@@ -59,7 +59,10 @@ impl MinMaxObserver {
         if let Some((lo, hi)) = finite_min_max(x) {
             self.range = Some(match self.range {
                 None => (lo, hi),
-                Some((a, b)) => (a.min(lo), b.max(hi)),
+                Some((a, b)) => (
+                    if crate::fenv::lt(lo, a) { lo } else { a },
+                    if crate::fenv::gt(hi, b) { hi } else { b },
+                ),
             });
         }
     }
@@ -158,11 +161,14 @@ impl MovingAverageMinMaxObserver {
 /// One moving-average step m + c · (v − m) in `f32` (PyTorch's), or, where v − m overflows
 /// `f32`, the same step in `f64` rounded once — finite, between m and v, for c in (0, 1].
 pub(crate) fn moving_step(m: f32, v: f32, c: f32) -> f32 {
-    let r = m + c * (v - m);
+    // m + c·(batch − m), each step as the default environment rounds it (FTZ/DAZ-immune).
+    use crate::fenv::{add, mul, sub};
+    let r = add(m, mul(c, sub(v, m)));
     if r.is_finite() {
         r
     } else {
-        (m as f64 + c as f64 * (v as f64 - m as f64)) as f32
+        use crate::fenv::{narrow, widen};
+        narrow(widen(m) + widen(c) * (widen(v) - widen(m)))
     }
 }
 

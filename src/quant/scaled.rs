@@ -15,7 +15,7 @@ use core::marker::PhantomData;
 #[inline(always)]
 fn enc<F: Format>(x: f32, scale: f32) -> F {
     F::from_f32_with(
-        saturate::<F>(x / scale),
+        saturate::<F>(crate::fenv::div(x, scale)),
         Rounding::NearestEven,
         Overflow::Saturate,
     )
@@ -51,7 +51,7 @@ pub fn amax(x: &[f32]) -> f32 {
     let mut m = 0.0f32;
     for &v in x {
         let a = fabs(v);
-        m = if a > m { a } else { m }; // NaN compares false: skipped
+        m = if crate::fenv::abs_gt(a, m) { a } else { m }; // NaN: skipped
     }
     m
 }
@@ -68,16 +68,16 @@ pub fn amax(x: &[f32]) -> f32 {
 /// ```
 pub fn scale_from_amax<F: Format>(amax: f32) -> f32 {
     let max = max_of::<F>();
-    if !(amax.is_finite() && amax > 0.0) {
+    if !(amax.is_finite() && crate::fenv::gt(amax, 0.0)) {
         return 1.0;
     }
-    valid_scale(amax / max)
+    valid_scale(crate::fenv::div(amax, max))
 }
 
 /// A non-negative, non-NaN quotient made a valid scale: 0 → 2^-149 (the smallest positive
 /// `f32`), +∞ → `f32::MAX`.
 fn valid_scale(s: f32) -> f32 {
-    if s == 0.0 {
+    if crate::fenv::is_zero(s) {
         f32::from_bits(1)
     } else if s == f32::INFINITY {
         f32::MAX
@@ -92,7 +92,8 @@ fn valid_scale(s: f32) -> f32 {
 /// `f32` expression amax · 2^margin / max wherever that does not overflow, where it does.
 fn margin_scale(amax: f32, margin: i32, max: f32) -> f32 {
     let pow = f64::from_bits(((1023 + margin) as u64) << 52); // |margin| ≤ 126
-    valid_scale((amax as f64 / max as f64 * pow) as f32)
+    use crate::fenv::{narrow, widen};
+    valid_scale(narrow(widen(amax) / widen(max) * pow))
 }
 
 /// The format's largest finite value as an `f32`.
@@ -121,8 +122,9 @@ fn quantize_plan<F: Format>(
                 let s = scales[i];
                 let mut q = [0f32; 256];
                 for (xc, oc) in x.chunks(256).zip(out.chunks_mut(256)) {
-                    for (t, &v) in q.iter_mut().zip(xc) {
-                        *t = saturate::<F>(v / s);
+                    crate::fenv::div_by(xc, s, &mut q[..xc.len()]);
+                    for t in q[..xc.len()].iter_mut() {
+                        *t = saturate::<F>(*t);
                     }
                     crate::encode_with(
                         &q[..xc.len()],
@@ -157,12 +159,12 @@ fn dequantize_plan<F: Format>(
             Run::Uniform(i) => {
                 let s = scales[i];
                 for (o, &v) in out.iter_mut().zip(q) {
-                    *o = v.to_f32() * s;
+                    *o = crate::fenv::mul(v.to_f32(), s);
                 }
             }
             Run::Each(i0) => {
                 for ((o, &v), &s) in out.iter_mut().zip(q).zip(&scales[i0..i0 + n]) {
-                    *o = v.to_f32() * s;
+                    *o = crate::fenv::mul(v.to_f32(), s);
                 }
             }
         }
@@ -281,7 +283,7 @@ fn scales_plan<F: Format>(plan: &Plan, x: &[f32], out: &mut [f32]) -> Result<(),
                 Run::Each(i0) => i0 + t,
             };
             let a = fabs(v);
-            if a > m[i] {
+            if crate::fenv::abs_gt(a, m[i]) {
                 m[i] = a;
             }
         }
@@ -457,7 +459,7 @@ impl<F: Format> DelayedScaling<F> {
                 let mut bad = false;
                 for v in self.history() {
                     bad |= !v.is_finite();
-                    m = if v > m { v } else { m };
+                    m = if crate::fenv::gt(v, m) { v } else { m };
                 }
                 if bad {
                     f32::NAN
@@ -466,7 +468,7 @@ impl<F: Format> DelayedScaling<F> {
                 }
             }
         };
-        if reduced.is_finite() && reduced > 0.0 {
+        if reduced.is_finite() && crate::fenv::gt(reduced, 0.0) {
             self.scale = margin_scale(reduced, self.margin, max_of::<F>());
         }
     }

@@ -6,7 +6,12 @@
 //!   way of each mode (±∞ or ±max) and quiets NaN keeping the payload's top bits: all as
 //!   CONTRACT.md §3 asks. [`Overflow::Saturate`](crate::Overflow) is one fix-up (an ∞ code
 //!   becomes max). Ties-away and round-to-odd are not among its modes: those take the lane code.
-//! - `vcvtph2ps` is exact, and quiets NaN keeping the payload, as §2 asks.
+//!   It ignores MXCSR.FTZ but honours DAZ, reading an f32 subnormal input as ±0: that changes
+//!   nothing in nearest-even and toward zero (such an input is below half f16's smallest
+//!   subnormal), and toward ±∞ one fix-up from the input's bits restores the smallest
+//!   subnormal on the side of the sign (CONTRACT.md §14).
+//! - `vcvtph2ps` is exact, and quiets NaN keeping the payload, as §2 asks; it ignores FTZ and
+//!   DAZ (`tests/fenv.rs` checks every code under both).
 //!
 //! The element type is only known as `F: Format` with f16's row; values go through
 //! `from_bits_u32`/`to_bits_u32` (which compile to plain 16-bit moves for `half::f16`), so no
@@ -52,6 +57,29 @@ fn eight<const SAT: bool, const IMM: i32>(s: &[f32; 8]) -> [u16; 8] {
     // SAFETY: `s` is 8 readable f32 (32 bytes); the load has no alignment requirement.
     let v = unsafe { _mm256_loadu_ps(s.as_ptr()) };
     let mut h = _mm256_cvtps_ph::<IMM>(v);
+    if IMM == _MM_FROUND_TO_POS_INF || IMM == _MM_FROUND_TO_NEG_INF {
+        // `vcvtps2ph` reads an f32 subnormal input as ±0 when MXCSR.DAZ is set (it ignores
+        // FTZ), which toward ±∞ must round to the smallest f16 subnormal on the side of its
+        // sign: set bit 0 of those lanes (±0 then, ±2^-24 already without DAZ), found from
+        // the input's bits, which DAZ does not touch.
+        let lo = _mm256_castsi256_si128(_mm256_castps_si256(v));
+        let hi = _mm256_extractf128_si256::<1>(_mm256_castps_si256(v));
+        // Positive subnormals are the i32 bits in (0, 2^23); negative ones in
+        // (i32::MIN, i32::MIN + 2^23).
+        let (above, below) = if IMM == _MM_FROUND_TO_POS_INF {
+            (0, 0x80_0000)
+        } else {
+            (i32::MIN, i32::MIN + 0x80_0000)
+        };
+        let sub = |b: __m128i| {
+            _mm_and_si128(
+                _mm_cmpgt_epi32(b, _mm_set1_epi32(above)),
+                _mm_cmpgt_epi32(_mm_set1_epi32(below), b),
+            )
+        };
+        let mask = _mm_packs_epi32(sub(lo), sub(hi)); // −1 (16-bit) where subnormal
+        h = _mm_or_si128(h, _mm_and_si128(mask, _mm_set1_epi16(1)));
+    }
     if SAT {
         // ±∞ (magnitude 0x7C00, from an ∞ input or an overflow) becomes ±max (0x7BFF).
         let mag = _mm_and_si128(h, _mm_set1_epi16(0x7FFF));
