@@ -1,7 +1,7 @@
 //! Branch-free lane code: one element in, one element out, in `u32` (and a few exact `f32`)
 //! operations, whose bits FTZ and DAZ do not change (see [`encode_lane_fast`]).
 //!
-//! Every function here gives the bits of [`crate::round`] (the tests compare them on every
+//! Every function here gives the bits of [`mod@crate::round`] (the tests compare them on every
 //! f32 input), with selects instead of branches, so that a loop over a block of lanes
 //! vectorises. The format is a constant (`F::SPEC`), so each format gets its own specialised
 //! code; the rounding mode and the overflow policy are const parameters, and the codes of the

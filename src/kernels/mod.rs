@@ -1,7 +1,7 @@
 //! Batch kernels and their run-time dispatch.
 //!
 //! - [`lanes`]: the branch-free lane code (one element, `u32` arithmetic), written once and
-//!   mirroring the scalar core [`crate::round`] step for step.
+//!   mirroring the scalar core [`mod@crate::round`] step for step.
 //! - [`blocks`]: the slice drivers, which run the lane code over blocks of 32 elements and the
 //!   tail through the same block on a padded buffer; stochastic rounding takes each block's
 //!   random words from a `Words` source first (portable code, or an ISA's own).

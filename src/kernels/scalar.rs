@@ -1,4 +1,4 @@
-//! The scalar level: one call of the scalar core ([`crate::round`], through the [`Format`]
+//! The scalar level: one call of the scalar core ([`mod@crate::round`], through the [`Format`]
 //! methods) per element. It is the reference every other level is tested against, and a way
 //! for users to rule the SIMD kernels out.
 

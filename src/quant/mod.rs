@@ -76,13 +76,12 @@
 //! batch; MSE, max abs/rel error, SQNR and cosine similarity of any round trip.
 //!
 //! # The floating-point environment
-//! Every code, every parameter and every dequantized or fake-quantized value here is the same
-//! bits whether the CPU's FTZ / DAZ flags are set or not (`CONTRACT.md` §14): subnormal inputs
-//! and scales are read as what they are, and a subnormal dequantized value (e.g. q · scale
-//! with a subnormal scale) is produced exactly, never flushed. Comparisons are made on the
-//! bits, and a division or product is redone exactly only where an operand is subnormal or the
-//! result tiny, so the common case keeps its speed. The histogram-based observers are the
-//! exception: their bin arithmetic is plain float code.
+//! The goal (`CONTRACT.md` §14): every code, parameter and dequantized or fake-quantized value
+//! the same bits whether the CPU's FTZ / DAZ flags are set or not. The scalar formulas here
+//! compare on the bits and redo a division or product exactly where an operand is subnormal
+//! or the result tiny; but the vectorised quantizer paths and some parameter rules do not yet,
+//! so **with FTZ or DAZ set, quantizing subnormal inputs or with subnormal or tiny scales may
+//! differ from the default environment** (conversions do not: see [`crate::batch`]).
 //!
 //! # Errors
 //! Every function checks all of its arguments before it writes anything: an `Err` leaves the
