@@ -119,7 +119,25 @@ fn first_diff(a: &[f32], b: &[f32]) -> String {
 
 /// The reference: one scalar-core call per element.
 fn ref_scaled<F: Format>(x: f32, s: f32) -> F {
-    F::from_f32_with(x / s, Rounding::NearestEven, Overflow::Saturate)
+    // An infinite quotient saturates to ±max in every format (f32 included).
+    let q = x / s;
+    let q = if q.is_infinite() {
+        f32::MAX.copysign(q)
+    } else {
+        q
+    };
+    F::from_f32_with(q, Rounding::NearestEven, Overflow::Saturate)
+}
+
+/// a · b in f32, a finite product that overflows saturated to ±f32::MAX (the quantizers'
+/// dequantization rule).
+fn sat_mul(a: f32, b: f32) -> f32 {
+    let p = a * b;
+    if p.is_infinite() && a.is_finite() && b.is_finite() {
+        f32::MAX.copysign(p)
+    } else {
+        p
+    }
 }
 
 /// Per-element scales of a plan along `axis` of `shape` (blocked when `block` is given).
@@ -162,7 +180,7 @@ fn check_scaled<F: Format>() {
                 .collect();
             let want_fake: Vec<f32> = x
                 .iter()
-                .map(|&v| ref_scaled::<F>(v, s).to_f32() * s)
+                .map(|&v| sat_mul(ref_scaled::<F>(v, s).to_f32(), s))
                 .collect();
             at_every_level(|l| {
                 let mut q = vec![F::from_bits_u32(0); n];
@@ -284,7 +302,7 @@ fn ref_mx_value(f: MxFormat, c: u8, e: i32) -> f32 {
         MxFormat::E2M1 => (F4E2M1FN::from_bits(c).to_f32(), e),
         MxFormat::Int8 => (c as i8 as f32, e - 6),
     };
-    v * (pow2(e) as f32)
+    sat_mul(v, pow2(e) as f32)
 }
 
 /// The reference MX quantization of consecutive blocks: scale codes, element codes, values.
@@ -449,7 +467,7 @@ fn ref_nvfp4(x: &[f32], ts: f32) -> (Vec<u8>, Vec<u8>, Vec<f32>) {
             F8E4M3FN::from_f32_with(amax / 6.0 / ts, Rounding::NearestEven, Overflow::Saturate)
         };
         s.push(bs.to_bits());
-        let sc = bs.to_f32() * ts;
+        let sc = sat_mul(bs.to_f32(), ts);
         for &v in blk {
             let code = if bad {
                 0
@@ -459,7 +477,7 @@ fn ref_nvfp4(x: &[f32], ts: f32) -> (Vec<u8>, Vec<u8>, Vec<f32>) {
                 F4E2M1FN::from_f32_with(v / sc, Rounding::NearestEven, Overflow::Saturate).to_bits()
             };
             c.push(code);
-            y.push(F4E2M1FN::from_bits(code).to_f32() * sc);
+            y.push(sat_mul(F4E2M1FN::from_bits(code).to_f32(), sc));
         }
     }
     (s, c, y)

@@ -43,7 +43,16 @@ pub(crate) fn quotient(x: f32, scale: f32) -> f32 {
 /// (as their scalar formula).
 #[inline(always)]
 pub(crate) fn product(value: f32, scale: f32) -> f32 {
-    value * scale
+    // A finite product that overflows f32 saturates to ±f32::MAX (the quantizers' rule, as
+    // the scalar `mul_saturating`): fake quantization never makes ∞ from a finite input.
+    let p = value * scale;
+    let finite = |v: f32| v.to_bits() & 0x7F80_0000 != 0x7F80_0000;
+    let overflow = p.to_bits() & 0x7FFF_FFFF == 0x7F80_0000 && finite(value) && finite(scale);
+    f32::from_bits(sel(
+        overflow,
+        (p.to_bits() & 0x8000_0000) | 0x7F7F_FFFF,
+        p.to_bits(),
+    ))
 }
 
 /// The storage bits of `F`(Saturate(NearestEven(f32 bits `b`))): the quantizers' rounding.
@@ -55,7 +64,11 @@ pub(crate) fn encode_saturate<F: Format>(b: u32) -> u32 {
 /// The storage bits of `F`(Saturate(NearestEven(x / scale))): the scaled-float quantizer.
 #[inline(always)]
 pub(crate) fn div_encode<F: Format>(x: f32, scale: f32) -> u32 {
-    encode_saturate::<F>(quotient(x, scale).to_bits())
+    // An infinite quotient (an ∞ input or an f32 overflow) is ±f32::MAX first: what Saturate
+    // gives for ±∞ in every format, and what the target f32 itself (the identity) needs.
+    let q = quotient(x, scale).to_bits();
+    let inf = q & 0x7FFF_FFFF == 0x7F80_0000;
+    encode_saturate::<F>(sel(inf, (q & 0x8000_0000) | 0x7F7F_FFFF, q))
 }
 
 /// The exact value of `F`'s storage bits, as an `f32`.
