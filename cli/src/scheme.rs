@@ -4,10 +4,10 @@
 
 use anyhow::{bail, Result};
 use lowp::quant::producer::{
-    ct_amax, ct_mx_scale, ct_nvfp4_block_scale, ct_nvfp4_global_scale, ct_quantize_fp4,
-    ct_quantize_fp8, ct_quantize_int, ct_scale, CtElement, TorchDtype,
+    ct_amax, ct_mx_scale, ct_nvfp4_block_scale, ct_nvfp4_global_scale, ct_quantize_fp8,
+    ct_quantize_int, ct_scale, CtElement, TorchDtype,
 };
-use lowp::F8E4M3FN;
+use lowp::{Overflow, Rounding, F4E2M1FN, F8E4M3FN};
 use safetensors::tensor::Dtype;
 use std::fmt;
 use std::str::FromStr;
@@ -93,6 +93,9 @@ impl Scheme {
             bail!("expected a 2-D linear weight, got shape {shape:?}");
         }
         let cols = shape[1];
+        if shape.contains(&0) {
+            bail!("cannot quantize an empty weight of shape {shape:?}");
+        }
         if let Some(g) = self.group() {
             if self != Scheme::Fp8Block && !cols.is_multiple_of(g) {
                 bail!(
@@ -102,6 +105,20 @@ impl Scheme {
             }
         }
         Ok(())
+    }
+
+    /// Bytes that a band of `rows` rows of `cols` columns of a `src` weight fills in the data
+    /// tensor (`weight` or `weight_packed`) and in `weight_scale` (FP8_BLOCK: `rows` ≤ 128,
+    /// one row of scales).
+    pub fn band_bytes(self, src: Dtype, rows: usize, cols: usize) -> (usize, usize) {
+        let es = src.bitsize() / 8;
+        match self {
+            Scheme::Fp8Dynamic | Scheme::W8A8 => (rows * cols, rows * es),
+            Scheme::Fp8Block => (rows * cols, cols.div_ceil(128) * es),
+            Scheme::W4A16 => (rows * cols / 2, rows * (cols / 128) * es),
+            Scheme::Nvfp4A16 => (rows * cols / 2, rows * (cols / 16)),
+            Scheme::Mxfp4A16 | Scheme::Mxfp4 => (rows * cols / 2, rows * (cols / 32)),
+        }
     }
 
     /// The tensors that replace `<module>.weight` of shape `[rows, cols]` and dtype `src`:
@@ -200,20 +217,306 @@ pub fn torch_dtype(d: Dtype) -> Option<TorchDtype> {
     }
 }
 
-/// Bytes of one scale value of dtype `d` (bf16/f16/f32) holding `v` (exact in `d`).
-pub fn push_float(out: &mut Vec<u8>, d: Dtype, v: f32) {
+/// Writes `v` (exact in `d`: bf16, f16 or f32) little-endian into the first bytes of `dst`.
+#[inline]
+pub fn put_float(dst: &mut [u8], d: Dtype, v: f32) {
     match d {
-        Dtype::BF16 => out.extend_from_slice(&half::bf16::from_f32(v).to_bits().to_le_bytes()),
-        Dtype::F16 => out.extend_from_slice(&half::f16::from_f32(v).to_bits().to_le_bytes()),
-        _ => out.extend_from_slice(&v.to_le_bytes()),
+        Dtype::BF16 => dst[..2].copy_from_slice(&half::bf16::from_f32(v).to_bits().to_le_bytes()),
+        Dtype::F16 => dst[..2].copy_from_slice(&half::f16::from_f32(v).to_bits().to_le_bytes()),
+        _ => dst[..4].copy_from_slice(&v.to_le_bytes()),
+    }
+}
+
+/// Rows of source values for the fused quantizer: the checkpoint's own bytes (bf16, f16 or
+/// f32, little-endian), or values already widened to `f32` (exact values of the source dtype).
+#[derive(Clone, Copy)]
+pub enum Rows<'a> {
+    /// Raw little-endian bytes of this dtype.
+    Raw(Dtype, &'a [u8]),
+    /// Values as `f32`.
+    F32(&'a [f32]),
+}
+
+impl Rows<'_> {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Raw(d, b) => b.len() / (d.bitsize() / 8),
+            Rows::F32(x) => x.len(),
+        }
+    }
+
+    /// Largest magnitude of values `i0..i1` as compressed-tensors' observer sees it
+    /// ([`ct_amax`] of the widened values: the same integer maximum of the magnitude bits,
+    /// taken on the source bits, since widening is exact and keeps their order); NaN where
+    /// any is NaN.
+    #[inline]
+    pub fn amax(&self, i0: usize, i1: usize) -> f32 {
+        match *self {
+            Rows::F32(x) => ct_amax(&x[i0..i1]),
+            Rows::Raw(Dtype::F32, b) => {
+                let b = &b[4 * i0..4 * i1];
+                let m = match bytemuck::try_cast_slice::<u8, u32>(b) {
+                    // Aligned (mapped tensors nearly always are): a loop that vectorizes.
+                    Ok(w) if cfg!(target_endian = "little") => {
+                        w.iter().fold(0, |m, &v| m.max(v & 0x7FFF_FFFF))
+                    }
+                    _ => b.chunks_exact(4).fold(0, |m, c| {
+                        m.max(u32::from_le_bytes([c[0], c[1], c[2], c[3]]) & 0x7FFF_FFFF)
+                    }),
+                };
+                if m > 0x7F80_0000 {
+                    f32::NAN
+                } else {
+                    f32::from_bits(m)
+                }
+            }
+            Rows::Raw(d, b) => {
+                let b = &b[2 * i0..2 * i1];
+                let m = match bytemuck::try_cast_slice::<u8, u16>(b) {
+                    Ok(h) if cfg!(target_endian = "little") => {
+                        h.iter().fold(0, |m, &v| m.max(v & 0x7FFF))
+                    }
+                    _ => b
+                        .chunks_exact(2)
+                        .fold(0, |m, c| m.max(u16::from_le_bytes([c[0], c[1]]) & 0x7FFF)),
+                };
+                if d == Dtype::BF16 {
+                    if m > 0x7F80 {
+                        f32::NAN
+                    } else {
+                        f32::from_bits((m as u32) << 16)
+                    }
+                } else if m > 0x7C00 {
+                    f32::NAN
+                } else {
+                    half::f16::from_bits(m).to_f32()
+                }
+            }
+        }
+    }
+
+    /// Values `i0..i0 + out.len()` widened (exactly) to `f32`.
+    #[inline]
+    pub fn widen(&self, i0: usize, out: &mut [f32]) {
+        let n = out.len();
+        match *self {
+            Rows::F32(x) => out.copy_from_slice(&x[i0..i0 + n]),
+            Rows::Raw(d, b) => {
+                let es = d.bitsize() / 8;
+                let b = &b[es * i0..es * (i0 + n)];
+                let le = cfg!(target_endian = "little");
+                match d {
+                    Dtype::BF16 => match bytemuck::try_cast_slice::<u8, u16>(b) {
+                        Ok(h) if le => {
+                            for (o, &v) in out.iter_mut().zip(h) {
+                                *o = f32::from_bits((v as u32) << 16);
+                            }
+                        }
+                        _ => {
+                            for (o, c) in out.iter_mut().zip(b.chunks_exact(2)) {
+                                *o =
+                                    f32::from_bits((u16::from_le_bytes([c[0], c[1]]) as u32) << 16);
+                            }
+                        }
+                    },
+                    Dtype::F16 => match bytemuck::try_cast_slice::<u8, half::f16>(b) {
+                        Ok(h) if le => half::slice::HalfFloatSliceExt::convert_to_f32_slice(h, out),
+                        _ => {
+                            for (o, c) in out.iter_mut().zip(b.chunks_exact(2)) {
+                                *o =
+                                    half::f16::from_bits(u16::from_le_bytes([c[0], c[1]])).to_f32();
+                            }
+                        }
+                    },
+                    _ => match bytemuck::try_cast_slice::<u8, f32>(b) {
+                        Ok(h) if le => out.copy_from_slice(h),
+                        _ => {
+                            for (o, c) in out.iter_mut().zip(b.chunks_exact(4)) {
+                                *o = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                            }
+                        }
+                    },
+                }
+            }
+        }
+    }
+}
+
+/// Values staged per call of the batch encoders (the producer functions stage as many).
+const STAGE: usize = 256;
+
+/// FP4 elements of one group as compressed-tensors computes them (see
+/// [`lowp::quant::producer::ct_quantize_fp4`]):
+/// y = round(x / divisor) in `round`'s dtype; ±0 and NaN → +0; else clamped to ±6.
+#[inline(always)]
+fn fp4_stage(x: &[f32], divisor: f32, t: &mut [f32], round: impl Fn(f32) -> f32) {
+    for (t, &v) in t.iter_mut().zip(x) {
+        let y = round(v / divisor);
+        *t = if y == 0.0 || y.is_nan() {
+            0.0
+        } else {
+            y.clamp(-6.0, 6.0)
+        };
+    }
+}
+
+fn fp4_stage_dtype(x: &[f32], divisor: f32, t: &mut [f32], w: TorchDtype) {
+    match w {
+        TorchDtype::F32 => fp4_stage(x, divisor, t, |v| v),
+        TorchDtype::BF16 => fp4_stage(x, divisor, t, |v| TorchDtype::BF16.round(v)),
+        TorchDtype::F16 => fp4_stage(x, divisor, t, |v| TorchDtype::F16.round(v)),
+    }
+}
+
+/// The fused quantizer: one pass over a band of rows (`x`: whole rows of `cols` values; for
+/// FP8_BLOCK up to 128 rows, for every other scheme any number of rows), filling the band's
+/// part of the data tensor (`weight` or `weight_packed`) into `data` and of `weight_scale`
+/// into `scale`, both exactly [`Scheme::band_bytes`] long. Values are widened a few hundred
+/// at a time on the stack, so nothing is allocated. Each group's scale and elements follow
+/// the compressed-tensors rules of [`lowp::quant::producer`]. `global` is the NVFP4 global
+/// scale. Returns false (the outputs then hold garbage) when the band holds a NaN or ±∞.
+#[allow(clippy::too_many_arguments)]
+pub fn quantize_band_into(
+    scheme: Scheme,
+    src: Dtype,
+    x: Rows<'_>,
+    cols: usize,
+    global: f32,
+    data: &mut [u8],
+    scale: &mut [u8],
+) -> bool {
+    let w = torch_dtype(src).expect("checked source dtype");
+    let es = src.bitsize() / 8;
+    let rows = x.len() / cols;
+    let mut finite = true;
+    let mut buf = [0f32; STAGE];
+    match scheme {
+        Scheme::Fp8Dynamic | Scheme::W8A8 => {
+            let elem = if scheme == Scheme::W8A8 {
+                CtElement::Int8
+            } else {
+                CtElement::Fp8E4M3
+            };
+            for r in 0..rows {
+                let i0 = r * cols;
+                let a = x.amax(i0, i0 + cols);
+                finite &= a.is_finite();
+                let s = ct_scale(a, elem, w);
+                put_float(&mut scale[r * es..], src, s);
+                let orow = &mut data[i0..i0 + cols];
+                for (k, o) in orow.chunks_mut(STAGE).enumerate() {
+                    let t = &mut buf[..o.len()];
+                    x.widen(i0 + k * STAGE, t);
+                    if scheme == Scheme::W8A8 {
+                        ct_quantize_int(t, s, CtElement::Int8, w, bytemuck::cast_slice_mut(o));
+                    } else {
+                        ct_quantize_fp8(t, s, w, bytemuck::cast_slice_mut::<u8, F8E4M3FN>(o));
+                    }
+                }
+            }
+        }
+        Scheme::Fp8Block => {
+            let nb = cols.div_ceil(128);
+            for b in 0..nb {
+                let (c0, c1) = (b * 128, ((b + 1) * 128).min(cols));
+                let mut m = 0f32;
+                for r in 0..rows {
+                    let a = x.amax(r * cols + c0, r * cols + c1);
+                    m = if a > m || a.is_nan() { a } else { m };
+                }
+                finite &= m.is_finite();
+                put_float(
+                    &mut scale[b * es..],
+                    src,
+                    ct_scale(m, CtElement::Fp8E4M3, w),
+                );
+            }
+            for b in 0..nb {
+                let (c0, c1) = (b * 128, ((b + 1) * 128).min(cols));
+                let s = read_float(&scale[b * es..], src);
+                for r in 0..rows {
+                    let (i0, i1) = (r * cols + c0, r * cols + c1);
+                    let t = &mut buf[..i1 - i0];
+                    x.widen(i0, t);
+                    ct_quantize_fp8(t, s, w, bytemuck::cast_slice_mut(&mut data[i0..i1]));
+                }
+            }
+        }
+        Scheme::W4A16 => {
+            let mut q = [0i8; 128];
+            for (g, (o, sc)) in data
+                .chunks_exact_mut(64)
+                .zip(scale.chunks_exact_mut(es))
+                .enumerate()
+            {
+                let i0 = g * 128;
+                let a = x.amax(i0, i0 + 128);
+                finite &= a.is_finite();
+                let s = ct_scale(a, CtElement::Int4, w);
+                put_float(sc, src, s);
+                let t = &mut buf[..128];
+                x.widen(i0, t);
+                ct_quantize_int(t, s, CtElement::Int4, w, &mut q);
+                for (word, dst) in q.chunks_exact(8).zip(o.chunks_exact_mut(4)) {
+                    let mut v = 0u32;
+                    for (j, &e) in word.iter().enumerate() {
+                        v |= (((e as i32 + 8) as u32) & 0xF) << (4 * j);
+                    }
+                    dst.copy_from_slice(&v.to_le_bytes());
+                }
+            }
+        }
+        Scheme::Nvfp4A16 | Scheme::Mxfp4A16 | Scheme::Mxfp4 => {
+            let g = if scheme == Scheme::Nvfp4A16 { 16 } else { 32 };
+            let mut stage = [0f32; STAGE];
+            // Rows are whole groups, so the band is a run of whole groups: stage up to
+            // STAGE values, group by group, then encode them in one call.
+            let n = x.len();
+            let mut i0 = 0;
+            while i0 < n {
+                let len = (n - i0).min(STAGE);
+                let t = &mut buf[..len];
+                x.widen(i0, t);
+                for (j, (xs, ys)) in t.chunks_exact(g).zip(stage.chunks_exact_mut(g)).enumerate() {
+                    let gi = i0 / g + j;
+                    let a = ct_amax(xs);
+                    finite &= a.is_finite();
+                    if scheme == Scheme::Nvfp4A16 {
+                        let bs = ct_nvfp4_block_scale(a, global, w);
+                        scale[gi] = bs.to_bits();
+                        fp4_stage_dtype(xs, bs.to_f32() / global, ys, TorchDtype::F32);
+                    } else {
+                        let (code, s) = ct_mx_scale(a, w);
+                        scale[gi] = code;
+                        fp4_stage_dtype(xs, s, ys, w);
+                    }
+                }
+                lowp::slice::encode_packed_with::<F4E2M1FN>(
+                    &stage[..len],
+                    &mut data[i0 / 2..(i0 + len) / 2],
+                    Rounding::NearestEven,
+                    Overflow::Saturate,
+                );
+                i0 += len;
+            }
+        }
+    }
+    finite
+}
+
+/// The value of a scale stored by [`put_float`].
+fn read_float(b: &[u8], d: Dtype) -> f32 {
+    match d {
+        Dtype::BF16 => half::bf16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32(),
+        Dtype::F16 => half::f16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32(),
+        _ => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
     }
 }
 
 /// Quantizes one band of rows (`x`: `band_rows × cols` values, row-major, exact values of the
-/// source dtype) and appends the band's part of `part` to `out`. For FP8_BLOCK a band is up to
-/// 128 rows; for every other scheme one row. `global` is the NVFP4 global scale. Returns false
-/// (with `out` holding garbage for this band) when the band holds a NaN or ±∞: every group's
-/// amax is computed anyway, and it is non-finite exactly then.
+/// source dtype) and appends the band's part of `part` (the data tensor or `weight_scale`)
+/// to `out`, through [`quantize_band_into`]. Returns false when the band holds a NaN or ±∞.
 pub fn quantize_band(
     scheme: Scheme,
     part: Part,
@@ -223,117 +526,11 @@ pub fn quantize_band(
     global: f32,
     out: &mut Vec<u8>,
 ) -> bool {
-    let w = torch_dtype(src).expect("checked source dtype");
-    let rows = x.len() / cols;
-    let mut finite = true;
-    let mut amax = |g: &[f32]| {
-        let a = ct_amax(g);
-        finite &= a.is_finite();
-        a
-    };
-    match scheme {
-        Scheme::Fp8Dynamic | Scheme::W8A8 => {
-            let elem = if scheme == Scheme::W8A8 {
-                CtElement::Int8
-            } else {
-                CtElement::Fp8E4M3
-            };
-            let s = ct_scale(amax(x), elem, w);
-            match part {
-                Part::Scale => push_float(out, src, s),
-                _ => {
-                    let start = out.len();
-                    out.resize(start + x.len(), 0);
-                    if scheme == Scheme::W8A8 {
-                        let o: &mut [i8] = bytemuck::cast_slice_mut(&mut out[start..]);
-                        ct_quantize_int(x, s, CtElement::Int8, w, o);
-                    } else {
-                        let o: &mut [F8E4M3FN] = bytemuck::cast_slice_mut(&mut out[start..]);
-                        ct_quantize_fp8(x, s, w, o);
-                    }
-                }
-            }
-        }
-        Scheme::Fp8Block => {
-            let nb = cols.div_ceil(128);
-            let mut scales = Vec::with_capacity(nb);
-            for b in 0..nb {
-                let (c0, c1) = (b * 128, ((b + 1) * 128).min(cols));
-                let mut m = 0f32;
-                for r in 0..rows {
-                    let a = amax(&x[r * cols + c0..r * cols + c1]);
-                    m = if a > m || a.is_nan() { a } else { m };
-                }
-                scales.push(ct_scale(m, CtElement::Fp8E4M3, w));
-            }
-            match part {
-                Part::Scale => {
-                    for s in scales {
-                        push_float(out, src, s)
-                    }
-                }
-                _ => {
-                    let start = out.len();
-                    out.resize(start + x.len(), 0);
-                    let o: &mut [F8E4M3FN] = bytemuck::cast_slice_mut(&mut out[start..]);
-                    for r in 0..rows {
-                        for (b, &s) in scales.iter().enumerate() {
-                            let (c0, c1) = (b * 128, ((b + 1) * 128).min(cols));
-                            let (i0, i1) = (r * cols + c0, r * cols + c1);
-                            ct_quantize_fp8(&x[i0..i1], s, w, &mut o[i0..i1]);
-                        }
-                    }
-                }
-            }
-        }
-        Scheme::W4A16 => {
-            let mut q = [0i8; 128];
-            for g in x.chunks_exact(128) {
-                let s = ct_scale(amax(g), CtElement::Int4, w);
-                match part {
-                    Part::Scale => push_float(out, src, s),
-                    _ => {
-                        ct_quantize_int(g, s, CtElement::Int4, w, &mut q);
-                        for word in q.chunks_exact(8) {
-                            let mut v = 0u32;
-                            for (j, &e) in word.iter().enumerate() {
-                                v |= (((e as i32 + 8) as u32) & 0xF) << (4 * j);
-                            }
-                            out.extend_from_slice(&v.to_le_bytes());
-                        }
-                    }
-                }
-            }
-        }
-        Scheme::Nvfp4A16 => {
-            let mut c = [0u8; 8];
-            for g in x.chunks_exact(16) {
-                let bs = ct_nvfp4_block_scale(amax(g), global, w);
-                match part {
-                    Part::Scale => out.push(bs.to_bits()),
-                    _ => {
-                        let divisor = bs.to_f32() / global;
-                        ct_quantize_fp4(g, divisor, TorchDtype::F32, &mut c);
-                        out.extend_from_slice(&c);
-                    }
-                }
-            }
-        }
-        Scheme::Mxfp4A16 | Scheme::Mxfp4 => {
-            let mut c = [0u8; 16];
-            for g in x.chunks_exact(32) {
-                let (code, s) = ct_mx_scale(amax(g), w);
-                match part {
-                    Part::Scale => out.push(code),
-                    _ => {
-                        ct_quantize_fp4(g, s, w, &mut c);
-                        out.extend_from_slice(&c);
-                    }
-                }
-            }
-        }
-    }
-    finite
+    let (nd, ns) = scheme.band_bytes(src, x.len() / cols, cols);
+    let (mut d, mut s) = (vec![0u8; nd], vec![0u8; ns]);
+    let ok = quantize_band_into(scheme, src, Rows::F32(x), cols, global, &mut d, &mut s);
+    out.extend_from_slice(if part == Part::Scale { &s } else { &d });
+    ok
 }
 
 /// The NVFP4 global scale of a set of weights whose largest magnitude is `amax`.

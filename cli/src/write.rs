@@ -1,25 +1,37 @@
 //! Writing output shards: the header as the safetensors library writes it (tensors sorted by
 //! dtype, largest first, then by name; JSON padded with spaces to 8 bytes), then each tensor's
-//! bytes, streamed: copied tensors straight from the source map, quantized ones band by band,
-//! each band computed on all cores. Memory stays near one chunk per thread.
+//! bytes at the offset the header gives it. Every offset is known before anything is written,
+//! so each quantized weight is read once: one fused pass fills its data tensor and its
+//! `weight_scale` together (they sit apart in the file, as the safetensors order puts them),
+//! chunk by chunk, each chunk's rows quantized on all cores. A writer thread puts the finished
+//! chunks into the file with positioned writes while the next chunk is computed; copied
+//! tensors go to it as read-only maps of the source, so their bytes are copied once, by the
+//! kernel. Memory stays near a few chunks: the maps are dropped once written and the output
+//! buffers are recycled.
 
 use crate::checkpoint::{Checkpoint, TensorRef};
 use crate::plan::{OutShard, OutTensor, Plan};
-use crate::scheme::{global_scale, quantize_band, Part};
+use crate::scheme::{global_scale, quantize_band_into, Part, Rows};
 use anyhow::{anyhow, bail, Context, Result};
 use indicatif::ProgressBar;
+use memmap2::Mmap;
 use rayon::prelude::*;
 use safetensors::tensor::{Dtype, Metadata, TensorInfo};
-use std::io::{BufWriter, Write};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fs::File;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::OnceLock;
 use tempfile::NamedTempFile;
 
-/// Bytes of source read per chunk.
-const CHUNK: usize = 64 << 20;
-/// Bytes of source per parallel task.
-const TASK: usize = 1 << 20;
+/// Bytes of source mapped per chunk.
+const CHUNK: usize = 16 << 20;
+/// Bytes of source per parallel task (whole row bands, at least one): small enough that a
+/// task's output is still in cache when it is written.
+const TASK: usize = 256 << 10;
+/// Bytes per write of a copied tensor.
+const COPY: usize = 1 << 20;
 
 /// Set by the Ctrl-C handler; checked between chunks.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -110,6 +122,47 @@ pub fn to_f32(dtype: Dtype, bytes: &[u8], out: &mut Vec<f32>) {
     }
 }
 
+/// Writes all of `buf` at `off` of `file`.
+fn write_at(file: &File, buf: &[u8], off: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::write_all_at(file, buf, off)
+    }
+    #[cfg(windows)]
+    {
+        let (mut buf, mut off) = (buf, off);
+        while !buf.is_empty() {
+            let n = std::os::windows::fs::FileExt::seek_write(file, buf, off)?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            buf = &buf[n..];
+            off += n as u64;
+        }
+        Ok(())
+    }
+}
+
+/// The output file of a shard, written at known offsets from any thread.
+struct Out<'f> {
+    file: &'f File,
+    rel: &'f str,
+    written: AtomicU64,
+}
+
+impl Out<'_> {
+    fn write(&self, buf: &[u8], off: u64) -> Result<()> {
+        write_at(self.file, buf, off).with_context(|| format!("cannot write {}", self.rel))?;
+        self.written.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+thread_local! {
+    /// Each worker's output buffer (a task's data, small enough to stay in its cache).
+    static TASK_OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 /// The shard writer's shared state.
 pub struct Writer<'a> {
     ck: &'a Checkpoint,
@@ -137,41 +190,39 @@ impl<'a> Writer<'a> {
     fn amax(&self, name: &str, t: &TensorRef) -> Result<f32> {
         let mut m = 0f32;
         let esize = t.dtype.bitsize() / 8;
-        self.for_each_chunk(t, 1, |bytes, _| {
-            let r: Result<f32, ()> = bytes
+        self.for_each_chunk(t, 1, |map, _, _| {
+            let a = map
                 .par_chunks(TASK / esize * esize)
-                .map(|c| {
-                    let mut x = Vec::new();
-                    to_f32(t.dtype, c, &mut x);
-                    let a = lowp::quant::producer::ct_amax(&x);
-                    if a.is_finite() && x.iter().all(|v| v.is_finite()) {
-                        Ok(a)
-                    } else {
-                        Err(())
-                    }
-                })
-                .try_reduce(|| 0.0, |a, b| Ok(a.max(b)));
-            match r {
-                Ok(a) => {
-                    m = m.max(a);
-                    Ok(())
-                }
-                Err(()) => bail!(
+                .map(|c| Rows::Raw(t.dtype, c).amax(0, c.len() / esize))
+                .reduce(
+                    || 0.0,
+                    |a, b| {
+                        if !a.is_nan() && (b.is_nan() || b > a) {
+                            b
+                        } else {
+                            a
+                        }
+                    },
+                );
+            if !a.is_finite() {
+                bail!(
                     "{}: tensor {name} holds NaN or infinite values",
                     self.file_of(t)
-                ),
+                );
             }
+            m = m.max(a);
+            Ok(())
         })?;
         Ok(m)
     }
 
-    /// Calls `f` on runs of whole row bands (the source bytes), `rows_per_band` rows each, at
-    /// most about [`CHUNK`] bytes of source at a time; the map is dropped after each call.
+    /// Calls `f(map, first row, rows)` on runs of whole row bands (`rows_per_band` rows each),
+    /// about [`CHUNK`] bytes of source at a time, each a fresh read-only map of the source.
     fn for_each_chunk(
         &self,
         t: &TensorRef,
         rows_per_band: usize,
-        mut f: impl FnMut(&[u8], usize) -> Result<()>,
+        mut f: impl FnMut(Mmap, usize, usize) -> Result<()>,
     ) -> Result<()> {
         let esize = t.dtype.bitsize() / 8;
         let (rows, cols) = match t.shape.len() {
@@ -188,8 +239,7 @@ impl<'a> Writer<'a> {
             check_interrupt()?;
             let r1 = (r0 + bands_per_chunk * rows_per_band).min(rows);
             let map = shard.map(t.start + (r0 * row_bytes) as u64, (r1 - r0) * row_bytes)?;
-            f(&map, r1 - r0)?;
-            drop(map);
+            f(map, r0, r1 - r0)?;
             r0 = r1;
         }
         Ok(())
@@ -213,77 +263,115 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// Writes one quantized part to `w`.
-    fn write_part(&self, w: &mut impl Write, t: &OutTensor, part: Part) -> Result<()> {
-        let it = &self.plan.items[t.item];
+    /// Quantizes one weight in one pass: its data tensor goes to `data_off`, its
+    /// `weight_scale` to `scale_off`. Each chunk's rows are split in tasks of about
+    /// [`TASK`] bytes of source, run on all cores; each task quantizes into its thread's
+    /// buffer and writes it straight away (while it is in cache); a chunk's scales follow in
+    /// one write.
+    fn quantize_item(&self, out: &Out, item: usize, data_off: u64, scale_off: u64) -> Result<()> {
+        let it = &self.plan.items[item];
         let src = &it.src;
-        let (rows, cols) = (src.shape[0], src.shape[1]);
+        let dtype = src.dtype;
+        let cols = src.shape[1];
         let scheme = self.plan.scheme;
-        match part {
-            Part::Shape => {
-                w.write_all(&(rows as i64).to_le_bytes())?;
-                w.write_all(&(cols as i64).to_le_bytes())?;
-                return Ok(());
-            }
-            Part::Global => {
-                w.write_all(&self.global(t.item)?.to_le_bytes())?;
-                return Ok(());
-            }
-            _ => {}
-        }
         let global = if scheme.has_global_scale() {
-            self.global(t.item)?
+            self.global(item)?
         } else {
             1.0
         };
-        let band = scheme.row_block();
-        let esize = src.dtype.bitsize() / 8;
-        let bands_per_task = (TASK / (cols * esize * band).max(1)).max(1);
-        let file = self.file_of(src).to_string();
-        let name = it.name.clone();
-        let is_data = part != Part::Scale;
-        self.for_each_chunk(src, band, |bytes, nrows| {
-            let per_task = bands_per_task * band * cols * esize;
-            let outs: Result<Vec<Vec<u8>>> = bytes
-                .par_chunks(per_task)
-                .map(|raw| {
-                    let mut task = Vec::new();
-                    to_f32(src.dtype, raw, &mut task);
-                    let mut out = Vec::with_capacity(if is_data { task.len() } else { 64 });
-                    for b in task.chunks(band * cols) {
-                        if !quantize_band(scheme, part, src.dtype, b, cols, global, &mut out) {
-                            bail!("{file}: tensor {name} holds NaN or infinite values");
+        let esize = dtype.bitsize() / 8;
+        // A band: the rows that one call of the fused quantizer takes (FP8_BLOCK's scales span
+        // 128 rows; the others take any whole rows).
+        let block = scheme.row_block();
+        let band = if block > 1 {
+            block
+        } else {
+            (TASK / (cols * esize)).max(1)
+        };
+        let (band_data, band_scale) = scheme.band_bytes(dtype, band, cols);
+        let bands_per_task = (TASK / (band * cols * esize)).max(1);
+        // Bytes of the data and scale tensors before row `r` (a multiple of `band`).
+        let before = |r: usize| -> (u64, u64) {
+            if block > 1 {
+                ((r * cols) as u64, (r / band * band_scale) as u64)
+            } else {
+                let (d, s) = scheme.band_bytes(dtype, r, cols);
+                (d as u64, s as u64)
+            }
+        };
+        let failed = || {
+            anyhow!(
+                "{}: tensor {} holds NaN or infinite values",
+                self.file_of(src),
+                it.name
+            )
+        };
+        self.for_each_chunk(src, band, |map, r0, nrows| {
+            let (d0, s0) = before(r0);
+            let s1 = if block > 1 {
+                s0 + (nrows.div_ceil(band) * band_scale) as u64
+            } else {
+                before(r0 + nrows).1
+            };
+            let mut scale = vec![0u8; (s1 - s0) as usize];
+            let task_src = bands_per_task * band * cols * esize;
+            map.par_chunks(task_src)
+                .zip(scale.par_chunks_mut(bands_per_task * band_scale))
+                .enumerate()
+                .try_for_each(|(k, (x, s))| {
+                    TASK_OUT.with(|buf| {
+                        let mut buf = buf.borrow_mut();
+                        let rows = x.len() / (cols * esize);
+                        let n = if block > 1 {
+                            rows * cols
+                        } else {
+                            scheme.band_bytes(dtype, rows, cols).0
+                        };
+                        buf.resize(n, 0);
+                        let bands = x
+                            .chunks(band * cols * esize)
+                            .zip(buf.chunks_mut(band_data))
+                            .zip(s.chunks_mut(band_scale));
+                        for ((xb, db), sb) in bands {
+                            if !quantize_band_into(
+                                scheme,
+                                dtype,
+                                Rows::Raw(dtype, xb),
+                                cols,
+                                global,
+                                db,
+                                sb,
+                            ) {
+                                return Err(failed());
+                            }
                         }
-                    }
-                    Ok(out)
-                })
-                .collect();
-            for o in outs? {
-                w.write_all(&o)?;
-            }
-            if is_data {
-                self.progress.inc((nrows * cols * esize) as u64);
-            }
+                        out.write(
+                            &buf,
+                            data_off + d0 + (k * bands_per_task * band_data) as u64,
+                        )
+                    })
+                })?;
+            drop(map);
+            out.write(&scale, scale_off + s0)?;
+            self.progress.inc((nrows * cols * esize) as u64);
             Ok(())
         })
     }
 
-    /// Writes `shard` to a temporary file in `dir`; returns it and the shard's tensor bytes.
-    pub fn write_shard(&self, shard: &OutShard, dir: &Path) -> Result<(NamedTempFile, u64)> {
-        let mut tensors = shard.tensors.clone();
-        let head = header(&mut tensors)?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".lowp-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-        let mut w = BufWriter::with_capacity(8 << 20, tmp.as_file());
-        w.write_all(&head)?;
-        let mut total = 0u64;
-        for t in &tensors {
+    /// Writes every tensor of a shard (sorted, their data from offset `base`) into `out`.
+    fn produce(&self, out: &Out, tensors: &[OutTensor], base: u64) -> Result<()> {
+        let mut offsets = Vec::with_capacity(tensors.len());
+        let mut at: HashMap<(usize, Part), u64> = HashMap::new();
+        let mut off = base;
+        for t in tensors {
+            offsets.push(off);
+            if let Some(p) = t.part {
+                at.insert((t.item, p), off);
+            }
+            off += t.nbytes() as u64;
+        }
+        for (t, &off) in tensors.iter().zip(&offsets) {
             check_interrupt()?;
-            let before = total;
-            total += t.nbytes() as u64;
             match t.part {
                 None => {
                     let src = &self.plan.items[t.item].src;
@@ -293,23 +381,61 @@ impl<'a> Writer<'a> {
                         check_interrupt()?;
                         let n = (src.len - done).min(CHUNK);
                         let map = s.map(src.start + done as u64, n)?;
-                        w.write_all(&map)?;
+                        map.par_chunks(COPY)
+                            .enumerate()
+                            .try_for_each(|(k, piece)| {
+                                out.write(piece, off + (done + k * COPY) as u64)
+                            })?;
                         done += n;
                         self.progress.inc(n as u64);
                     }
                 }
-                Some(p) => self.write_part(&mut w, t, p)?,
+                Some(Part::Shape) => {
+                    let src = &self.plan.items[t.item].src;
+                    let mut b = (src.shape[0] as i64).to_le_bytes().to_vec();
+                    b.extend_from_slice(&(src.shape[1] as i64).to_le_bytes());
+                    out.write(&b, off)?;
+                }
+                Some(Part::Global) => out.write(&self.global(t.item)?.to_le_bytes(), off)?,
+                // Written with the data tensor.
+                Some(Part::Scale) => {}
+                Some(Part::Weight | Part::Packed) => {
+                    let scale_off = *at
+                        .get(&(t.item, Part::Scale))
+                        .ok_or_else(|| anyhow!("internal error: {} has no scale", t.name))?;
+                    self.quantize_item(out, t.item, off, scale_off)?;
+                }
             }
-            let _ = before;
         }
-        w.flush()?;
-        drop(w);
-        let written = tmp.as_file().metadata()?.len();
-        if written != head.len() as u64 + total {
+        Ok(())
+    }
+
+    /// Writes `shard` to a temporary file in `dir`; returns it and the shard's tensor bytes.
+    pub fn write_shard(&self, shard: &OutShard, dir: &Path) -> Result<(NamedTempFile, u64)> {
+        let mut tensors = shard.tensors.clone();
+        let head = header(&mut tensors)?;
+        let total: u64 = tensors.iter().map(|t| t.nbytes() as u64).sum();
+        let tmp = tempfile::Builder::new()
+            .prefix(".lowp-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        let out = Out {
+            file: tmp.as_file(),
+            rel: &shard.rel,
+            written: AtomicU64::new(0),
+        };
+        let base = head.len() as u64;
+        out.write(&head, 0)?;
+        self.produce(&out, &tensors, base)?;
+        // Every byte written once: the regions are disjoint and cover the file.
+        let written = out.written.load(Ordering::Relaxed);
+        let len = tmp.as_file().metadata()?.len();
+        if written != base + total || len != base + total {
             bail!(
-                "internal error: {} has {written} bytes, expected {}",
+                "internal error: {} has {len} bytes ({written} written), expected {}",
                 shard.rel,
-                head.len() as u64 + total
+                base + total
             );
         }
         Ok((tmp, total))
