@@ -56,6 +56,11 @@ enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+        /// Do not fsync the written files before renaming them into place (faster; an error
+        /// or Ctrl-C still leaves nothing half-written, but a power loss or OS crash soon
+        /// after the command may leave incomplete files under their final names).
+        #[arg(long)]
+        no_fsync: bool,
     },
     /// Per weight: amax, and the SQNR and max error of each scheme.
     Stats {
@@ -127,6 +132,7 @@ fn main() -> ExitCode {
             force,
             json,
             quiet,
+            no_fsync,
         } => {
             let _ = ctrlc::set_handler(|| {
                 write::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -139,6 +145,7 @@ fn main() -> ExitCode {
                 force,
                 json,
                 quiet,
+                fsync: !no_fsync,
             };
             quantize::run(&o).map(|summary| {
                 if o.json {

@@ -5,7 +5,7 @@ use crate::config::quantization_config;
 use crate::plan::{Pattern, Plan};
 use crate::pyjson;
 use crate::scheme::Scheme;
-use crate::write::Writer;
+use crate::write::{Syncer, Writer};
 use anyhow::{anyhow, bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
@@ -31,6 +31,8 @@ pub struct Options {
     pub json: bool,
     /// No progress bar.
     pub quiet: bool,
+    /// Flush every written file to the disk before renaming it into place.
+    pub fsync: bool,
 }
 
 fn canonical(p: &Path) -> Option<PathBuf> {
@@ -172,7 +174,18 @@ fn write_all(
         );
         pb
     };
+    let timing = std::env::var_os("LOWP_TIMING").is_some();
+    let t0 = Instant::now();
+    let phase = |what: &str, t: &mut Instant| {
+        if timing {
+            eprintln!("lowp timing: {what}: {:.3} s", t.elapsed().as_secs_f64());
+        }
+        *t = Instant::now();
+    };
+    let mut t = t0;
     let writer = Writer::new(ck, plan, &progress);
+    // Shards are flushed to the disk in the background while the next one is written.
+    let syncer = o.fsync.then(Syncer::start);
     // (temporary file, final relative path), renamed only when everything is written.
     let mut pending: Vec<(NamedTempFile, String)> = Vec::new();
     let mut weight_map = BTreeMap::new();
@@ -183,7 +196,10 @@ fn write_all(
         let dir = out.join(&shard.rel);
         let dir = dir.parent().unwrap().to_path_buf();
         std::fs::create_dir_all(&dir)?;
-        let (tmp, size) = writer.write_shard(shard, &dir)?;
+        let (tmp, size) = writer.write_shard(shard, &dir, syncer.as_ref())?;
+        if let Some(s) = &syncer {
+            s.request(tmp.as_file());
+        }
         total_size += size;
         let base = Path::new(&shard.rel)
             .file_name()
@@ -195,6 +211,7 @@ fn write_all(
         }
         pending.push((tmp, shard.rel.clone()));
         n_shards += 1;
+        phase(&format!("write {}", shard.rel), &mut t);
     }
     progress.finish_and_clear();
 
@@ -232,13 +249,43 @@ fn write_all(
         pending.push((tmp, name));
     }
     crate::write::check_interrupt_pub()?;
+    phase("other files", &mut t);
+    if let Some(s) = syncer {
+        s.finish()?;
+        for (tmp, _) in &pending {
+            tmp.as_file().sync_all()?;
+        }
+    }
+    phase("fsync", &mut t);
+    let mut renamed_dirs = Vec::new();
     for (tmp, rel) in pending {
-        tmp.as_file().sync_all()?;
         let dst = out.join(&rel);
+        renamed_dirs.push(dst.parent().unwrap_or(out).to_path_buf());
         tmp.persist(&dst)
             .map_err(|e| anyhow!("cannot rename into {}: {}", dst.display(), e.error))?;
     }
+    if o.fsync {
+        // The renames themselves.
+        let mut dirs: Vec<PathBuf> = renamed_dirs;
+        dirs.sort();
+        dirs.dedup();
+        for d in dirs {
+            sync_dir(&d)?;
+        }
+    }
+    phase("rename", &mut t);
     let n_quant = plan.items.iter().filter(|i| i.module.is_some()).count();
     let bytes_out = total_size;
     Ok((n_quant, bytes_out, n_shards))
+}
+
+/// Flushes a directory's entries (the renames into it) to the disk; a no-op where directories
+/// cannot be opened as files.
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("cannot flush {} to the disk", dir.display()))?;
+    let _ = dir;
+    Ok(())
 }

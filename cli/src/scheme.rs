@@ -4,8 +4,8 @@
 
 use anyhow::{bail, Result};
 use lowp::quant::producer::{
-    ct_amax, ct_mx_scale, ct_nvfp4_block_scale, ct_nvfp4_global_scale, ct_quantize_fp8,
-    ct_quantize_int, ct_scale, CtElement, TorchDtype,
+    ct_amax, ct_mx_scale, ct_nvfp4_block_scale, ct_nvfp4_global_scale, ct_quantize_fp8, ct_scale,
+    CtElement, TorchDtype,
 };
 use lowp::{Overflow, Rounding, F4E2M1FN, F8E4M3FN};
 use safetensors::tensor::Dtype;
@@ -346,6 +346,34 @@ impl Rows<'_> {
 /// Values staged per call of the batch encoders (the producer functions stage as many).
 const STAGE: usize = 256;
 
+/// compressed-tensors' integer elements, as
+/// [`lowp::quant::producer::ct_quantize_int`] computes them (q =
+/// round_half_even(clamp(round(x / scale), lo, hi)), NaN → 0) in a loop per dtype that the
+/// compiler vectorizes: after the clamp |y| ≤ 128, so the sum with 1.5 · 2^23 rounds it to
+/// an integer that its bits hold exactly. The unit tests check it against
+/// `ct_quantize_int` on every bf16 and f16 value.
+#[inline(always)]
+fn int_stage(x: &[f32], scale: f32, lo: f32, hi: f32, out: &mut [i8], round: impl Fn(f32) -> f32) {
+    const M: f32 = 12_582_912.0;
+    for (o, &v) in out.iter_mut().zip(x) {
+        let y = round(v / scale);
+        let y = if y.is_nan() { 0.0 } else { y.clamp(lo, hi) };
+        // y + M rounds y to an integer n (the unit in the last place of M is 1), and its
+        // bits are M's plus n: no float-to-int conversion, so the loop stays vectorized.
+        *o = (y + M).to_bits().wrapping_sub(M.to_bits()) as i8;
+    }
+}
+
+/// [`int_stage`] for the weight's dtype and an int8 or int4 element.
+fn quantize_int(x: &[f32], scale: f32, element: CtElement, w: TorchDtype, out: &mut [i8]) {
+    let (lo, hi) = element.range();
+    match w {
+        TorchDtype::F32 => int_stage(x, scale, lo, hi, out, |v| v),
+        TorchDtype::BF16 => int_stage(x, scale, lo, hi, out, |v| TorchDtype::BF16.round(v)),
+        TorchDtype::F16 => int_stage(x, scale, lo, hi, out, |v| TorchDtype::F16.round(v)),
+    }
+}
+
 /// FP4 elements of one group as compressed-tensors computes them (see
 /// [`lowp::quant::producer::ct_quantize_fp4`]):
 /// y = round(x / divisor) in `round`'s dtype; ±0 and NaN → +0; else clamped to ±6.
@@ -409,7 +437,7 @@ pub fn quantize_band_into(
                     let t = &mut buf[..o.len()];
                     x.widen(i0 + k * STAGE, t);
                     if scheme == Scheme::W8A8 {
-                        ct_quantize_int(t, s, CtElement::Int8, w, bytemuck::cast_slice_mut(o));
+                        quantize_int(t, s, CtElement::Int8, w, bytemuck::cast_slice_mut(o));
                     } else {
                         ct_quantize_fp8(t, s, w, bytemuck::cast_slice_mut::<u8, F8E4M3FN>(o));
                     }
@@ -457,7 +485,7 @@ pub fn quantize_band_into(
                 put_float(sc, src, s);
                 let t = &mut buf[..128];
                 x.widen(i0, t);
-                ct_quantize_int(t, s, CtElement::Int4, w, &mut q);
+                quantize_int(t, s, CtElement::Int4, w, &mut q);
                 for (word, dst) in q.chunks_exact(8).zip(o.chunks_exact_mut(4)) {
                     let mut v = 0u32;
                     for (j, &e) in word.iter().enumerate() {
@@ -536,4 +564,329 @@ pub fn quantize_band(
 /// The NVFP4 global scale of a set of weights whose largest magnitude is `amax`.
 pub fn global_scale(amax: f32, src: Dtype) -> f32 {
     ct_nvfp4_global_scale(amax, torch_dtype(src).expect("checked source dtype"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lowp::quant::producer::{ct_quantize_fp4, ct_quantize_int};
+
+    /// The per-part computation as written before the fused quantizer, straight from the
+    /// producer functions: the reference that the fused pass must match byte for byte.
+    fn reference(
+        scheme: Scheme,
+        scale_part: bool,
+        src: Dtype,
+        x: &[f32],
+        cols: usize,
+        global: f32,
+    ) -> Vec<u8> {
+        let w = torch_dtype(src).unwrap();
+        let mut out = Vec::new();
+        let push = |out: &mut Vec<u8>, v: f32| {
+            let mut b = [0u8; 4];
+            put_float(&mut b, src, v);
+            out.extend_from_slice(&b[..src.bitsize() / 8]);
+        };
+        match scheme {
+            Scheme::Fp8Dynamic | Scheme::W8A8 => {
+                for r in x.chunks(cols) {
+                    let elem = if scheme == Scheme::W8A8 {
+                        CtElement::Int8
+                    } else {
+                        CtElement::Fp8E4M3
+                    };
+                    let s = ct_scale(ct_amax(r), elem, w);
+                    if scale_part {
+                        push(&mut out, s);
+                    } else if scheme == Scheme::W8A8 {
+                        let mut q = vec![0i8; r.len()];
+                        ct_quantize_int(r, s, CtElement::Int8, w, &mut q);
+                        out.extend(q.iter().map(|&v| v as u8));
+                    } else {
+                        let mut q = vec![F8E4M3FN::ZERO; r.len()];
+                        ct_quantize_fp8(r, s, w, &mut q);
+                        out.extend(q.iter().map(|v| v.to_bits()));
+                    }
+                }
+            }
+            Scheme::Fp8Block => {
+                let rows = x.len() / cols;
+                let nb = cols.div_ceil(128);
+                let mut scales = Vec::new();
+                for b in 0..nb {
+                    let (c0, c1) = (b * 128, ((b + 1) * 128).min(cols));
+                    let mut m = 0f32;
+                    for r in 0..rows {
+                        let a = ct_amax(&x[r * cols + c0..r * cols + c1]);
+                        m = if a > m || a.is_nan() { a } else { m };
+                    }
+                    scales.push(ct_scale(m, CtElement::Fp8E4M3, w));
+                }
+                if scale_part {
+                    for s in scales {
+                        push(&mut out, s);
+                    }
+                } else {
+                    let mut o = vec![F8E4M3FN::ZERO; x.len()];
+                    for r in 0..rows {
+                        for (b, &s) in scales.iter().enumerate() {
+                            let (i0, i1) =
+                                (r * cols + b * 128, r * cols + ((b + 1) * 128).min(cols));
+                            ct_quantize_fp8(&x[i0..i1], s, w, &mut o[i0..i1]);
+                        }
+                    }
+                    out.extend(o.iter().map(|v| v.to_bits()));
+                }
+            }
+            Scheme::W4A16 => {
+                let mut q = [0i8; 128];
+                for g in x.chunks_exact(128) {
+                    let s = ct_scale(ct_amax(g), CtElement::Int4, w);
+                    if scale_part {
+                        push(&mut out, s);
+                    } else {
+                        ct_quantize_int(g, s, CtElement::Int4, w, &mut q);
+                        for word in q.chunks_exact(8) {
+                            let mut v = 0u32;
+                            for (j, &e) in word.iter().enumerate() {
+                                v |= (((e as i32 + 8) as u32) & 0xF) << (4 * j);
+                            }
+                            out.extend_from_slice(&v.to_le_bytes());
+                        }
+                    }
+                }
+            }
+            Scheme::Nvfp4A16 => {
+                let mut c = [0u8; 8];
+                for g in x.chunks_exact(16) {
+                    let bs = ct_nvfp4_block_scale(ct_amax(g), global, w);
+                    if scale_part {
+                        out.push(bs.to_bits());
+                    } else {
+                        ct_quantize_fp4(g, bs.to_f32() / global, TorchDtype::F32, &mut c);
+                        out.extend_from_slice(&c);
+                    }
+                }
+            }
+            Scheme::Mxfp4A16 | Scheme::Mxfp4 => {
+                let mut c = [0u8; 16];
+                for g in x.chunks_exact(32) {
+                    let (code, s) = ct_mx_scale(ct_amax(g), w);
+                    if scale_part {
+                        out.push(code);
+                    } else {
+                        ct_quantize_fp4(g, s, w, &mut c);
+                        out.extend_from_slice(&c);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Deterministic values of `src` (exact), with the cases that decide bytes mixed in:
+    /// zeros of both signs, tiny values, subnormals, ties of the element grids, large values.
+    fn values(n: usize, seed: u64, src: Dtype) -> Vec<f32> {
+        let mut s = seed;
+        let special = [
+            0.0, -0.0, 1e-30, -1e-30, 6e-8, -6e-8, 0.25, -0.75, 2.5, -5.0, 448.0, 1.0e4, -3.0e4,
+        ];
+        (0..n)
+            .map(|i| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let u = ((s >> 40) as f32) / (1u64 << 24) as f32;
+                let v = if i % 7 == 3 {
+                    special[(s >> 20) as usize % special.len()]
+                } else {
+                    (u - 0.5) * [0.02, 1.0, 300.0][(s >> 8) as usize % 3]
+                };
+                match src {
+                    Dtype::BF16 => half::bf16::from_f32(v).to_f32(),
+                    Dtype::F16 => half::f16::from_f32(v).to_f32(),
+                    _ => v,
+                }
+            })
+            .collect()
+    }
+
+    fn raw(x: &[f32], src: Dtype) -> Vec<u8> {
+        let mut b = Vec::new();
+        for &v in x {
+            let mut e = [0u8; 4];
+            put_float(&mut e, src, v);
+            b.extend_from_slice(&e[..src.bitsize() / 8]);
+        }
+        b
+    }
+
+    #[test]
+    fn fused_pass_matches_the_producer_functions() {
+        for scheme in Scheme::ALL {
+            for src in [Dtype::BF16, Dtype::F16, Dtype::F32] {
+                // FP8_BLOCK: a short last band and a partial last column block.
+                for (rows, cols) in [(3, 256), (130, 200), (1, 4096)] {
+                    if scheme.check_shape(&[rows, cols]).is_err() {
+                        continue;
+                    }
+                    let x = values(rows * cols, (rows * cols) as u64, src);
+                    let b = raw(&x, src);
+                    let w = torch_dtype(src).unwrap();
+                    let global = if scheme.has_global_scale() {
+                        ct_nvfp4_global_scale(ct_amax(&x), w)
+                    } else {
+                        1.0
+                    };
+                    let band = if scheme == Scheme::Fp8Block {
+                        128
+                    } else {
+                        rows
+                    };
+                    let es = src.bitsize() / 8;
+                    let (mut d, mut s) = (Vec::new(), Vec::new());
+                    for (xb, bb) in x.chunks(band * cols).zip(b.chunks(band * cols * es)) {
+                        let (nd, ns) = scheme.band_bytes(src, xb.len() / cols, cols);
+                        let (mut d1, mut s1) = (vec![0u8; nd], vec![0u8; ns]);
+                        let (mut d2, mut s2) = (vec![1u8; nd], vec![1u8; ns]);
+                        assert!(quantize_band_into(
+                            scheme,
+                            src,
+                            Rows::Raw(src, bb),
+                            cols,
+                            global,
+                            &mut d1,
+                            &mut s1
+                        ));
+                        assert!(quantize_band_into(
+                            scheme,
+                            src,
+                            Rows::F32(xb),
+                            cols,
+                            global,
+                            &mut d2,
+                            &mut s2
+                        ));
+                        assert_eq!(
+                            (&d1, &s1),
+                            (&d2, &s2),
+                            "{scheme} {src:?}: raw and f32 rows differ"
+                        );
+                        assert_eq!(
+                            d1,
+                            reference(scheme, false, src, xb, cols, global),
+                            "{scheme} {src:?} {rows}x{cols}: data"
+                        );
+                        assert_eq!(
+                            s1,
+                            reference(scheme, true, src, xb, cols, global),
+                            "{scheme} {src:?} {rows}x{cols}: scales"
+                        );
+                        d.extend(d1);
+                        s.extend(s1);
+                    }
+                    // The band sizes add up to the tensors' sizes.
+                    let outs = scheme.outputs(src, rows, cols);
+                    let size = |p: Part| {
+                        outs.iter()
+                            .find(|o| o.0 == p)
+                            .map(|o| o.2.iter().product::<usize>() * o.1.bitsize() / 8)
+                            .unwrap()
+                    };
+                    let data_part = if outs.iter().any(|o| o.0 == Part::Weight) {
+                        Part::Weight
+                    } else {
+                        Part::Packed
+                    };
+                    assert_eq!(
+                        (d.len(), s.len()),
+                        (size(data_part), size(Part::Scale)),
+                        "{scheme} {src:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_values_are_reported() {
+        for scheme in Scheme::ALL {
+            for src in [Dtype::BF16, Dtype::F16, Dtype::F32] {
+                for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                    let mut x = values(2 * 256, 7, src);
+                    x[300] = bad;
+                    let b = raw(&x, src);
+                    let (nd, ns) = scheme.band_bytes(src, 2, 256);
+                    let (mut d, mut s) = (vec![0u8; nd], vec![0u8; ns]);
+                    assert!(!quantize_band_into(
+                        scheme,
+                        src,
+                        Rows::Raw(src, &b),
+                        256,
+                        1.0,
+                        &mut d,
+                        &mut s
+                    ));
+                    assert!(!quantize_band_into(
+                        scheme,
+                        src,
+                        Rows::F32(&x),
+                        256,
+                        1.0,
+                        &mut d,
+                        &mut s
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The vectorized integer loop equals `ct_quantize_int` on every bf16 and f16 value (NaN
+    /// and ±∞ included), for scales that put ties, the clamp and tiny quotients in play.
+    #[test]
+    fn int_stage_matches_ct_quantize_int_on_every_16_bit_value() {
+        for (src, w) in [
+            (Dtype::BF16, TorchDtype::BF16),
+            (Dtype::F16, TorchDtype::F16),
+        ] {
+            let x: Vec<f32> = (0..=u16::MAX)
+                .map(|b| {
+                    if src == Dtype::BF16 {
+                        half::bf16::from_bits(b).to_f32()
+                    } else {
+                        half::f16::from_bits(b).to_f32()
+                    }
+                })
+                .collect();
+            for scale in [w.eps(), 0.0078125, 0.007873535, 0.5, 1.0, 3.0, 1000.0] {
+                for e in [CtElement::Int8, CtElement::Int4] {
+                    let (mut a, mut b) = (vec![0i8; x.len()], vec![0i8; x.len()]);
+                    ct_quantize_int(&x, scale, e, w, &mut a);
+                    quantize_int(&x, scale, e, w, &mut b);
+                    assert_eq!(a, b, "{src:?} scale {scale} {e:?}");
+                }
+            }
+        }
+        // f32: values around the clamp and the ties, and random ones.
+        let mut x = values(1 << 16, 3, Dtype::F32);
+        x.extend([
+            127.5,
+            -128.5,
+            126.5,
+            7.5,
+            -8.5,
+            0.5,
+            -0.5,
+            1.5,
+            f32::MAX,
+            f32::MIN_POSITIVE,
+        ]);
+        for scale in [f32::EPSILON, 0.3, 1.0, 2.0] {
+            let (mut a, mut b) = (vec![0i8; x.len()], vec![0i8; x.len()]);
+            ct_quantize_int(&x, scale, CtElement::Int8, TorchDtype::F32, &mut a);
+            quantize_int(&x, scale, CtElement::Int8, TorchDtype::F32, &mut b);
+            assert_eq!(a, b, "f32 scale {scale}");
+        }
+    }
 }

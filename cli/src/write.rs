@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{channel, Sender};
 use std::sync::OnceLock;
 use tempfile::NamedTempFile;
 
@@ -143,17 +144,76 @@ fn write_at(file: &File, buf: &[u8], off: u64) -> std::io::Result<()> {
     }
 }
 
+/// Bytes written to a shard between two background flushes.
+const SYNC_EVERY: u64 = 256 << 20;
+
+/// A thread that flushes files to the disk (fsync) while the command goes on writing, so that
+/// the final flush before the renames has little left to wait for.
+pub struct Syncer {
+    tx: Sender<File>,
+    thread: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+impl Syncer {
+    /// Starts the thread.
+    pub fn start() -> Syncer {
+        let (tx, rx) = channel::<File>();
+        let thread = std::thread::spawn(move || {
+            let mut first_error = Ok(());
+            for f in rx {
+                if let Err(e) = f.sync_all() {
+                    if first_error.is_ok() {
+                        first_error = Err(e);
+                    }
+                }
+            }
+            first_error
+        });
+        Syncer { tx, thread }
+    }
+
+    /// Asks for `file` to be flushed (what is written to it by then, at least).
+    pub fn request(&self, file: &File) {
+        // A file that cannot be cloned is flushed at the end anyway.
+        if let Ok(f) = file.try_clone() {
+            let _ = self.tx.send(f);
+        }
+    }
+
+    /// Waits for every flush asked for; the first error, if any.
+    pub fn finish(self) -> Result<()> {
+        drop(self.tx);
+        self.thread
+            .join()
+            .map_err(|_| anyhow!("the fsync thread panicked"))?
+            .context("cannot flush the output to the disk")
+    }
+}
+
 /// The output file of a shard, written at known offsets from any thread.
 struct Out<'f> {
     file: &'f File,
     rel: &'f str,
     written: AtomicU64,
+    syncer: Option<&'f Syncer>,
+    next_sync: AtomicU64,
 }
 
 impl Out<'_> {
     fn write(&self, buf: &[u8], off: u64) -> Result<()> {
         write_at(self.file, buf, off).with_context(|| format!("cannot write {}", self.rel))?;
-        self.written.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        let n = self.written.fetch_add(buf.len() as u64, Ordering::Relaxed) + buf.len() as u64;
+        if let Some(s) = self.syncer {
+            let next = self.next_sync.load(Ordering::Relaxed);
+            if n >= next
+                && self
+                    .next_sync
+                    .compare_exchange(next, n + SYNC_EVERY, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+            {
+                s.request(self.file);
+            }
+        }
         Ok(())
     }
 }
@@ -411,7 +471,13 @@ impl<'a> Writer<'a> {
     }
 
     /// Writes `shard` to a temporary file in `dir`; returns it and the shard's tensor bytes.
-    pub fn write_shard(&self, shard: &OutShard, dir: &Path) -> Result<(NamedTempFile, u64)> {
+    /// With a `syncer`, the file is flushed to the disk in the background as it grows.
+    pub fn write_shard(
+        &self,
+        shard: &OutShard,
+        dir: &Path,
+        syncer: Option<&Syncer>,
+    ) -> Result<(NamedTempFile, u64)> {
         let mut tensors = shard.tensors.clone();
         let head = header(&mut tensors)?;
         let total: u64 = tensors.iter().map(|t| t.nbytes() as u64).sum();
@@ -424,6 +490,8 @@ impl<'a> Writer<'a> {
             file: tmp.as_file(),
             rel: &shard.rel,
             written: AtomicU64::new(0),
+            syncer,
+            next_sync: AtomicU64::new(SYNC_EVERY),
         };
         let base = head.len() as u64;
         out.write(&head, 0)?;
