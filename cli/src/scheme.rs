@@ -374,27 +374,65 @@ fn quantize_int(x: &[f32], scale: f32, element: CtElement, w: TorchDtype, out: &
     }
 }
 
-/// FP4 elements of one group as compressed-tensors computes them (see
-/// [`lowp::quant::producer::ct_quantize_fp4`]):
-/// y = round(x / divisor) in `round`'s dtype; ±0 and NaN → +0; else clamped to ±6.
+/// The FP4 schemes' pass over a band (whole groups of `G`), up to [`STAGE`] values at a time,
+/// each step a loop over the whole stage that the compiler vectorizes: the values widened
+/// into `buf`; each group's amax (as [`ct_amax`]); `scale(group index, amax)` stores the
+/// group's scale and returns its divisor, spread over the group's values; the elements as
+/// compressed-tensors computes them (y = round(x / divisor) in `round`'s dtype, ±0 and NaN →
+/// +0, else clamped to ±6, as [`lowp::quant::producer::ct_quantize_fp4`]); then one call of
+/// lowp's packed batch encoder. Returns false when a group's amax is not finite.
 #[inline(always)]
-fn fp4_stage(x: &[f32], divisor: f32, t: &mut [f32], round: impl Fn(f32) -> f32) {
-    for (t, &v) in t.iter_mut().zip(x) {
-        let y = round(v / divisor);
-        *t = if y == 0.0 || y.is_nan() {
-            0.0
-        } else {
-            y.clamp(-6.0, 6.0)
-        };
+fn fp4_band<const G: usize>(
+    x: Rows<'_>,
+    buf: &mut [f32; STAGE],
+    data: &mut [u8],
+    mut scale: impl FnMut(usize, f32) -> f32,
+    round: impl Fn(f32) -> f32,
+) -> bool {
+    let mut finite = true;
+    let mut stage = [0f32; STAGE];
+    let mut div = [0f32; STAGE];
+    let mut mag = [0u32; STAGE];
+    let n = x.len();
+    let mut i0 = 0;
+    while i0 < n {
+        let len = (n - i0).min(STAGE);
+        let t = &mut buf[..len];
+        x.widen(i0, t);
+        for (m, v) in mag.iter_mut().zip(t.iter()) {
+            *m = v.to_bits() & 0x7FFF_FFFF;
+        }
+        for (j, (ms, ds)) in mag[..len]
+            .chunks_exact(G)
+            .zip(div.chunks_exact_mut(G))
+            .enumerate()
+        {
+            let m = ms.iter().fold(0u32, |a, &b| a.max(b));
+            let a = if m > 0x7F80_0000 {
+                f32::NAN
+            } else {
+                f32::from_bits(m)
+            };
+            finite &= a.is_finite();
+            ds.fill(scale(i0 / G + j, a));
+        }
+        for ((y, &v), &d) in stage.iter_mut().zip(t.iter()).zip(div.iter()) {
+            let q = round(v / d);
+            *y = if q == 0.0 || q.is_nan() {
+                0.0
+            } else {
+                q.clamp(-6.0, 6.0)
+            };
+        }
+        lowp::slice::encode_packed_with::<F4E2M1FN>(
+            &stage[..len],
+            &mut data[i0 / 2..(i0 + len) / 2],
+            Rounding::NearestEven,
+            Overflow::Saturate,
+        );
+        i0 += len;
     }
-}
-
-fn fp4_stage_dtype(x: &[f32], divisor: f32, t: &mut [f32], w: TorchDtype) {
-    match w {
-        TorchDtype::F32 => fp4_stage(x, divisor, t, |v| v),
-        TorchDtype::BF16 => fp4_stage(x, divisor, t, |v| TorchDtype::BF16.round(v)),
-        TorchDtype::F16 => fp4_stage(x, divisor, t, |v| TorchDtype::F16.round(v)),
-    }
+    finite
 }
 
 /// The fused quantizer: one pass over a band of rows (`x`: whole rows of `cols` values; for
@@ -495,39 +533,30 @@ pub fn quantize_band_into(
                 }
             }
         }
-        Scheme::Nvfp4A16 | Scheme::Mxfp4A16 | Scheme::Mxfp4 => {
-            let g = if scheme == Scheme::Nvfp4A16 { 16 } else { 32 };
-            let mut stage = [0f32; STAGE];
-            // Rows are whole groups, so the band is a run of whole groups: stage up to
-            // STAGE values, group by group, then encode them in one call.
-            let n = x.len();
-            let mut i0 = 0;
-            while i0 < n {
-                let len = (n - i0).min(STAGE);
-                let t = &mut buf[..len];
-                x.widen(i0, t);
-                for (j, (xs, ys)) in t.chunks_exact(g).zip(stage.chunks_exact_mut(g)).enumerate() {
-                    let gi = i0 / g + j;
-                    let a = ct_amax(xs);
-                    finite &= a.is_finite();
-                    if scheme == Scheme::Nvfp4A16 {
-                        let bs = ct_nvfp4_block_scale(a, global, w);
-                        scale[gi] = bs.to_bits();
-                        fp4_stage_dtype(xs, bs.to_f32() / global, ys, TorchDtype::F32);
-                    } else {
-                        let (code, s) = ct_mx_scale(a, w);
-                        scale[gi] = code;
-                        fp4_stage_dtype(xs, s, ys, w);
-                    }
+        Scheme::Nvfp4A16 => {
+            let block = |gi: usize, a: f32| {
+                let bs = ct_nvfp4_block_scale(a, global, w);
+                scale[gi] = bs.to_bits();
+                bs.to_f32() / global
+            };
+            // NVFP4 divides in f32 (compressed-tensors upcasts before the division).
+            finite = fp4_band::<16>(x, &mut buf, data, block, |v| v);
+        }
+        Scheme::Mxfp4A16 | Scheme::Mxfp4 => {
+            let block = |gi: usize, a: f32| {
+                let (code, s) = ct_mx_scale(a, w);
+                scale[gi] = code;
+                s
+            };
+            finite = match w {
+                TorchDtype::F32 => fp4_band::<32>(x, &mut buf, data, block, |v| v),
+                TorchDtype::BF16 => {
+                    fp4_band::<32>(x, &mut buf, data, block, |v| TorchDtype::BF16.round(v))
                 }
-                lowp::slice::encode_packed_with::<F4E2M1FN>(
-                    &stage[..len],
-                    &mut data[i0 / 2..(i0 + len) / 2],
-                    Rounding::NearestEven,
-                    Overflow::Saturate,
-                );
-                i0 += len;
-            }
+                TorchDtype::F16 => {
+                    fp4_band::<32>(x, &mut buf, data, block, |v| TorchDtype::F16.round(v))
+                }
+            };
         }
     }
     finite
