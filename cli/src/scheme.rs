@@ -551,6 +551,48 @@ fn mx_band_any(
 
 multiversion!(fn mx_band(x: Rows<'_>, buf: &mut [f32; STAGE], data: &mut [u8], scale: &mut [u8], w: TorchDtype) -> bool => mx_band_any);
 
+/// FP8_BLOCK, first step: the scales of a band of up to 128 rows (one per 128 columns, the
+/// last block possibly narrower), stored into `scale` and returned in `values`. Returns false
+/// when the band holds a NaN or ±∞.
+pub fn fp8_block_scales(
+    src: Dtype,
+    x: Rows<'_>,
+    cols: usize,
+    scale: &mut [u8],
+    values: &mut [f32],
+) -> bool {
+    let w = torch_dtype(src).expect("checked source dtype");
+    let es = src.bitsize() / 8;
+    let rows = x.len() / cols;
+    let mut finite = true;
+    for (b, v) in values.iter_mut().enumerate() {
+        let (c0, c1) = (b * 128, ((b + 1) * 128).min(cols));
+        let mut m = 0f32;
+        for r in 0..rows {
+            let a = x.amax(r * cols + c0, r * cols + c1);
+            m = if a > m || a.is_nan() { a } else { m };
+        }
+        finite &= m.is_finite();
+        *v = ct_scale(m, CtElement::Fp8E4M3, w);
+        put_float(&mut scale[b * es..], src, *v);
+    }
+    finite
+}
+
+/// FP8_BLOCK, second step: the codes of whole rows of a band (any of its rows) with the band's
+/// scales from [`fp8_block_scales`], into `data` (one byte per value).
+pub fn fp8_block_rows(w: TorchDtype, x: Rows<'_>, cols: usize, scales: &[f32], data: &mut [u8]) {
+    let mut buf = [0f32; STAGE];
+    for r in 0..x.len() / cols {
+        for (b, &s) in scales.iter().enumerate() {
+            let (i0, i1) = (r * cols + b * 128, r * cols + ((b + 1) * 128).min(cols));
+            let t = &mut buf[..i1 - i0];
+            x.widen(i0, t);
+            quantize_fp8(t, s, w, bytemuck::cast_slice_mut(&mut data[i0..i1]));
+        }
+    }
+}
+
 /// The fused quantizer: one pass over a band of rows (`x`: whole rows of `cols` values; for
 /// FP8_BLOCK up to 128 rows, for every other scheme any number of rows), filling the band's
 /// part of the data tensor (`weight` or `weight_packed`) into `data` and of `weight_scale`
@@ -599,31 +641,9 @@ pub fn quantize_band_into(
             }
         }
         Scheme::Fp8Block => {
-            let nb = cols.div_ceil(128);
-            for b in 0..nb {
-                let (c0, c1) = (b * 128, ((b + 1) * 128).min(cols));
-                let mut m = 0f32;
-                for r in 0..rows {
-                    let a = x.amax(r * cols + c0, r * cols + c1);
-                    m = if a > m || a.is_nan() { a } else { m };
-                }
-                finite &= m.is_finite();
-                put_float(
-                    &mut scale[b * es..],
-                    src,
-                    ct_scale(m, CtElement::Fp8E4M3, w),
-                );
-            }
-            for b in 0..nb {
-                let (c0, c1) = (b * 128, ((b + 1) * 128).min(cols));
-                let s = read_float(&scale[b * es..], src);
-                for r in 0..rows {
-                    let (i0, i1) = (r * cols + c0, r * cols + c1);
-                    let t = &mut buf[..i1 - i0];
-                    x.widen(i0, t);
-                    quantize_fp8(t, s, w, bytemuck::cast_slice_mut(&mut data[i0..i1]));
-                }
-            }
+            let mut sv = vec![0f32; cols.div_ceil(128)];
+            finite = fp8_block_scales(src, x, cols, scale, &mut sv);
+            fp8_block_rows(w, x, cols, &sv, data);
         }
         Scheme::W4A16 => {
             let mut q = [0i8; 128];
@@ -653,15 +673,6 @@ pub fn quantize_band_into(
         Scheme::Mxfp4A16 | Scheme::Mxfp4 => finite = mx_band(x, &mut buf, data, scale, w),
     }
     finite
-}
-
-/// The value of a scale stored by [`put_float`].
-fn read_float(b: &[u8], d: Dtype) -> f32 {
-    match d {
-        Dtype::BF16 => half::bf16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32(),
-        Dtype::F16 => half::f16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32(),
-        _ => f32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-    }
 }
 
 /// Quantizes one band of rows (`x`: `band_rows × cols` values, row-major, exact values of the

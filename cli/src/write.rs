@@ -11,7 +11,9 @@
 
 use crate::checkpoint::{Checkpoint, TensorRef};
 use crate::plan::{OutShard, OutTensor, Plan};
-use crate::scheme::{global_scale, quantize_band_into, Part, Rows};
+use crate::scheme::{
+    fp8_block_rows, fp8_block_scales, global_scale, quantize_band_into, torch_dtype, Part, Rows,
+};
 use anyhow::{anyhow, bail, Context, Result};
 use indicatif::ProgressBar;
 use memmap2::Mmap;
@@ -31,6 +33,8 @@ const CHUNK: usize = 16 << 20;
 /// Bytes of source per parallel task (whole row bands, at least one): small enough that a
 /// task's output is still in cache when it is written.
 const TASK: usize = 256 << 10;
+/// Codes per piece of an FP8_BLOCK band written at once.
+const PIECE: usize = 64 << 10;
 /// Bytes per write of a copied tensor.
 const COPY: usize = 1 << 20;
 
@@ -349,7 +353,6 @@ impl<'a> Writer<'a> {
             (TASK / (cols * esize)).max(1)
         };
         let (band_data, band_scale) = scheme.band_bytes(dtype, band, cols);
-        let bands_per_task = (TASK / (band * cols * esize)).max(1);
         // Bytes of the data and scale tensors before row `r` (a multiple of `band`).
         let before = |r: usize| -> (u64, u64) {
             if block > 1 {
@@ -374,43 +377,48 @@ impl<'a> Writer<'a> {
                 before(r0 + nrows).1
             };
             let mut scale = vec![0u8; (s1 - s0) as usize];
-            let task_src = bands_per_task * band * cols * esize;
-            map.par_chunks(task_src)
-                .zip(scale.par_chunks_mut(bands_per_task * band_scale))
-                .enumerate()
-                .try_for_each(|(k, (x, s))| {
-                    TASK_OUT.with(|buf| {
-                        let mut buf = buf.borrow_mut();
-                        let rows = x.len() / (cols * esize);
-                        let n = if block > 1 {
-                            rows * cols
-                        } else {
-                            scheme.band_bytes(dtype, rows, cols).0
-                        };
-                        buf.resize(n, 0);
-                        let bands = x
-                            .chunks(band * cols * esize)
-                            .zip(buf.chunks_mut(band_data))
-                            .zip(s.chunks_mut(band_scale));
-                        for ((xb, db), sb) in bands {
-                            if !quantize_band_into(
-                                scheme,
-                                dtype,
-                                Rows::Raw(dtype, xb),
-                                cols,
-                                global,
-                                db,
-                                sb,
-                            ) {
+            if block > 1 {
+                // FP8_BLOCK: a task is a band of 128 rows; its scales first (a pass over the
+                // band), then its codes a few rows at a time, each piece written while in cache.
+                let w = torch_dtype(dtype).expect("checked source dtype");
+                let piece_rows = (PIECE / cols).max(1);
+                map.par_chunks(band * cols * esize)
+                    .zip(scale.par_chunks_mut(band_scale))
+                    .enumerate()
+                    .try_for_each(|(k, (x, s))| {
+                        let mut sv = vec![0f32; cols.div_ceil(128)];
+                        if !fp8_block_scales(dtype, Rows::Raw(dtype, x), cols, s, &mut sv) {
+                            return Err(failed());
+                        }
+                        TASK_OUT.with(|buf| {
+                            let mut buf = buf.borrow_mut();
+                            let band_off = data_off + d0 + (k * band_data) as u64;
+                            for (p, xp) in x.chunks(piece_rows * cols * esize).enumerate() {
+                                buf.resize(xp.len() / esize, 0);
+                                fp8_block_rows(w, Rows::Raw(dtype, xp), cols, &sv, &mut buf);
+                                out.write(&buf, band_off + (p * piece_rows * cols) as u64)?;
+                            }
+                            Ok(())
+                        })
+                    })?;
+            } else {
+                // A task is a band of whole rows (about TASK bytes of source).
+                map.par_chunks(band * cols * esize)
+                    .zip(scale.par_chunks_mut(band_scale))
+                    .enumerate()
+                    .try_for_each(|(k, (x, s))| {
+                        TASK_OUT.with(|buf| {
+                            let mut buf = buf.borrow_mut();
+                            let rows = x.len() / (cols * esize);
+                            buf.resize(scheme.band_bytes(dtype, rows, cols).0, 0);
+                            let x = Rows::Raw(dtype, x);
+                            if !quantize_band_into(scheme, dtype, x, cols, global, &mut buf, s) {
                                 return Err(failed());
                             }
-                        }
-                        out.write(
-                            &buf,
-                            data_off + d0 + (k * bands_per_task * band_data) as u64,
-                        )
-                    })
-                })?;
+                            out.write(&buf, data_off + d0 + (k * band_data) as u64)
+                        })
+                    })?;
+            }
             drop(map);
             out.write(&scale, scale_off + s0)?;
             self.progress.inc((nrows * cols * esize) as u64);
