@@ -30,6 +30,19 @@ use tempfile::NamedTempFile;
 
 /// Bytes of source mapped per chunk.
 const CHUNK: usize = 16 << 20;
+/// The sizes used: [`CHUNK`], [`TASK`], [`PIECE`], [`COPY`]; or, with the environment
+/// variable `LOWP_TINY_CHUNKS` set (for the tests: every tensor of a small checkpoint then
+/// spans many chunks, tasks and pieces), 4 KiB, 512 B, 256 and 1 KiB.
+fn sizes() -> (usize, usize, usize, usize) {
+    static S: OnceLock<(usize, usize, usize, usize)> = OnceLock::new();
+    *S.get_or_init(|| {
+        if std::env::var_os("LOWP_TINY_CHUNKS").is_some() {
+            (4 << 10, 512, 256, 1 << 10)
+        } else {
+            (CHUNK, TASK, PIECE, COPY)
+        }
+    })
+}
 /// Bytes of source per parallel task (whole row bands, at least one): small enough that a
 /// task's output is still in cache when it is written.
 const TASK: usize = 256 << 10;
@@ -256,7 +269,7 @@ impl<'a> Writer<'a> {
         let esize = t.dtype.bitsize() / 8;
         self.for_each_chunk(t, 1, |map, _, _| {
             let a = map
-                .par_chunks(TASK / esize * esize)
+                .par_chunks((sizes().1 / esize).max(1) * esize)
                 .map(|c| Rows::Raw(t.dtype, c).amax(0, c.len() / esize))
                 .reduce(
                     || 0.0,
@@ -296,7 +309,7 @@ impl<'a> Writer<'a> {
         };
         let row_bytes = cols * esize;
         let band_bytes = row_bytes * rows_per_band;
-        let bands_per_chunk = (CHUNK / band_bytes.max(1)).max(1);
+        let bands_per_chunk = (sizes().0 / band_bytes.max(1)).max(1);
         let shard = &self.ck.shards[t.shard];
         let mut r0 = 0;
         while r0 < rows {
@@ -350,7 +363,7 @@ impl<'a> Writer<'a> {
         let band = if block > 1 {
             block
         } else {
-            (TASK / (cols * esize)).max(1)
+            (sizes().1 / (cols * esize)).max(1)
         };
         let (band_data, band_scale) = scheme.band_bytes(dtype, band, cols);
         // Bytes of the data and scale tensors before row `r` (a multiple of `band`).
@@ -381,7 +394,7 @@ impl<'a> Writer<'a> {
                 // FP8_BLOCK: a task is a band of 128 rows; its scales first (a pass over the
                 // band), then its codes a few rows at a time, each piece written while in cache.
                 let w = torch_dtype(dtype).expect("checked source dtype");
-                let piece_rows = (PIECE / cols).max(1);
+                let piece_rows = (sizes().2 / cols).max(1);
                 map.par_chunks(band * cols * esize)
                     .zip(scale.par_chunks_mut(band_scale))
                     .enumerate()
@@ -447,12 +460,13 @@ impl<'a> Writer<'a> {
                     let mut done = 0;
                     while done < src.len {
                         check_interrupt()?;
-                        let n = (src.len - done).min(CHUNK);
+                        let (chunk, copy) = (sizes().0, sizes().3);
+                        let n = (src.len - done).min(chunk);
                         let map = s.map(src.start + done as u64, n)?;
-                        map.par_chunks(COPY)
+                        map.par_chunks(copy)
                             .enumerate()
                             .try_for_each(|(k, piece)| {
-                                out.write(piece, off + (done + k * COPY) as u64)
+                                out.write(piece, off + (done + k * copy) as u64)
                             })?;
                         done += n;
                         self.progress.inc(n as u64);

@@ -68,6 +68,13 @@ fn first_difference(a: &[u8], b: &[u8]) -> String {
 }
 
 fn check(model: &str) {
+    check_with(model, false);
+    // The same with chunks of 4 KiB and tasks of 512 bytes: every tensor spans many maps,
+    // tasks and pieces, each written at its own offset.
+    check_with(model, true);
+}
+
+fn check_with(model: &str, tiny_chunks: bool) {
     let root = golden().join(model);
     let out_root = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
@@ -88,6 +95,9 @@ fn check(model: &str) {
             .arg(root.join("input"))
             .arg(&out)
             .args(["--scheme", scheme, "-q"]);
+        if tiny_chunks {
+            cmd.env("LOWP_TINY_CHUNKS", "1");
+        }
         for i in &ignore {
             cmd.args(["--ignore", i]);
         }
@@ -117,7 +127,10 @@ fn check(model: &str) {
                         String::from_utf8_lossy(&b)
                     )
                 };
-                failures.push(format!("{model} {scheme}: {f} differs: {why}"));
+                failures.push(format!(
+                    "{model} {scheme}{}: {f} differs: {why}",
+                    if tiny_chunks { " (tiny chunks)" } else { "" }
+                ));
             }
         }
     }
