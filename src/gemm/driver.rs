@@ -29,7 +29,7 @@ pub fn set_level(level: Level) {
     LEVEL.store(level as u8, Ordering::Relaxed);
 }
 
-fn level() -> Level {
+pub(crate) fn level() -> Level {
     if LEVEL.load(Ordering::Relaxed) == 0 {
         Level::Scalar
     } else {

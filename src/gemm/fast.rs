@@ -52,38 +52,6 @@ pub(crate) fn max_exp(ea: &[i32], eb: &[i32]) -> i32 {
     m
 }
 
-/// Σ a_l · b_l in `i32`, wrapping (the products of two i16 fit; `vpdpwssd` with VNNI).
-#[inline(always)]
-pub(crate) fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
-    let mut s = 0i32;
-    for (x, y) in a.iter().zip(b) {
-        s = s.wrapping_add(*x as i32 * *y as i32);
-    }
-    s
-}
-
-/// The 4×4 block of i16 dot products of rows `a` and columns `b` (each of length `k`,
-/// contiguous), i32 wrapping: every a and b vector loaded once for four products.
-#[inline(always)]
-pub(crate) fn dot4x4_i16(a: [&[i16]; 4], b: [&[i16]; 4], k: usize) -> [[i32; 4]; 4] {
-    let mut acc = [[0i32; 4]; 4];
-    let (a0, a1, a2, a3) = (&a[0][..k], &a[1][..k], &a[2][..k], &a[3][..k]);
-    let (b0, b1, b2, b3) = (&b[0][..k], &b[1][..k], &b[2][..k], &b[3][..k]);
-    for l in 0..k {
-        let av = [a0[l] as i32, a1[l] as i32, a2[l] as i32, a3[l] as i32];
-        let bv = [b0[l] as i32, b1[l] as i32, b2[l] as i32, b3[l] as i32];
-        for r in 0..4 {
-            for c in 0..4 {
-                acc[r][c] = acc[r][c].wrapping_add(av[r] * bv[c]);
-            }
-        }
-    }
-    acc
-}
-
-/// The signature of [`dot4x4_i16`].
-pub(crate) type Dot4x4 = fn([&[i16]; 4], [&[i16]; 4], usize) -> [[i32; 4]; 4];
-
 /// Σ a_l · b_l in `i64` (wrapping).
 #[inline(always)]
 pub(crate) fn dot_i32(a: &[i32], b: &[i32]) -> i64 {
@@ -209,8 +177,6 @@ pub(crate) struct Kernels {
     pub tfdpa_sum: TfdpaSum,
     pub max_exp: fn(&[i32], &[i32]) -> i32,
     pub dot_i32: fn(&[i32], &[i32]) -> i64,
-    pub dot_i16: fn(&[i16], &[i16]) -> i32,
-    pub dot4x4_i16: Dot4x4,
     pub tfdpa_panel: TfdpaPanel,
     pub tfdpa_panel32: TfdpaPanel,
 }
@@ -219,8 +185,6 @@ const PORTABLE: Kernels = Kernels {
     tfdpa_sum,
     max_exp,
     dot_i32,
-    dot_i16,
-    dot4x4_i16,
     tfdpa_panel,
     tfdpa_panel32,
 };
