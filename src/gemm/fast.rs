@@ -345,61 +345,76 @@ impl Fast<'_> {
         self.panels.is_some()
     }
 
-    /// One row of outputs (`c`: the row's accumulator bits, n of them), panel by panel.
-    pub fn row(&self, i: usize, c: &mut [u32]) {
+    /// Rows `i0 ..` of outputs (`c`: their accumulator bits, row-major, n per row), panel by
+    /// panel and, within a panel, row by row: one panel of B (k×[`W`]) stays in cache for
+    /// every row of the block. Without panels, output by output.
+    pub fn rows(&self, i0: usize, n: usize, c: &mut [u32]) {
+        if n == 0 {
+            return;
+        }
         let Some(pn) = &self.panels else {
-            for (j, x) in c.iter_mut().enumerate() {
-                *x = self.dot(i, j, *x);
+            for (r, crow) in c.chunks_mut(n).enumerate() {
+                for (j, x) in crow.iter_mut().enumerate() {
+                    *x = self.dot(i0 + r, j, *x);
+                }
             }
             return;
         };
+        let rows = c.len() / n;
+        for q in 0..n.div_ceil(W) {
+            let (j0, w) = (q * W, W.min(n - q * W));
+            for r in 0..rows {
+                self.panel(pn, i0 + r, q, n, &mut c[r * n + j0..r * n + j0 + w]);
+            }
+        }
+    }
+
+    /// Outputs (i, qW ..) of panel q (`cols`: their accumulator bits), chunk by chunk.
+    fn panel(&self, pn: &Panels, i: usize, q: usize, n: usize, cols: &mut [u32]) {
         let (k, l) = (self.p.k, self.l);
         let chunks = k / l;
-        let n = c.len();
-        for (q, cols) in c.chunks_mut(W).enumerate() {
-            let mut acc = [0u32; W];
-            acc[..cols.len()].copy_from_slice(cols);
-            for ch in 0..chunks {
-                let lo = ch * l;
-                let before = acc;
-                let mut redo = pn.special[q * chunks + ch];
-                if self.a.special[i * chunks + ch] {
-                    redo = u32::MAX;
+        let mut acc = [0u32; W];
+        acc[..cols.len()].copy_from_slice(cols);
+        for ch in 0..chunks {
+            let lo = ch * l;
+            let before = acc;
+            let mut redo = pn.special[q * chunks + ch];
+            if self.a.special[i * chunks + ch] {
+                redo = u32::MAX;
+            } else {
+                let args = PanelArgs {
+                    asig: &self.a.sig[i * k + lo..i * k + lo + l],
+                    aexp: &self.a.exp[i * k + lo..i * k + lo + l],
+                    bsig: &pn.sig[q * k + lo..q * k + lo + l],
+                    bexp: &pn.exp[q * k + lo..q * k + lo + l],
+                    s0: self.s0,
+                    f: self.f as i32,
+                    e_zero: self.e_zero,
+                    fb: pn.fb,
+                };
+                redo |= if pn.narrow {
+                    (self.k.tfdpa_panel32)(&args, &mut acc)
                 } else {
-                    let args = PanelArgs {
-                        asig: &self.a.sig[i * k + lo..i * k + lo + l],
-                        aexp: &self.a.exp[i * k + lo..i * k + lo + l],
-                        bsig: &pn.sig[q * k + lo..q * k + lo + l],
-                        bexp: &pn.exp[q * k + lo..q * k + lo + l],
-                        s0: self.s0,
-                        f: self.f as i32,
-                        e_zero: self.e_zero,
-                        fb: pn.fb,
-                    };
-                    redo |= if pn.narrow {
-                        (self.k.tfdpa_panel32)(&args, &mut acc)
-                    } else {
-                        (self.k.tfdpa_panel)(&args, &mut acc)
-                    };
-                }
-                for (lane, x) in acc.iter_mut().enumerate().take(cols.len()) {
-                    if redo >> lane & 1 != 0 {
-                        let j = q * W + lane;
-                        if j < n {
-                            let chk = Chunk {
-                                a: &self.av[i * k + lo..i * k + lo + l],
-                                fa: self.p.fa,
-                                b: &self.bt[j * k + lo..j * k + lo + l],
-                                fb: self.p.fb,
-                                scales: None,
-                            };
-                            *x = chunk(&self.p.model, &chk, before[lane], &table::F32);
-                        }
+                    (self.k.tfdpa_panel)(&args, &mut acc)
+                };
+            }
+            for (lane, x) in acc.iter_mut().enumerate().take(cols.len()) {
+                if redo >> lane & 1 != 0 {
+                    let j = q * W + lane;
+                    if j < n {
+                        let chk = Chunk {
+                            a: &self.av[i * k + lo..i * k + lo + l],
+                            fa: self.p.fa,
+                            b: &self.bt[j * k + lo..j * k + lo + l],
+                            fb: self.p.fb,
+                            scales: None,
+                        };
+                        *x = chunk(&self.p.model, &chk, before[lane], &table::F32);
                     }
                 }
             }
-            cols.copy_from_slice(&acc[..cols.len()]);
         }
+        cols.copy_from_slice(&acc[..cols.len()]);
     }
 
     /// One output: every chunk of every issue, from accumulator bits `c`.
