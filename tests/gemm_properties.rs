@@ -309,10 +309,19 @@ fn bad_input_is_an_error_and_leaves_c_untouched() {
     // Wrong scale type for ue4m3.
     assert!(gemm::matmul_scaled(&bs, 1, 1, 64, &f4, &s, &f4, &s, &mut c).is_err());
     assert_eq!(c, vec![3.0]);
-    // f64 presets exist but are not lowp formats.
+    // f64 presets run through matmul_f64 (f64 is not a lowp format): matmul refuses them.
     let f64mma = Mma::nvidia("Hopper", "mma", "m16n8k4.f64.f64.f64.f64").unwrap();
     assert_eq!(f64mma.model(), Model::Fma);
     assert!(gemm::matmul(&f64mma, 1, 1, 4, &[1.0f32; 4], &[1.0f32; 4], &mut c).is_err());
+    assert_eq!(c, vec![3.0]);
+    // matmul_f64: not an f64 instruction, k not a multiple of 4, lengths: Err, c untouched.
+    let mut c64 = vec![3.0f64];
+    assert!(gemm::matmul_f64(&mma, 1, 1, 4, &[1.0; 4], &[1.0; 4], &mut c64).is_err());
+    assert!(gemm::matmul_f64(&f64mma, 1, 1, 2, &[1.0; 2], &[1.0; 2], &mut c64).is_err());
+    assert!(gemm::matmul_f64(&f64mma, 1, 1, 4, &[1.0; 3], &[1.0; 4], &mut c64).is_err());
+    assert_eq!(c64, vec![3.0]);
+    gemm::matmul_f64(&f64mma, 1, 1, 4, &[1.0; 4], &[1.0; 4], &mut c64).unwrap();
+    assert_eq!(c64, vec![7.0]);
     // Unknown names.
     assert!(Mma::nvidia("Hopper", "wgmma", "m64n8k32.f32.e4m3.e2m1").is_err());
     assert!(Mma::nvidia("Pascal", "mma", "m8n8k4.f32.f16.f16.f32").is_err());

@@ -41,7 +41,7 @@ pub(crate) fn level() -> Level {
 fn check_operand<X: Format>(slot: Operand, what: &'static str) -> Result<Spec, Error> {
     match slot {
         Operand::F64 => Err(Error::InvalidInput(
-            "f64 instructions are not supported by lowp::gemm (f64 is not a lowp Format)",
+            "an f64 instruction: use gemm::matmul_f64 (f64 is not a lowp Format)",
         )),
         Operand::Format(s) if X::SPEC == s => Ok(s),
         Operand::Format(s) if s == table::TF32 && X::SPEC == table::F32 => Ok(s),

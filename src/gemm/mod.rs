@@ -35,6 +35,7 @@ pub(crate) extern crate alloc;
 
 mod driver;
 mod exact;
+mod f64;
 pub(crate) mod fast;
 pub(crate) mod int8;
 mod integer;
@@ -43,6 +44,7 @@ mod preset;
 mod software;
 
 pub use driver::{matmul, matmul_scaled, set_level, Level};
+pub use f64::{matmul_f64, F64_NAN};
 pub use integer::{matmul_integer, qlinear_matmul};
 pub use model::{Model, OutputRounding};
 pub use preset::{BlockScale, Mma, Operand};
