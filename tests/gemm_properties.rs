@@ -563,3 +563,40 @@ proptest! {
         }
     }
 }
+
+/// The exact reference accumulator's blocked binary64 GEMM (FP8 E4M3 operands: 18-bit fixed
+/// point, exact in f64) on every kernel level equals the scalar level's exact big-integer sum,
+/// across the microkernel (8×16) and cache blocks (64 rows, 256 columns, 256 of k).
+#[test]
+fn exact_accumulation_gemm_equals_the_scalar_level_on_every_kernel_level() {
+    let _g = LEVEL_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let mma = Mma::nvidia("Hopper", "wgmma", "m64n8k32.f32.e4m3.e4m3").unwrap();
+    for (m, n, k, seed) in [
+        (1, 1, 32, 1u64),
+        (9, 17, 64, 2),
+        (70, 260, 288, 3),
+        (3, 5, 1024, 4),
+    ] {
+        let mut rnd = splitmix(seed);
+        // Finite E4M3 codes of every binade (NaN codes 0x7F/0xFF replaced by zeros).
+        let mut pick = || {
+            let c = rnd() as u8;
+            F8E4M3FN::from_bits(if c & 0x7F == 0x7F { 0 } else { c })
+        };
+        let a: Vec<F8E4M3FN> = (0..m * k).map(|_| pick()).collect();
+        let b: Vec<F8E4M3FN> = (0..k * n).map(|_| pick()).collect();
+        let g = Gemm::new(mma.clone()).with_accumulation(Accumulation::Exact);
+        gemm::set_level(Level::Scalar);
+        let mut want = vec![0f32; m * n];
+        g.run(m, n, k, &a, &b, &mut want).unwrap();
+        gemm::set_level(Level::Fast);
+        for l in lowp::Level::available() {
+            lowp::set_level(Some(l)).unwrap();
+            let mut y = vec![f32::NAN; m * n];
+            g.run(m, n, k, &a, &b, &mut y).unwrap();
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&y), bits(&want), "{l:?} {m}x{n}x{k}");
+        }
+        lowp::set_level(None).unwrap();
+    }
+}

@@ -581,6 +581,29 @@ pub(crate) fn exact_dot(
             (s << (e - lo)) as i32
         }
     };
+    let out = |s: i64| -> f32 {
+        f32::from_bits(round_wide(
+            &table::F32,
+            s < 0,
+            s.unsigned_abs() as u128 * scale.0,
+            alo + blo + scale.1,
+            Rounding::NearestEven,
+            Overflow::Ieee,
+        ))
+    };
+    // Sums below 2^53 are exact in binary64: the blocked f64 GEMM.
+    if abits + bbits + kbits <= 53 {
+        super::exact_gemm::products(
+            m,
+            n,
+            k,
+            |x| fix(sa[x], alo) as f64,
+            |x| fix(sb[x], blo) as f64,
+            y,
+            out,
+        );
+        return Some(());
+    }
     let af: Vec<i32> = sa.iter().map(|&x| fix(x, alo)).collect();
     let mut bf = vec![0i32; k * n];
     for l in 0..k {
@@ -591,14 +614,9 @@ pub(crate) fn exact_dot(
     let kern = kernels();
     let row = |i: usize, yr: &mut [f32]| {
         for (j, o) in yr.iter_mut().enumerate() {
-            let s = (kern.dot_i32)(&af[i * k..(i + 1) * k], &bf[j * k..(j + 1) * k]);
-            *o = f32::from_bits(round_wide(
-                &table::F32,
-                s < 0,
-                s.unsigned_abs() as u128 * scale.0,
-                alo + blo + scale.1,
-                Rounding::NearestEven,
-                Overflow::Ieee,
+            *o = out((kern.dot_i32)(
+                &af[i * k..(i + 1) * k],
+                &bf[j * k..(j + 1) * k],
             ));
         }
     };
@@ -613,6 +631,5 @@ pub(crate) fn exact_dot(
             row(i, r);
         }
     }
-    let _ = m;
     Some(())
 }

@@ -35,6 +35,7 @@ pub(crate) extern crate alloc;
 
 mod driver;
 mod exact;
+pub(crate) mod exact_gemm;
 mod f64;
 pub(crate) mod fast;
 pub(crate) mod int8;

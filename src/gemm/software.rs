@@ -551,15 +551,33 @@ impl Gemm {
                 ),
             }
         };
-        let a32: Vec<u32> = a
-            .iter()
-            .map(|&x| to32(decode_operand(x, &pa), pa.mantissa_bits))
-            .collect();
-        let b32: Vec<u32> = b
-            .iter()
-            .map(|&x| to32(decode_operand(x, &pb), pb.mantissa_bits))
-            .collect();
-        if exact && self.a_scaling.scales.is_empty() && self.b_scaling.scales.is_empty() {
+        // Formats of at most 8 bits: every code decoded once, into a table.
+        let table_of = |slot: &crate::Spec, bits: u32| -> Option<Vec<u32>> {
+            (bits <= 8).then(|| {
+                (0..1u32 << bits)
+                    .map(|c| to32(super::exact::decode(slot, c), slot.mantissa_bits))
+                    .collect()
+            })
+        };
+        let a32: Vec<u32> = match table_of(&pa, A::SPEC.bits) {
+            Some(t) if A::SPEC == pa => a.iter().map(|&x| t[x.encoding() as usize]).collect(),
+            _ => a
+                .iter()
+                .map(|&x| to32(decode_operand(x, &pa), pa.mantissa_bits))
+                .collect(),
+        };
+        let b32: Vec<u32> = match table_of(&pb, B::SPEC.bits) {
+            Some(t) if B::SPEC == pb => b.iter().map(|&x| t[x.encoding() as usize]).collect(),
+            _ => b
+                .iter()
+                .map(|&x| to32(decode_operand(x, &pb), pb.mantissa_bits))
+                .collect(),
+        };
+        if exact
+            && self.a_scaling.scales.is_empty()
+            && self.b_scaling.scales.is_empty()
+            && super::driver::level() == super::driver::Level::Fast
+        {
             // Tensor scales only: Σ s_a·a·s_b·b = (s_a·s_b)·Σ a·b exactly.
             let (ta, tb) = (
                 decode_f32(self.a_scaling.tensor.to_bits()),
