@@ -5,7 +5,8 @@
 //!   shifted and truncated, summed in `i64`, and the truncating output rounding done inline;
 //!   a chunk with a NaN/∞ operand or accumulator goes to the scalar model.
 //! - The exact reference accumulator on operands whose products fit a 63-bit (or 127-bit)
-//!   fixed point: an integer dot product, rounded once.
+//!   fixed point: an integer dot product, rounded once — as a blocked binary64 GEMM
+//!   (`super::exact_gemm`) where every partial sum stays below 2^53.
 //!
 //! The inner loops are written once ([`tfdpa_sum`], [`dot_i32`]) and compiled for the
 //! build's baseline and, where the CPU has it, AVX-512 (`crate::kernels::x86::gemm`).

@@ -23,10 +23,12 @@
 //! assert_eq!(c, vec![64.0; m * n]);
 //! ```
 //!
-//! Beside the instruction level: the integer products of ONNX ([`matmul_integer`],
-//! [`qlinear_matmul`], bit-exact with onnxruntime), and the software level that kernels add
-//! around the instruction ([`Gemm`]: operand scales, blocks, promotion into an f32
-//! accumulator, reference accumulators).
+//! Beside the instruction level: the f64 instructions ([`matmul_f64`]: f64 is not a lowp
+//! format), the integer products of ONNX ([`matmul_integer`], [`qlinear_matmul`], bit-exact
+//! with onnxruntime, on a blocked AVX-512 VNNI / AVX2 / portable int8 GEMM), and the software
+//! level that kernels add around the instruction ([`Gemm`]: operand scales, blocks, promotion
+//! into an f32 accumulator, reference accumulators, quantize-and-multiply from f32 through
+//! lowp's scaled, MX and NVFP4 quantizers).
 
 // The public signatures are the issue's (m, n, k and the operands are separate arguments).
 #![allow(clippy::too_many_arguments)]
