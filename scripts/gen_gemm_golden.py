@@ -7,6 +7,9 @@
   first issue's output fed to the second as c). Categories: random, cancellation, exponent
   spread beyond F, subnormal operands, zeros, NaN/inf operands, -0 candidates.
 * tests/data/gemm/onnx.txt: ONNX MatMulInteger and QLinearMatMul computed by onnxruntime.
+* tests/data/gemm/f64.txt: the f64 instructions (MMA-Sim's sequential FMA), one record per
+  preset and category: `f64 <vendor>|<arch>|<op>|<name> <m> <n> <k> <category>` then lines
+  `a`, `b`, `c`, `d` of binary64 bits (m x k, k x n, m x n, m x n row-major).
 
 Format (one record per line, hexadecimal encodings, space separated):
   case <vendor>|<arch>|<op>|<name> <k> <category>
@@ -16,7 +19,8 @@ Format (one record per line, hexadecimal encodings, space separated):
   c <bits>            accumulator bits (f32, or f16 for f16-output instructions)
   d <bits>            expected result bits
 
-Run: PATH=/work/venv/bin:$PATH python scripts/gen_gemm_golden.py  (about a minute)
+Run: PATH=/work/venv/bin:$PATH python scripts/gen_gemm_golden.py  (about a minute);
+`--only f64` writes f64.txt alone.
 """
 import os
 import random
@@ -464,8 +468,69 @@ def gen_onnx(lines):
                     lines.append("y " + " ".join(str(int(x)) for x in Y.flatten()))
 
 
+F64_PRESETS = [
+    ("nvidia", "Ampere", "mma", "m8n8k4.f64.f64.f64.f64"),
+    ("nvidia", "Hopper", "mma", "m16n8k16.f64.f64.f64.f64"),
+    ("amd", "CDNA2", "mfma", "f64_16x16x4f64"),
+    ("amd", "CDNA3", "mfma", "f64_4x4x4_4b_f64"),
+]
+
+
+def f64_values(cat, count):
+    """`count` binary64 values of one category, as Python floats."""
+    def bits(b):
+        return float(np.array([b], dtype=np.uint64).view(np.float64)[0])
+
+    out = []
+    for _ in range(count):
+        r = rng.getrandbits(64)
+        if cat == "random":
+            v = rng.uniform(-4, 4) * 2.0 ** rng.randint(-30, 30)
+        elif cat == "spread":
+            v = rng.choice([-1, 1]) * rng.random() * 2.0 ** rng.randint(-600, 600)
+        elif cat == "subnormal":
+            v = bits(r & 0x800F_FFFF_FFFF_FFFF) if rng.random() < 0.6 else rng.uniform(-1, 1) * 2.0 ** -1000
+        elif cat == "zeros":
+            v = rng.choice([0.0, -0.0, 0.0, rng.uniform(-1, 1)])
+        elif cat == "special":
+            v = rng.choice([float("nan"), float("inf"), float("-inf"), 1.0, -2.0, 0.0, 1e308])
+        else:  # cancellation: values near +-1 that cancel in sums
+            v = rng.choice([-1, 1]) * (1 + rng.getrandbits(20) * 2.0 ** -52)
+        out.append(v)
+    return out
+
+
+def f64_hex(t):
+    return " ".join(f"{int(x):016x}" for x in t.contiguous().view(torch.int64).reshape(-1).numpy().astype(np.uint64))
+
+
+def gen_f64(lines):
+    for vendor, arch, op, name in F64_PRESETS:
+        sim = nv.MMA(arch, name) if vendor == "nvidia" else amd.MFMA(arch, name)
+        kk = sim.k
+        for cat in ["random", "cancellation", "spread", "subnormal", "zeros", "special"]:
+            m, n, k = 2, 3, 2 * kk
+            a = torch.tensor(f64_values(cat, m * k), dtype=torch.float64).reshape(m, k)
+            b = torch.tensor(f64_values(cat, k * n), dtype=torch.float64).reshape(k, n)
+            c = torch.tensor(f64_values(cat, m * n), dtype=torch.float64).reshape(m, n)
+            # Two issues in order, the first's output the second's c.
+            d = sim(a[:, :kk], b[:kk, :], c.clone())
+            d = sim(a[:, kk:], b[kk:, :], d)
+            lines.append(f"f64 {vendor}|{arch}|{op}|{name} {m} {n} {k} {cat}")
+            lines.append("a " + f64_hex(a))
+            lines.append("b " + f64_hex(b))
+            lines.append("c " + f64_hex(c))
+            lines.append("d " + f64_hex(d))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    lines = []
+    gen_f64(lines)
+    with open(os.path.join(OUT, "f64.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    if sys.argv[1:] == ["--only", "f64"]:
+        return
     lines = []
     gen_mmasim(lines)
     with open(os.path.join(OUT, "mmasim.txt"), "w") as f:

@@ -368,3 +368,50 @@ fn matmul_integer_and_qlinear_matmul_match_onnxruntime() {
     }
     assert!(n_int >= 8 && n_q >= 4, "{n_int} {n_q}");
 }
+
+/// The f64 instructions (tests/data/gemm/f64.txt, MMA-Sim's sequential FMA over two issues):
+/// every output bit, NaN as lowp's canonical quiet NaN (MMA-Sim keeps the C library's payload).
+#[test]
+fn f64_instructions_match_mmasim() {
+    let text = include_str!("data/gemm/f64.txt");
+    let mut lines = text.lines();
+    let mut records = 0;
+    let mut cats = std::collections::BTreeSet::new();
+    let h64 = |l: &str, tag: &str| -> Vec<f64> {
+        let rest = l.strip_prefix(tag).expect(tag);
+        rest.split_whitespace()
+            .map(|x| f64::from_bits(u64::from_str_radix(x, 16).unwrap()))
+            .collect()
+    };
+    while let Some(head) = lines.next() {
+        let f: Vec<&str> = head.split(' ').collect();
+        assert_eq!(f[0], "f64");
+        let id: Vec<&str> = f[1].split('|').collect();
+        let (m, n, k): (usize, usize, usize) = (
+            f[2].parse().unwrap(),
+            f[3].parse().unwrap(),
+            f[4].parse().unwrap(),
+        );
+        let mma = if id[0] == "amd" {
+            Mma::amd(id[1], id[3]).unwrap()
+        } else {
+            Mma::nvidia(id[1], id[2], id[3]).unwrap()
+        };
+        let a = h64(lines.next().unwrap(), "a ");
+        let b = h64(lines.next().unwrap(), "b ");
+        let mut c = h64(lines.next().unwrap(), "c ");
+        let d = h64(lines.next().unwrap(), "d ");
+        gemm::matmul_f64(&mma, m, n, k, &a, &b, &mut c).unwrap();
+        for (got, want) in c.iter().zip(&d) {
+            if want.is_nan() {
+                assert_eq!(got.to_bits(), gemm::F64_NAN, "{head}");
+            } else {
+                assert_eq!(got.to_bits(), want.to_bits(), "{head}");
+            }
+        }
+        records += 1;
+        cats.insert(f[5].to_string());
+    }
+    assert_eq!(records, 24);
+    assert_eq!(cats.len(), 6);
+}

@@ -309,10 +309,19 @@ fn bad_input_is_an_error_and_leaves_c_untouched() {
     // Wrong scale type for ue4m3.
     assert!(gemm::matmul_scaled(&bs, 1, 1, 64, &f4, &s, &f4, &s, &mut c).is_err());
     assert_eq!(c, vec![3.0]);
-    // f64 presets exist but are not lowp formats.
+    // f64 presets run through matmul_f64 (f64 is not a lowp format): matmul refuses them.
     let f64mma = Mma::nvidia("Hopper", "mma", "m16n8k4.f64.f64.f64.f64").unwrap();
     assert_eq!(f64mma.model(), Model::Fma);
     assert!(gemm::matmul(&f64mma, 1, 1, 4, &[1.0f32; 4], &[1.0f32; 4], &mut c).is_err());
+    assert_eq!(c, vec![3.0]);
+    // matmul_f64: not an f64 instruction, k not a multiple of 4, lengths: Err, c untouched.
+    let mut c64 = vec![3.0f64];
+    assert!(gemm::matmul_f64(&mma, 1, 1, 4, &[1.0; 4], &[1.0; 4], &mut c64).is_err());
+    assert!(gemm::matmul_f64(&f64mma, 1, 1, 2, &[1.0; 2], &[1.0; 2], &mut c64).is_err());
+    assert!(gemm::matmul_f64(&f64mma, 1, 1, 4, &[1.0; 3], &[1.0; 4], &mut c64).is_err());
+    assert_eq!(c64, vec![3.0]);
+    gemm::matmul_f64(&f64mma, 1, 1, 4, &[1.0; 4], &[1.0; 4], &mut c64).unwrap();
+    assert_eq!(c64, vec![7.0]);
     // Unknown names.
     assert!(Mma::nvidia("Hopper", "wgmma", "m64n8k32.f32.e4m3.e2m1").is_err());
     assert!(Mma::nvidia("Pascal", "mma", "m8n8k4.f32.f16.f16.f32").is_err());
@@ -469,7 +478,7 @@ fn results_do_not_depend_on_ftz_daz() {
 }
 
 /// The fast level's panels (16 outputs per SIMD lane group): wide rows with a partial last
-/// panel, lanes with NaN/∞ operands or subnormal results, on the narrow (i32) and wide (i64)
+/// panel, blocks of rows, lanes with NaN/∞ operands or subnormal results, on the narrow (i32) and wide (i64)
 /// kernels, equal the scalar model.
 #[test]
 fn fast_level_panels_equal_the_scalar_model() {
@@ -483,6 +492,15 @@ fn fast_level_panels_equal_the_scalar_model() {
     for seed in 0..seeds {
         let narrow = seed % 2 == 0;
         let h = |s| Mma::nvidia("Hopper", "wgmma", s).unwrap();
+        // 19 rows: two full blocks of 8 rows (one panel of B for all of a block) and a partial one.
+        same_on_both_levels::<F8E4M3FN, F8E4M3FN, f32>(
+            &h("m64n8k32.f32.e4m3.e4m3"),
+            19,
+            37,
+            2,
+            seed,
+            narrow,
+        );
         same_on_both_levels::<F8E4M3FN, F8E4M3FN, f32>(
             &h("m64n8k32.f32.e4m3.e4m3"),
             3,
@@ -543,5 +561,42 @@ proptest! {
                 prop_assert_eq!(y[i * n + j], want);
             }
         }
+    }
+}
+
+/// The exact reference accumulator's blocked binary64 GEMM (FP8 E4M3 operands: 18-bit fixed
+/// point, exact in f64) on every kernel level equals the scalar level's exact big-integer sum,
+/// across the microkernel (8×16) and cache blocks (64 rows, 256 columns, 256 of k).
+#[test]
+fn exact_accumulation_gemm_equals_the_scalar_level_on_every_kernel_level() {
+    let _g = LEVEL_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let mma = Mma::nvidia("Hopper", "wgmma", "m64n8k32.f32.e4m3.e4m3").unwrap();
+    for (m, n, k, seed) in [
+        (1, 1, 32, 1u64),
+        (9, 17, 64, 2),
+        (70, 260, 288, 3),
+        (3, 5, 1024, 4),
+    ] {
+        let mut rnd = splitmix(seed);
+        // Finite E4M3 codes of every binade (NaN codes 0x7F/0xFF replaced by zeros).
+        let mut pick = || {
+            let c = rnd() as u8;
+            F8E4M3FN::from_bits(if c & 0x7F == 0x7F { 0 } else { c })
+        };
+        let a: Vec<F8E4M3FN> = (0..m * k).map(|_| pick()).collect();
+        let b: Vec<F8E4M3FN> = (0..k * n).map(|_| pick()).collect();
+        let g = Gemm::new(mma.clone()).with_accumulation(Accumulation::Exact);
+        gemm::set_level(Level::Scalar);
+        let mut want = vec![0f32; m * n];
+        g.run(m, n, k, &a, &b, &mut want).unwrap();
+        gemm::set_level(Level::Fast);
+        for l in lowp::Level::available() {
+            lowp::set_level(Some(l)).unwrap();
+            let mut y = vec![f32::NAN; m * n];
+            g.run(m, n, k, &a, &b, &mut y).unwrap();
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&y), bits(&want), "{l:?} {m}x{n}x{k}");
+        }
+        lowp::set_level(None).unwrap();
     }
 }

@@ -29,7 +29,7 @@ pub fn set_level(level: Level) {
     LEVEL.store(level as u8, Ordering::Relaxed);
 }
 
-fn level() -> Level {
+pub(crate) fn level() -> Level {
     if LEVEL.load(Ordering::Relaxed) == 0 {
         Level::Scalar
     } else {
@@ -41,7 +41,7 @@ fn level() -> Level {
 fn check_operand<X: Format>(slot: Operand, what: &'static str) -> Result<Spec, Error> {
     match slot {
         Operand::F64 => Err(Error::InvalidInput(
-            "f64 instructions are not supported by lowp::gemm (f64 is not a lowp Format)",
+            "an f64 instruction: use gemm::matmul_f64 (f64 is not a lowp Format)",
         )),
         Operand::Format(s) if X::SPEC == s => Ok(s),
         Operand::Format(s) if s == table::TF32 && X::SPEC == table::F32 => Ok(s),
@@ -221,14 +221,6 @@ fn run<A: Format, B: Format, C: Format, S: Format>(
         None
     };
     let row = |i: usize, crow: &mut [C]| {
-        if let Some(f) = fast.as_ref().filter(|f| f.has_panels()) {
-            let mut bits: Vec<u32> = crow.iter().map(|x| x.to_bits_u32()).collect();
-            f.row(i, &mut bits);
-            for (x, b) in crow.iter_mut().zip(bits) {
-                *x = C::from_bits_u32(b);
-            }
-            return;
-        }
         let ar = &av[i * k..(i + 1) * k];
         for (j, cj) in crow.iter_mut().enumerate() {
             let bc = &bt[j * k..(j + 1) * k];
@@ -247,17 +239,33 @@ fn run<A: Format, B: Format, C: Format, S: Format>(
             *cj = C::from_bits_u32(bits);
         }
     };
+    // Blocks of ROWS rows: the panel kernel keeps one panel of B in cache for all of them.
+    const ROWS: usize = 8;
+    let block = |b: usize, cblk: &mut [C]| {
+        let i0 = b * ROWS;
+        if let Some(f) = fast.as_ref().filter(|f| f.has_panels()) {
+            let mut bits: Vec<u32> = cblk.iter().map(|x| x.to_bits_u32()).collect();
+            f.rows(i0, n, &mut bits);
+            for (x, b) in cblk.iter_mut().zip(bits) {
+                *x = C::from_bits_u32(b);
+            }
+            return;
+        }
+        for (r, crow) in cblk.chunks_mut(n.max(1)).enumerate() {
+            row(i0 + r, crow);
+        }
+    };
     #[cfg(feature = "rayon")]
     {
         use rayon::prelude::*;
-        c.par_chunks_mut(n)
+        c.par_chunks_mut((ROWS * n).max(1))
             .enumerate()
-            .for_each(|(i, crow)| row(i, crow));
+            .for_each(|(b, cblk)| block(b, cblk));
     }
     #[cfg(not(feature = "rayon"))]
     {
-        for (i, crow) in c.chunks_mut(n).enumerate() {
-            row(i, crow);
+        for (b, cblk) in c.chunks_mut((ROWS * n).max(1)).enumerate() {
+            block(b, cblk);
         }
     }
     Ok(())

@@ -5,7 +5,8 @@
 //!   shifted and truncated, summed in `i64`, and the truncating output rounding done inline;
 //!   a chunk with a NaN/∞ operand or accumulator goes to the scalar model.
 //! - The exact reference accumulator on operands whose products fit a 63-bit (or 127-bit)
-//!   fixed point: an integer dot product, rounded once.
+//!   fixed point: an integer dot product, rounded once — as a blocked binary64 GEMM
+//!   (`super::exact_gemm`) where every partial sum stays below 2^53.
 //!
 //! The inner loops are written once ([`tfdpa_sum`], [`dot_i32`]) and compiled for the
 //! build's baseline and, where the CPU has it, AVX-512 (`crate::kernels::x86::gemm`).
@@ -51,38 +52,6 @@ pub(crate) fn max_exp(ea: &[i32], eb: &[i32]) -> i32 {
     }
     m
 }
-
-/// Σ a_l · b_l in `i32`, wrapping (the products of two i16 fit; `vpdpwssd` with VNNI).
-#[inline(always)]
-pub(crate) fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
-    let mut s = 0i32;
-    for (x, y) in a.iter().zip(b) {
-        s = s.wrapping_add(*x as i32 * *y as i32);
-    }
-    s
-}
-
-/// The 4×4 block of i16 dot products of rows `a` and columns `b` (each of length `k`,
-/// contiguous), i32 wrapping: every a and b vector loaded once for four products.
-#[inline(always)]
-pub(crate) fn dot4x4_i16(a: [&[i16]; 4], b: [&[i16]; 4], k: usize) -> [[i32; 4]; 4] {
-    let mut acc = [[0i32; 4]; 4];
-    let (a0, a1, a2, a3) = (&a[0][..k], &a[1][..k], &a[2][..k], &a[3][..k]);
-    let (b0, b1, b2, b3) = (&b[0][..k], &b[1][..k], &b[2][..k], &b[3][..k]);
-    for l in 0..k {
-        let av = [a0[l] as i32, a1[l] as i32, a2[l] as i32, a3[l] as i32];
-        let bv = [b0[l] as i32, b1[l] as i32, b2[l] as i32, b3[l] as i32];
-        for r in 0..4 {
-            for c in 0..4 {
-                acc[r][c] = acc[r][c].wrapping_add(av[r] * bv[c]);
-            }
-        }
-    }
-    acc
-}
-
-/// The signature of [`dot4x4_i16`].
-pub(crate) type Dot4x4 = fn([&[i16]; 4], [&[i16]; 4], usize) -> [[i32; 4]; 4];
 
 /// Σ a_l · b_l in `i64` (wrapping).
 #[inline(always)]
@@ -209,8 +178,6 @@ pub(crate) struct Kernels {
     pub tfdpa_sum: TfdpaSum,
     pub max_exp: fn(&[i32], &[i32]) -> i32,
     pub dot_i32: fn(&[i32], &[i32]) -> i64,
-    pub dot_i16: fn(&[i16], &[i16]) -> i32,
-    pub dot4x4_i16: Dot4x4,
     pub tfdpa_panel: TfdpaPanel,
     pub tfdpa_panel32: TfdpaPanel,
 }
@@ -219,8 +186,6 @@ const PORTABLE: Kernels = Kernels {
     tfdpa_sum,
     max_exp,
     dot_i32,
-    dot_i16,
-    dot4x4_i16,
     tfdpa_panel,
     tfdpa_panel32,
 };
@@ -381,61 +346,76 @@ impl Fast<'_> {
         self.panels.is_some()
     }
 
-    /// One row of outputs (`c`: the row's accumulator bits, n of them), panel by panel.
-    pub fn row(&self, i: usize, c: &mut [u32]) {
+    /// Rows `i0 ..` of outputs (`c`: their accumulator bits, row-major, n per row), panel by
+    /// panel and, within a panel, row by row: one panel of B (k×[`W`]) stays in cache for
+    /// every row of the block. Without panels, output by output.
+    pub fn rows(&self, i0: usize, n: usize, c: &mut [u32]) {
+        if n == 0 {
+            return;
+        }
         let Some(pn) = &self.panels else {
-            for (j, x) in c.iter_mut().enumerate() {
-                *x = self.dot(i, j, *x);
+            for (r, crow) in c.chunks_mut(n).enumerate() {
+                for (j, x) in crow.iter_mut().enumerate() {
+                    *x = self.dot(i0 + r, j, *x);
+                }
             }
             return;
         };
+        let rows = c.len() / n;
+        for q in 0..n.div_ceil(W) {
+            let (j0, w) = (q * W, W.min(n - q * W));
+            for r in 0..rows {
+                self.panel(pn, i0 + r, q, n, &mut c[r * n + j0..r * n + j0 + w]);
+            }
+        }
+    }
+
+    /// Outputs (i, qW ..) of panel q (`cols`: their accumulator bits), chunk by chunk.
+    fn panel(&self, pn: &Panels, i: usize, q: usize, n: usize, cols: &mut [u32]) {
         let (k, l) = (self.p.k, self.l);
         let chunks = k / l;
-        let n = c.len();
-        for (q, cols) in c.chunks_mut(W).enumerate() {
-            let mut acc = [0u32; W];
-            acc[..cols.len()].copy_from_slice(cols);
-            for ch in 0..chunks {
-                let lo = ch * l;
-                let before = acc;
-                let mut redo = pn.special[q * chunks + ch];
-                if self.a.special[i * chunks + ch] {
-                    redo = u32::MAX;
+        let mut acc = [0u32; W];
+        acc[..cols.len()].copy_from_slice(cols);
+        for ch in 0..chunks {
+            let lo = ch * l;
+            let before = acc;
+            let mut redo = pn.special[q * chunks + ch];
+            if self.a.special[i * chunks + ch] {
+                redo = u32::MAX;
+            } else {
+                let args = PanelArgs {
+                    asig: &self.a.sig[i * k + lo..i * k + lo + l],
+                    aexp: &self.a.exp[i * k + lo..i * k + lo + l],
+                    bsig: &pn.sig[q * k + lo..q * k + lo + l],
+                    bexp: &pn.exp[q * k + lo..q * k + lo + l],
+                    s0: self.s0,
+                    f: self.f as i32,
+                    e_zero: self.e_zero,
+                    fb: pn.fb,
+                };
+                redo |= if pn.narrow {
+                    (self.k.tfdpa_panel32)(&args, &mut acc)
                 } else {
-                    let args = PanelArgs {
-                        asig: &self.a.sig[i * k + lo..i * k + lo + l],
-                        aexp: &self.a.exp[i * k + lo..i * k + lo + l],
-                        bsig: &pn.sig[q * k + lo..q * k + lo + l],
-                        bexp: &pn.exp[q * k + lo..q * k + lo + l],
-                        s0: self.s0,
-                        f: self.f as i32,
-                        e_zero: self.e_zero,
-                        fb: pn.fb,
-                    };
-                    redo |= if pn.narrow {
-                        (self.k.tfdpa_panel32)(&args, &mut acc)
-                    } else {
-                        (self.k.tfdpa_panel)(&args, &mut acc)
-                    };
-                }
-                for (lane, x) in acc.iter_mut().enumerate().take(cols.len()) {
-                    if redo >> lane & 1 != 0 {
-                        let j = q * W + lane;
-                        if j < n {
-                            let chk = Chunk {
-                                a: &self.av[i * k + lo..i * k + lo + l],
-                                fa: self.p.fa,
-                                b: &self.bt[j * k + lo..j * k + lo + l],
-                                fb: self.p.fb,
-                                scales: None,
-                            };
-                            *x = chunk(&self.p.model, &chk, before[lane], &table::F32);
-                        }
+                    (self.k.tfdpa_panel)(&args, &mut acc)
+                };
+            }
+            for (lane, x) in acc.iter_mut().enumerate().take(cols.len()) {
+                if redo >> lane & 1 != 0 {
+                    let j = q * W + lane;
+                    if j < n {
+                        let chk = Chunk {
+                            a: &self.av[i * k + lo..i * k + lo + l],
+                            fa: self.p.fa,
+                            b: &self.bt[j * k + lo..j * k + lo + l],
+                            fb: self.p.fb,
+                            scales: None,
+                        };
+                        *x = chunk(&self.p.model, &chk, before[lane], &table::F32);
                     }
                 }
             }
-            cols.copy_from_slice(&acc[..cols.len()]);
         }
+        cols.copy_from_slice(&acc[..cols.len()]);
     }
 
     /// One output: every chunk of every issue, from accumulator bits `c`.
@@ -602,6 +582,29 @@ pub(crate) fn exact_dot(
             (s << (e - lo)) as i32
         }
     };
+    let out = |s: i64| -> f32 {
+        f32::from_bits(round_wide(
+            &table::F32,
+            s < 0,
+            s.unsigned_abs() as u128 * scale.0,
+            alo + blo + scale.1,
+            Rounding::NearestEven,
+            Overflow::Ieee,
+        ))
+    };
+    // Sums below 2^53 are exact in binary64: the blocked f64 GEMM.
+    if abits + bbits + kbits <= 53 {
+        super::exact_gemm::products(
+            m,
+            n,
+            k,
+            |x| fix(sa[x], alo) as f64,
+            |x| fix(sb[x], blo) as f64,
+            y,
+            out,
+        );
+        return Some(());
+    }
     let af: Vec<i32> = sa.iter().map(|&x| fix(x, alo)).collect();
     let mut bf = vec![0i32; k * n];
     for l in 0..k {
@@ -612,14 +615,9 @@ pub(crate) fn exact_dot(
     let kern = kernels();
     let row = |i: usize, yr: &mut [f32]| {
         for (j, o) in yr.iter_mut().enumerate() {
-            let s = (kern.dot_i32)(&af[i * k..(i + 1) * k], &bf[j * k..(j + 1) * k]);
-            *o = f32::from_bits(round_wide(
-                &table::F32,
-                s < 0,
-                s.unsigned_abs() as u128 * scale.0,
-                alo + blo + scale.1,
-                Rounding::NearestEven,
-                Overflow::Ieee,
+            *o = out((kern.dot_i32)(
+                &af[i * k..(i + 1) * k],
+                &bf[j * k..(j + 1) * k],
             ));
         }
     };
@@ -634,6 +632,5 @@ pub(crate) fn exact_dot(
             row(i, r);
         }
     }
-    let _ = m;
     Some(())
 }

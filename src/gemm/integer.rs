@@ -1,8 +1,8 @@
 //! ONNX integer matrix products, bit-exact with onnxruntime: `MatMulInteger` and
 //! `QLinearMatMul`.
 
-use super::alloc::vec::Vec;
 use super::exact::{decode_f32, mul_f32, round_wide, Class};
+use super::int8;
 use crate::format::{Overflow, Rounding};
 use crate::formats::table;
 use crate::quant::{QParams, QuantInt};
@@ -36,86 +36,31 @@ fn sizes(m: usize, n: usize, k: usize) -> Result<(usize, usize, usize), Error> {
     ))
 }
 
-/// B − b_zp as i16, transposed to n×k (contiguous columns).
-fn b_columns<B: QuantInt>(n: usize, k: usize, b: &[B], bzp: impl Fn(usize) -> i32) -> Vec<i16> {
-    let mut bt = super::alloc::vec![0i16; n * k];
-    for l in 0..k {
-        for j in 0..n {
-            bt[j * k + l] = (b[l * n + j].to_i32() - bzp(j)) as i16;
-        }
-    }
-    bt
-}
-
-/// All rows, four at a time (in parallel with the `rayon` feature), each 4×4 block of
-/// outputs from one pass over k: the i32 products (a − a_zp)·(b − b_zp), accumulated with i32
-/// wrap-around as onnxruntime's int32 accumulators do (no wrap for k ≤ 33025 with 8-bit
-/// operands). The operands minus their zero points fit i16: i16 dot products (VNNI's
-/// `vpdpwssd` on AVX-512). `conv(i, j, s)` makes the output.
-fn products<A: QuantInt, T: Send>(
+/// Every output conv(i, j, Σ_l (a_il − a_zp(i))·(b_lj − b_zp(j))), the sum in i32 wrapping
+/// around as onnxruntime's i32 accumulators (no wrap for k ≤ 33025 with 8-bit operands): the
+/// blocked 8-bit GEMM (`super::int8`, VNNI's `vpdpbusd` on AVX-512) for 8-bit (and 4-bit)
+/// operands, the scalar model for 16-bit ones or when the scalar level is forced.
+fn products<A: QuantInt, B: QuantInt, T: Send>(
+    m: usize,
     n: usize,
     k: usize,
     a: &[A],
     azp: impl Fn(usize) -> i32 + Sync,
-    bt: &[i16],
+    b: &[B],
+    bzp: impl Fn(usize) -> i32 + Sync,
     y: &mut [T],
     conv: impl Fn(usize, usize, i32) -> T + Sync,
 ) {
-    if n == 0 {
-        return;
-    }
-    let kern = super::fast::kernels();
-    let rows = |i0: usize, yr: &mut [T]| {
-        let nr = yr.len() / n;
-        let a16: Vec<Vec<i16>> = (0..nr)
-            .map(|r| {
-                let i = i0 + r;
-                a[i * k..(i + 1) * k]
-                    .iter()
-                    .map(|v| (v.to_i32() - azp(i)) as i16)
-                    .collect()
-            })
-            .collect();
-        let col = |j: usize| &bt[j * k..(j + 1) * k];
-        let mut j = 0;
-        if nr == 4 {
-            while j + 4 <= n {
-                let blk = (kern.dot4x4_i16)(
-                    [&a16[0], &a16[1], &a16[2], &a16[3]],
-                    [col(j), col(j + 1), col(j + 2), col(j + 3)],
-                    k,
-                );
-                for (r, br) in blk.iter().enumerate() {
-                    for (c, &s) in br.iter().enumerate() {
-                        yr[r * n + j + c] = conv(i0 + r, j + c, s);
-                    }
-                }
-                j += 4;
-            }
-        }
-        for jj in j..n {
-            for (r, ar) in a16.iter().enumerate() {
-                yr[r * n + jj] = conv(i0 + r, jj, (kern.dot_i16)(ar, col(jj)));
-            }
-        }
-    };
-    #[cfg(feature = "rayon")]
-    {
-        use rayon::prelude::*;
-        y.par_chunks_mut(4 * n)
-            .enumerate()
-            .for_each(|(g, r)| rows(4 * g, r));
-    }
-    #[cfg(not(feature = "rayon"))]
-    {
-        for (g, r) in y.chunks_mut(4 * n).enumerate() {
-            rows(4 * g, r);
-        }
+    if A::BITS <= 8 && B::BITS <= 8 && !int8::scalar_requested() {
+        int8::products(m, n, k, a, azp, b, bzp, y, conv);
+    } else {
+        int8::products_scalar(n, k, a, azp, b, bzp, y, conv);
     }
 }
 
 /// ONNX `MatMulInteger`: y = (a − a_zero_point)·(b − b_zero_point), exact in i32 (wrapping
-/// as onnxruntime's i32 accumulator on overflow, which needs k > 33025 with 8-bit operands).
+/// as onnxruntime's i32 accumulator on overflow, which needs k > 33025 with 8-bit operands;
+/// 16-bit operands, beyond ONNX, give every product and sum modulo 2^32).
 /// `a` m×k, `b` k×n, `y` m×n row-major; `a_zero_point` has 1 (per tensor) or m (per row)
 /// elements, `b_zero_point` 1 or n (per column).
 ///
@@ -145,8 +90,7 @@ pub fn matmul_integer<A: QuantInt, B: QuantInt>(
     check_count(b_zero_point.len(), n)?;
     let azp = |i: usize| a_zero_point[if a_zero_point.len() == 1 { 0 } else { i }].to_i32();
     let bzp = |j: usize| b_zero_point[if b_zero_point.len() == 1 { 0 } else { j }].to_i32();
-    let bt = b_columns(n, k, b, bzp);
-    products(n, k, a, azp, &bt, y, |_, _, s| s);
+    products(m, n, k, a, azp, b, bzp, y, |_, _, s| s);
     Ok(())
 }
 
@@ -265,13 +209,14 @@ pub fn qlinear_matmul<A: QuantInt, B: QuantInt, Y: QuantInt>(
     let mult =
         |i: usize, j: usize| div_f32(mul_f32(ap(i).scale.to_bits(), bp(j).scale.to_bits()), ys);
     let (yzp, qmin, qmax) = (y_params.zero_point, Y::MIN, Y::MAX);
-    let bt = b_columns(n, k, b, |j| bp(j).zero_point);
     products(
+        m,
         n,
         k,
         a,
         |i| ap(i).zero_point,
-        &bt,
+        b,
+        |j| bp(j).zero_point,
         y,
         |i, j, s| Y::from_i32(requantize(s, mult(i, j), yzp, qmin, qmax)),
     );

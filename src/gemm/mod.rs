@@ -23,10 +23,12 @@
 //! assert_eq!(c, vec![64.0; m * n]);
 //! ```
 //!
-//! Beside the instruction level: the integer products of ONNX ([`matmul_integer`],
-//! [`qlinear_matmul`], bit-exact with onnxruntime), and the software level that kernels add
-//! around the instruction ([`Gemm`]: operand scales, blocks, promotion into an f32
-//! accumulator, reference accumulators).
+//! Beside the instruction level: the f64 instructions ([`matmul_f64`]: f64 is not a lowp
+//! format), the integer products of ONNX ([`matmul_integer`], [`qlinear_matmul`], bit-exact
+//! with onnxruntime, on a blocked AVX-512 VNNI / AVX2 / portable int8 GEMM), and the software
+//! level that kernels add around the instruction ([`Gemm`]: operand scales, blocks, promotion
+//! into an f32 accumulator, reference accumulators, quantize-and-multiply from f32 through
+//! lowp's scaled, MX and NVFP4 quantizers).
 
 // The public signatures are the issue's (m, n, k and the operands are separate arguments).
 #![allow(clippy::too_many_arguments)]
@@ -35,14 +37,18 @@ pub(crate) extern crate alloc;
 
 mod driver;
 mod exact;
+pub(crate) mod exact_gemm;
+mod f64;
 pub(crate) mod fast;
+pub(crate) mod int8;
 mod integer;
 mod model;
 mod preset;
 mod software;
 
 pub use driver::{matmul, matmul_scaled, set_level, Level};
+pub use f64::{matmul_f64, F64_NAN};
 pub use integer::{matmul_integer, qlinear_matmul};
 pub use model::{Model, OutputRounding};
 pub use preset::{BlockScale, Mma, Operand};
-pub use software::{Accumulation, Gemm, Scaling};
+pub use software::{Accumulation, Gemm, Quantizer, Scaling};

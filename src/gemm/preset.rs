@@ -16,7 +16,8 @@ pub enum Operand {
     /// as the hardware reads them).
     Format(Spec),
     /// IEEE binary64 (the `f64` instructions, modelled as sequential FMA): `f64` is not a
-    /// lowp [`crate::Format`], so [`super::matmul`] rejects these presets with an `Err`.
+    /// lowp [`crate::Format`], so these presets run through [`super::matmul_f64`] (and
+    /// [`super::matmul`] rejects them with an `Err`).
     F64,
 }
 

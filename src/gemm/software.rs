@@ -8,8 +8,12 @@ use super::exact::{decode_f32, fma_f32, mul_f32, BigFixed, Class};
 use super::preset::{Mma, Operand};
 use crate::format::{Format, Overflow, Rounding};
 use crate::formats::table;
-use crate::quant::{amax, quantize_scaled, scale_from_amax};
+use crate::quant::{
+    amax, mx_quantize_axis, nvfp4_quantize, nvfp4_tensor_scale, quantize_scaled, scale_from_amax,
+    MxFormat, MxOptions, MxScaleRule, MX_BLOCK, NVFP4_BLOCK,
+};
 use crate::Error;
+use crate::{F8E4M3FN, F8E8M0FNU};
 
 /// The scales of one operand: a grid of blocks over the operand (A is m×k, B is k×n), one
 /// `f32` scale per block (row-major over the grid), times a tensor-wide scale.
@@ -113,6 +117,25 @@ impl Scaling {
     }
 }
 
+/// Which of lowp's quantizers [`Gemm::quantize_run`] uses to turn f32 operands into the
+/// instruction's formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Quantizer {
+    /// lowp's scaled quantizer ([`crate::quant::quantize_scaled`], nearest even, saturating)
+    /// over the block grids of the [`Gemm`]'s scalings, each block's scale `amax / max`
+    /// ([`crate::quant::scale_from_amax`]).
+    #[default]
+    Scaled,
+    /// MX (OCP MX v1.0): blocks of 32 along k (1×32 of A, 32×1 of B) with E8M0 scales, by
+    /// [`crate::quant::mx_quantize_axis`] with this scale rule. Operand formats: F8E4M3FN,
+    /// F8E5M2, F6E2M3FN, F6E3M2FN, F4E2M1FN.
+    Mx(MxScaleRule),
+    /// NVFP4: F4E2M1FN elements in blocks of 16 along k with E4M3 scales, and one f32 tensor
+    /// scale per operand from its data ([`crate::quant::nvfp4_tensor_scale`]), by
+    /// [`crate::quant::nvfp4_quantize`] (one row of A, one column of B at a time).
+    Nvfp4,
+}
+
 /// How a [`Gemm`] accumulates along k.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Accumulation {
@@ -163,6 +186,8 @@ pub struct Gemm {
     pub b_scaling: Scaling,
     /// How k is accumulated.
     pub accumulation: Accumulation,
+    /// The quantizer of [`Gemm::quantize_run`].
+    pub quantizer: Quantizer,
 }
 
 impl Gemm {
@@ -173,7 +198,13 @@ impl Gemm {
             a_scaling: Scaling::none(),
             b_scaling: Scaling::none(),
             accumulation: Accumulation::Instruction,
+            quantizer: Quantizer::Scaled,
         }
+    }
+    /// With a quantizer for [`Gemm::quantize_run`].
+    pub fn with_quantizer(mut self, quantizer: Quantizer) -> Gemm {
+        self.quantizer = quantizer;
+        self
     }
     /// With operand scales.
     pub fn with_scales(mut self, a: Scaling, b: Scaling) -> Gemm {
@@ -226,11 +257,24 @@ impl Gemm {
         }
     }
 
-    /// Quantize `a` and `b` (f32) into the instruction's operand formats with lowp's scaled
-    /// quantizer (nearest even, saturating; each block's scale from its amax, `amax / max`,
-    /// as [`crate::quant::scale_from_amax`]), over the block grids of this description's
-    /// scalings (their `scales` are replaced; the tensor scales are kept), then [`Gemm::run`].
-    /// Returns the scalings used.
+    /// Quantize `a` (m×k) and `b` (k×n), f32, into the instruction's operand formats with
+    /// lowp's own quantizer ([`Gemm::quantizer`]), then multiply; returns the scalings used.
+    ///
+    /// - [`Quantizer::Scaled`]: blocks over this description's scaling grids (their `scales`
+    ///   are replaced; the tensor scales are kept), then [`Gemm::run`].
+    /// - [`Quantizer::Mx`] / [`Quantizer::Nvfp4`]: blocks of 32 (16) along k; this
+    ///   description's scalings are ignored and replaced by the quantizer's (E8M0 / E4M3 block
+    ///   scales as f32, NVFP4's tensor scales). On a block-scaled instruction of the same block
+    ///   and scale format (`kind::mxf8f6f4` / `mxf4` block32 with `ue8m0`, `mxf4nvf4` block16
+    ///   with `ue4m3`) with [`Accumulation::Instruction`], the codes and scales go to the
+    ///   instruction itself ([`super::matmul_scaled`], from c = +0), and NVFP4's tensor scales
+    ///   multiply its result as cuBLAS's alpha does: `y = (t_a · t_b) · d` (two f32
+    ///   roundings). Otherwise [`Gemm::run`] applies the scales in software, which needs an
+    ///   accumulation that allows scales varying along k (promotion every 32 for MX, or the
+    ///   [`Accumulation::Exact`] / [`Accumulation::SequentialFma`] references).
+    ///
+    /// Errors (and `y` untouched): slice lengths, operand formats the quantizer does not
+    /// produce, and [`Gemm::run`]'s or [`super::matmul_scaled`]'s errors.
     pub fn quantize_run<A: Format, B: Format>(
         &self,
         m: usize,
@@ -256,11 +300,138 @@ impl Gemm {
                 found: b.len(),
             });
         }
-        let (qa, sa) = quantize_grid::<A>(a, m, k, &self.a_scaling)?;
-        let (qb, sb) = quantize_grid::<B>(b, k, n, &self.b_scaling)?;
-        let g = self.clone().with_scales(sa.clone(), sb.clone());
-        g.run(m, n, k, &qa, &qb, y)?;
-        Ok((sa, sb))
+        match self.quantizer {
+            Quantizer::Scaled => {
+                let (qa, sa) = quantize_grid::<A>(a, m, k, &self.a_scaling)?;
+                let (qb, sb) = quantize_grid::<B>(b, k, n, &self.b_scaling)?;
+                let g = self.clone().with_scales(sa.clone(), sb.clone());
+                g.run(m, n, k, &qa, &qb, y)?;
+                Ok((sa, sb))
+            }
+            Quantizer::Mx(rule) => self.mx_run::<A, B>(m, n, k, a, b, rule, y),
+            Quantizer::Nvfp4 => self.nvfp4_run::<A, B>(m, n, k, a, b, y),
+        }
+    }
+
+    fn mx_run<A: Format, B: Format>(
+        &self,
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[f32],
+        b: &[f32],
+        rule: MxScaleRule,
+        y: &mut [f32],
+    ) -> Result<(Scaling, Scaling), Error> {
+        let (fa, fb) = (mx_format::<A>()?, mx_format::<B>()?);
+        let opts = MxOptions {
+            rule,
+            block_size: MX_BLOCK,
+        };
+        let kb = k.div_ceil(MX_BLOCK);
+        let mut sa = vec![F8E8M0FNU::from_bits(0); m * kb];
+        let mut sb = vec![F8E8M0FNU::from_bits(0); kb * n];
+        let mut ea = vec![0u8; crate::quant::mx_element_bytes(fa, m * k)];
+        let mut eb = vec![0u8; crate::quant::mx_element_bytes(fb, k * n)];
+        mx_quantize_axis(a, &[m, k], 1, fa, opts, &mut sa, &mut ea)?;
+        mx_quantize_axis(b, &[k, n], 0, fb, opts, &mut sb, &mut eb)?;
+        let (qa, qb) = (unpack_codes::<A>(&ea, m * k), unpack_codes::<B>(&eb, k * n));
+        let scaling = |rows, cols, s: &[F8E8M0FNU]| {
+            Scaling::blocks(rows, cols, s.iter().map(|v| v.to_f32()).collect())
+        };
+        let (ga, gb) = (scaling(1, MX_BLOCK, &sa), scaling(MX_BLOCK, 1, &sb));
+        let hw = self
+            .mma
+            .block_scale()
+            .is_some_and(|bs| bs.block == MX_BLOCK && bs.format == table::F8E8M0FNU);
+        if hw && self.accumulation == Accumulation::Instruction {
+            let mut d = vec![0f32; y.len()];
+            super::matmul_scaled(&self.mma, m, n, k, &qa, &sa, &qb, &sb, &mut d)?;
+            y.copy_from_slice(&d);
+        } else {
+            let g = self.clone().with_scales(ga.clone(), gb.clone());
+            g.run(m, n, k, &qa, &qb, y)?;
+        }
+        Ok((ga, gb))
+    }
+
+    fn nvfp4_run<A: Format, B: Format>(
+        &self,
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[f32],
+        b: &[f32],
+        y: &mut [f32],
+    ) -> Result<(Scaling, Scaling), Error> {
+        if A::SPEC != table::F4E2M1FN || B::SPEC != table::F4E2M1FN {
+            return Err(Error::InvalidInput(
+                "NVFP4 quantization needs F4E2M1FN operands",
+            ));
+        }
+        // B's columns, contiguous.
+        let mut bt = vec![0f32; k * n];
+        for l in 0..k {
+            for j in 0..n {
+                bt[j * k + l] = b[l * n + j];
+            }
+        }
+        let (ta, tb) = (nvfp4_tensor_scale(a), nvfp4_tensor_scale(b));
+        let kb = k.div_ceil(NVFP4_BLOCK);
+        // Codes (one per byte) and block scales of each row of A and each column of B.
+        let quantize =
+            |x: &[f32], rows: usize, t: f32| -> Result<(Vec<u8>, Vec<F8E4M3FN>), Error> {
+                let mut codes = vec![0u8; rows * k];
+                let mut scales = vec![F8E4M3FN::ZERO; rows * kb];
+                let mut packed = vec![0u8; k.div_ceil(2)];
+                for r in (0..rows).filter(|_| k > 0) {
+                    nvfp4_quantize(
+                        &x[r * k..(r + 1) * k],
+                        t,
+                        &mut scales[r * kb..(r + 1) * kb],
+                        &mut packed,
+                    )?;
+                    for l in 0..k {
+                        codes[r * k + l] = (packed[l / 2] >> (4 * (l % 2))) & 15;
+                    }
+                }
+                Ok((codes, scales))
+            };
+        let (ca, sa) = quantize(a, m, ta)?;
+        let (cbt, sbt) = quantize(&bt, n, tb)?;
+        let qa: Vec<A> = ca
+            .iter()
+            .map(|&c| A::from_bits_u32((c as u32) << A::SPEC.storage_shift))
+            .collect();
+        let mut qb = vec![B::from_bits_u32(0); k * n];
+        let mut sb = vec![F8E4M3FN::ZERO; kb * n];
+        for j in 0..n {
+            for l in 0..k {
+                qb[l * n + j] = B::from_bits_u32((cbt[j * k + l] as u32) << B::SPEC.storage_shift);
+            }
+            for g in 0..kb {
+                sb[g * n + j] = sbt[j * kb + g];
+            }
+        }
+        let f = |s: &[F8E4M3FN]| s.iter().map(|v| v.to_f32()).collect::<Vec<f32>>();
+        let ga = Scaling::blocks(1, NVFP4_BLOCK, f(&sa)).with_tensor(ta);
+        let gb = Scaling::blocks(NVFP4_BLOCK, 1, f(&sb)).with_tensor(tb);
+        let hw = self
+            .mma
+            .block_scale()
+            .is_some_and(|bs| bs.block == NVFP4_BLOCK && bs.format == table::F8E4M3FN);
+        if hw && self.accumulation == Accumulation::Instruction {
+            let mut d = vec![0f32; y.len()];
+            super::matmul_scaled(&self.mma, m, n, k, &qa, &sa, &qb, &sb, &mut d)?;
+            let t = mul_f32(ta.to_bits(), tb.to_bits());
+            for (o, v) in y.iter_mut().zip(&d) {
+                *o = f32::from_bits(mul_f32(t, v.to_bits()));
+            }
+        } else {
+            let g = self.clone().with_scales(ga.clone(), gb.clone());
+            g.run(m, n, k, &qa, &qb, y)?;
+        }
+        Ok((ga, gb))
     }
 
     fn promoted<A: Format, B: Format>(
@@ -380,15 +551,33 @@ impl Gemm {
                 ),
             }
         };
-        let a32: Vec<u32> = a
-            .iter()
-            .map(|&x| to32(decode_operand(x, &pa), pa.mantissa_bits))
-            .collect();
-        let b32: Vec<u32> = b
-            .iter()
-            .map(|&x| to32(decode_operand(x, &pb), pb.mantissa_bits))
-            .collect();
-        if exact && self.a_scaling.scales.is_empty() && self.b_scaling.scales.is_empty() {
+        // Formats of at most 8 bits: every code decoded once, into a table.
+        let table_of = |slot: &crate::Spec, bits: u32| -> Option<Vec<u32>> {
+            (bits <= 8).then(|| {
+                (0..1u32 << bits)
+                    .map(|c| to32(super::exact::decode(slot, c), slot.mantissa_bits))
+                    .collect()
+            })
+        };
+        let a32: Vec<u32> = match table_of(&pa, A::SPEC.bits) {
+            Some(t) if A::SPEC == pa => a.iter().map(|&x| t[x.encoding() as usize]).collect(),
+            _ => a
+                .iter()
+                .map(|&x| to32(decode_operand(x, &pa), pa.mantissa_bits))
+                .collect(),
+        };
+        let b32: Vec<u32> = match table_of(&pb, B::SPEC.bits) {
+            Some(t) if B::SPEC == pb => b.iter().map(|&x| t[x.encoding() as usize]).collect(),
+            _ => b
+                .iter()
+                .map(|&x| to32(decode_operand(x, &pb), pb.mantissa_bits))
+                .collect(),
+        };
+        if exact
+            && self.a_scaling.scales.is_empty()
+            && self.b_scaling.scales.is_empty()
+            && super::driver::level() == super::driver::Level::Fast
+        {
             // Tensor scales only: Σ s_a·a·s_b·b = (s_a·s_b)·Σ a·b exactly.
             let (ta, tb) = (
                 decode_f32(self.a_scaling.tensor.to_bits()),
@@ -450,6 +639,38 @@ impl Gemm {
         }
         Ok(())
     }
+}
+
+/// The MX element format of operand type `F`.
+fn mx_format<F: Format>() -> Result<MxFormat, Error> {
+    Ok(match F::SPEC {
+        s if s == table::F8E4M3FN => MxFormat::E4M3,
+        s if s == table::F8E5M2 => MxFormat::E5M2,
+        s if s == table::F6E2M3FN => MxFormat::E2M3,
+        s if s == table::F6E3M2FN => MxFormat::E3M2,
+        s if s == table::F4E2M1FN => MxFormat::E2M1,
+        _ => {
+            return Err(Error::InvalidInput(
+                "MX quantization needs F8E4M3FN, F8E5M2, F6E2M3FN, F6E3M2FN or F4E2M1FN operands",
+            ))
+        }
+    })
+}
+
+/// `count` codes of `F` (one per element) from the MX quantizer's element bytes: packed
+/// little-endian at `F::SPEC.bits` bits each (one byte each for 8-bit formats).
+fn unpack_codes<F: Format>(bytes: &[u8], count: usize) -> Vec<F> {
+    let w = F::SPEC.bits as usize;
+    (0..count)
+        .map(|i| {
+            let (byte, shift) = (i * w / 8, i * w % 8);
+            let lo = bytes[byte] as u32;
+            let hi = bytes.get(byte + 1).copied().unwrap_or(0) as u32;
+            F::from_bits_u32(
+                (((lo | (hi << 8)) >> shift) & ((1 << w) - 1)) << F::SPEC.storage_shift,
+            )
+        })
+        .collect()
 }
 
 /// Quantize `x` (rows×cols) block by block over `scaling`'s grid into `F`.

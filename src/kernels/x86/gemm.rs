@@ -1,14 +1,13 @@
 //! `lowp::gemm`'s inner loops (written once in `crate::gemm::fast`) compiled with AVX2 and
-//! with AVX-512 (F, BW, VL, DQ, CD for the leading-zero counts, VNNI for the i16 dot
-//! products of `MatMulInteger`) enabled.
+//! with AVX-512 (F, BW, VL, DQ, CD for the leading-zero counts, VNNI detected with
+//! them) enabled; the 8-bit integer GEMM's microkernels are in `gemm_int8`.
 //!
 //! Each `#[target_feature]` function only inlines the portable loop; the safe wrappers are
 //! handed out by [`kernels`] only when the cached detection of [`crate::kernels::Level`] says
 //! the CPU has the features.
 
 use crate::gemm::fast::{
-    dot4x4_i16, dot_i16, dot_i32, max_exp, tfdpa_panel, tfdpa_panel32, tfdpa_sum, Kernels,
-    PanelArgs, W,
+    dot_i32, max_exp, tfdpa_panel, tfdpa_panel32, tfdpa_sum, Kernels, PanelArgs, W,
 };
 use crate::kernels::Level;
 
@@ -66,22 +65,6 @@ macro_rules! isa {
                 // SAFETY: as above, the features were detected before this wrapper was handed out.
                 unsafe { max_exp_tf(ea, eb) }
             }
-            #[target_feature(enable = $features)]
-            fn dot_i16_tf(a: &[i16], b: &[i16]) -> i32 {
-                super::dot_i16(a, b)
-            }
-            #[target_feature(enable = $features)]
-            fn dot4x4_i16_tf(a: [&[i16]; 4], b: [&[i16]; 4], k: usize) -> [[i32; 4]; 4] {
-                super::dot4x4_i16(a, b, k)
-            }
-            pub(super) fn dot4x4_i16(a: [&[i16]; 4], b: [&[i16]; 4], k: usize) -> [[i32; 4]; 4] {
-                // SAFETY: as below, the features were detected before this wrapper was handed out.
-                unsafe { dot4x4_i16_tf(a, b, k) }
-            }
-            pub(super) fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
-                // SAFETY: as below, the features were detected before this wrapper was handed out.
-                unsafe { dot_i16_tf(a, b) }
-            }
             pub(super) fn dot_i32(a: &[i32], b: &[i32]) -> i64 {
                 // SAFETY: as above, the features were detected before this wrapper was handed out.
                 unsafe { dot_i32_tf(a, b) }
@@ -119,8 +102,6 @@ pub(crate) fn kernels() -> Option<Kernels> {
             tfdpa_sum: avx512::tfdpa_sum,
             max_exp: avx512::max_exp,
             dot_i32: avx512::dot_i32,
-            dot_i16: avx512::dot_i16,
-            dot4x4_i16: avx512::dot4x4_i16,
             tfdpa_panel: avx512::tfdpa_panel,
             tfdpa_panel32: avx512::tfdpa_panel32,
         })
@@ -129,8 +110,6 @@ pub(crate) fn kernels() -> Option<Kernels> {
             tfdpa_sum: avx2::tfdpa_sum,
             max_exp: avx2::max_exp,
             dot_i32: avx2::dot_i32,
-            dot_i16: avx2::dot_i16,
-            dot4x4_i16: avx2::dot4x4_i16,
             tfdpa_panel: avx2::tfdpa_panel,
             tfdpa_panel32: avx2::tfdpa_panel32,
         })
