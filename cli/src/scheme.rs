@@ -345,31 +345,12 @@ impl Rows<'_> {
 
 /// Defines `$name`, a function that calls `$inner` (an `#[inline(always)]` function of the
 /// same parameters) compiled for AVX-512F, for AVX2, or for the baseline, whichever the CPU
-/// runs (checked once per call; the check is a cached load). The code is the same safe Rust
-/// in each, so the results are too; only the vector width differs.
+/// runs: the `multiversion` crate generates the clones and the cached run-time selection. The
+/// code is the same safe Rust in each, so the results are too; only the vector width differs.
 macro_rules! multiversion {
     (fn $name:ident($($a:ident: $t:ty),*) $(-> $r:ty)? => $inner:ident) => {
+        #[multiversion::multiversion(targets("x86_64+avx512f", "x86_64+avx2"))]
         fn $name($($a: $t),*) $(-> $r)? {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx512f")]
-                fn avx512($($a: $t),*) $(-> $r)? {
-                    $inner($($a),*)
-                }
-                #[target_feature(enable = "avx2")]
-                fn avx2($($a: $t),*) $(-> $r)? {
-                    $inner($($a),*)
-                }
-                if std::arch::is_x86_feature_detected!("avx512f") {
-                    // SAFETY: the CPU has AVX-512F (checked just above); `avx512` is safe
-                    // Rust compiled for it.
-                    return unsafe { avx512($($a),*) };
-                }
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: as above, for AVX2.
-                    return unsafe { avx2($($a),*) };
-                }
-            }
             $inner($($a),*)
         }
     };
@@ -525,7 +506,7 @@ fn nvfp4_band_any(
     fp4_band::<16>(x, buf, data, block, |v| v)
 }
 
-multiversion!(fn nvfp4_band(x: Rows<'_>, buf: &mut [f32; STAGE], data: &mut [u8], scale: &mut [u8], global: f32, w: TorchDtype) -> bool => nvfp4_band_any);
+multiversion!(fn nvfp4_band(x: Rows, buf: &mut [f32; STAGE], data: &mut [u8], scale: &mut [u8], global: f32, w: TorchDtype) -> bool => nvfp4_band_any);
 
 /// MXFP4 over a band: E8M0 scales per 32 ([`ct_mx_scale`]), elements divided in the
 /// weight's dtype.
@@ -549,7 +530,7 @@ fn mx_band_any(
     }
 }
 
-multiversion!(fn mx_band(x: Rows<'_>, buf: &mut [f32; STAGE], data: &mut [u8], scale: &mut [u8], w: TorchDtype) -> bool => mx_band_any);
+multiversion!(fn mx_band(x: Rows, buf: &mut [f32; STAGE], data: &mut [u8], scale: &mut [u8], w: TorchDtype) -> bool => mx_band_any);
 
 /// FP8_BLOCK, first step: the scales of a band of up to 128 rows (one per 128 columns, the
 /// last block possibly narrower), stored into `scale` and returned in `values`. Returns false
