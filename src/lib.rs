@@ -108,6 +108,7 @@
 #[doc = include_str!("../CONTRACT.md")]
 pub mod contract {}
 pub mod batch;
+pub mod decode;
 pub mod error;
 mod exact;
 mod fenv;
@@ -120,6 +121,7 @@ pub mod packing;
 pub mod quant;
 pub mod round;
 pub mod slice;
+mod spec;
 mod vec;
 
 pub use error::Error;

@@ -15,7 +15,16 @@
 //!    mantissa flows into the exponent by plain addition. A code above the format's largest
 //!    finite code is an overflow, handled by [`finish`] according to the policy.
 
-use crate::format::{NanEncoding, Overflow, Rounding, Saturation, Spec, StochasticVariant};
+use crate::spec::{
+    infinity_or_substitute, quiet_nan_or_zero, with_sign, Overflow, Rounding, Saturation, Spec,
+    StochasticVariant,
+};
+
+// Decoding and the special codes of a row live in `decode` and `spec` (which this core uses
+// and which never use it); these paths stay for the code that names them here.
+pub use crate::decode::{decode_table, decode_to_f32_bits};
+pub(crate) use crate::spec::nan_code;
+pub use crate::spec::{negate_bits, pow2_bits};
 
 /// A finite, non-zero input, unpacked exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -250,48 +259,6 @@ pub fn round_magnitude_stochastic_n(
         }
     };
     code_of(spec, &s, s.kept + up as u64)
-}
-
-/// The format's quiet NaN, or 0 (+0) where it has none (FP6/FP4).
-pub(crate) const fn quiet_nan_or_zero(spec: &Spec) -> u32 {
-    match spec.quiet_nan_code() {
-        Some(n) => n,
-        None => 0,
-    }
-}
-
-/// A magnitude with the sign applied. FNUZ and P3109 formats have no −0: a zero magnitude
-/// never takes the sign (`0x80` is NaN there).
-pub(crate) const fn with_sign(spec: &Spec, mag: u32, sign: bool) -> u32 {
-    if sign && !(mag == 0 && matches!(spec.nan, NanEncoding::NegativeZero | NanEncoding::P3109)) {
-        mag | spec.sign_mask()
-    } else {
-        mag
-    }
-}
-
-/// The quiet NaN that a NaN input of the given sign gives (sign kept where NaNs are signed;
-/// +0 for formats without NaN).
-pub(crate) const fn nan_code(spec: &Spec, sign: bool) -> u32 {
-    match spec.quiet_nan_code() {
-        None => 0,
-        Some(n) => match spec.nan {
-            NanEncoding::Ieee | NanEncoding::AllOnes if sign => n | spec.sign_mask(),
-            _ => n,
-        },
-    }
-}
-
-/// The code that ±∞ (or an overflow toward ∞) becomes: ∞ where the format has it, else NaN
-/// (`fn`/`fnuz`/E8M0), else ±max (FP6/FP4).
-pub(crate) const fn infinity_or_substitute(spec: &Spec, sign: bool) -> u32 {
-    if spec.infinity {
-        with_sign(spec, spec.infinity_code(), sign)
-    } else if spec.quiet_nan_code().is_some() {
-        nan_code(spec, sign)
-    } else {
-        with_sign(spec, spec.max_code(), sign)
-    }
 }
 
 /// The code of a finite result beyond max, by mode and policy (the IEEE rule, or ±max).
@@ -580,102 +547,4 @@ pub fn overflows(spec: &Spec, src: Source, rounding: Rounding) -> bool {
         Source::Finite(u) => round_magnitude(spec, &u, rounding) > spec.max_code() as u64,
         _ => false,
     }
-}
-
-/// Decode storage bits to the bits of the exact `f32` (integer arithmetic only, `const`).
-///
-/// NaN decodes to a quiet NaN: with the encoding's sign where the format has signed NaNs, and
-/// with the payload (shifted up, quiet bit set, as F16C does) where the format keeps payloads.
-pub const fn decode_to_f32_bits(spec: &Spec, bits: u32) -> u32 {
-    let code = (bits >> spec.storage_shift) & spec.code_mask();
-    let neg = spec.is_negative_code(code);
-    let sign_out = if neg { 0x8000_0000u32 } else { 0 };
-    let mag = code & spec.magnitude_mask();
-    let m = spec.mantissa_bits;
-    if spec.is_nan_code(code) {
-        return match spec.nan {
-            NanEncoding::Ieee => {
-                let payload = if spec.nan_payload {
-                    (mag & spec.mantissa_mask()) << (23 - m)
-                } else {
-                    0
-                };
-                sign_out | 0x7FC0_0000 | payload
-            }
-            NanEncoding::AllOnes => sign_out | 0x7FC0_0000,
-            _ => 0x7FC0_0000,
-        };
-    }
-    if spec.is_infinite_code(code) {
-        return sign_out | 0x7F80_0000;
-    }
-    let field = (mag >> m) as i32;
-    let mant = mag & spec.mantissa_mask();
-    // value = n · 2^k with n an integer.
-    let (n, k) = if !spec.subnormals {
-        ((1u32 << m) | mant, field - spec.bias - m as i32)
-    } else if field == 0 {
-        (mant, spec.min_exponent() - m as i32)
-    } else {
-        ((1u32 << m) | mant, field - spec.bias - m as i32)
-    };
-    if n == 0 {
-        return sign_out;
-    }
-    // Normalise n to 24 bits (leading one at bit 23).
-    let msb = 31 - n.leading_zeros() as i32;
-    let n = n << (23 - msb);
-    let e = k + msb; // exponent of the leading bit
-    let biased = e + 127;
-    if biased >= 1 {
-        sign_out | ((biased as u32) << 23) | (n & 0x7F_FFFF)
-    } else {
-        // An f32 subnormal: every format's values lie on f32's grid, so this is exact.
-        sign_out | (n >> (1 - biased))
-    }
-}
-
-/// The 256-entry decode table of an 8-bit (or narrower) format, built at compile time.
-pub const fn decode_table(spec: &Spec) -> [u32; 256] {
-    let mut t = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = decode_to_f32_bits(spec, i as u32);
-        i += 1;
-    }
-    t
-}
-
-/// The storage bits of −x: the sign bit flipped, except that FNUZ zero stays +0 (its `0x80` is
-/// NaN) and unsigned formats have no negation (E8M0 gives its NaN).
-pub const fn negate_bits(spec: &Spec, bits: u32) -> u32 {
-    let code = (bits >> spec.storage_shift) & spec.code_mask();
-    let out = if !spec.signed && spec.is_p3109() && code == 0 {
-        // P3109 has no −0: −0 is 0, also in unsigned formats.
-        0
-    } else if !spec.signed {
-        match spec.quiet_nan_code() {
-            Some(n) => n,
-            None => code,
-        }
-    } else if matches!(spec.nan, NanEncoding::NegativeZero | NanEncoding::P3109)
-        && code & spec.magnitude_mask() == 0
-    {
-        code
-    } else {
-        code ^ spec.sign_mask()
-    };
-    out << spec.storage_shift
-}
-
-/// The storage bits of the power of two 2^e (which must be representable).
-pub const fn pow2_bits(spec: &Spec, e: i32) -> u32 {
-    let m = spec.mantissa_bits as i32;
-    let emin = spec.min_exponent();
-    let code = if e >= emin {
-        ((e + spec.bias) as u32) << m
-    } else {
-        1u32 << (m - (emin - e))
-    };
-    code << spec.storage_shift
 }
