@@ -2,21 +2,11 @@
 //! four per three bytes (element 0 in the lowest bits, little-endian), as the OCP MX
 //! specification and ml_dtypes lay them out.
 
-use crate::formats::{F4E2M1FN, F6E2M3FN, F6E3M2FN};
-
-/// A format that is stored packed: FP4 (4 bits) or FP6 (6 bits).
+/// A format that is stored packed: FP4 (4 bits) or FP6 (6 bits). The impls come from the
+/// formats table (a row marked `packed`, see [`crate::formats`]), with the row's width.
 pub trait Packable: crate::Format {
     /// Bits per element.
     const WIDTH: u32;
-}
-impl Packable for F4E2M1FN {
-    const WIDTH: u32 = 4;
-}
-impl Packable for F6E2M3FN {
-    const WIDTH: u32 = 6;
-}
-impl Packable for F6E3M2FN {
-    const WIDTH: u32 = 6;
 }
 
 /// Bytes that `n` packed elements of `F` take: ⌈n·width / 8⌉, computed without overflow for

@@ -113,7 +113,8 @@ impl Saturation {
 
 /// P3109's stochastic rounding variants (interim report v4.0, §4.7.4), with N random bits R
 /// (0 ≤ R < 2^N) and ν the dropped fraction of an ulp; the magnitude rounds away from zero iff
-/// - `A`: ⌊ν·2^N⌋ + R ≥ 2^N (lowp's [`Format::from_f32_stochastic`] is `A` with N = 32),
+/// - `A`: ⌊ν·2^N⌋ + R ≥ 2^N (lowp's [`crate::Format::from_f32_stochastic`] is `A` with
+///   N = 32),
 /// - `B`: ⌊ν·2^(N+1)⌋ + 2R + 1 ≥ 2^(N+1) (the random number offset by half a step: unbiased),
 /// - `C`: RNITE(ν·2^N) + R ≥ 2^N (ν·2^N first rounded to nearest, ties to even).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -155,6 +156,92 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// A row of the formats table from its columns (reference name, bits, exponent bits,
+    /// mantissa bits, bias, signed, has ∞, NaN encoding), with subnormals, no NaN payload and
+    /// no storage shift; a row states its exceptions to these defaults.
+    #[allow(clippy::too_many_arguments)] // one table row: the columns read left to right
+    pub(crate) const fn row(
+        name: &'static str,
+        bits: u32,
+        exponent_bits: u32,
+        mantissa_bits: u32,
+        bias: i32,
+        signed: bool,
+        infinity: bool,
+        nan: NanEncoding,
+    ) -> Spec {
+        Spec {
+            name,
+            bits,
+            exponent_bits,
+            mantissa_bits,
+            bias,
+            signed,
+            infinity,
+            nan,
+            subnormals: true,
+            nan_payload: false,
+            storage_shift: 0,
+        }
+    }
+
+    /// `==` in a `const` context (the table checks its rows at compile time with it).
+    pub(crate) const fn same(&self, other: &Spec) -> bool {
+        str_eq(self.name, other.name)
+            && self.bits == other.bits
+            && self.exponent_bits == other.exponent_bits
+            && self.mantissa_bits == other.mantissa_bits
+            && self.bias == other.bias
+            && self.signed == other.signed
+            && self.infinity == other.infinity
+            && self.nan as u8 == other.nan as u8
+            && self.subnormals == other.subnormals
+            && self.nan_payload == other.nan_payload
+            && self.storage_shift == other.storage_shift
+    }
+
+    /// Whether a format type's flags (the optional parts of its API that
+    /// `formats::common::small_format!` adds) are the ones its row calls for: `signed` (zero,
+    /// negation, `abs`) iff the row has a sign bit, `nan` (`NAN`) iff it has a NaN, `neg_zero`
+    /// (`NEG_ZERO`) iff it has −0, `infinity` (`INFINITY`) iff it has ∞; and no other flag.
+    pub(crate) const fn flags_agree(&self, flags: &[&str]) -> bool {
+        let wanted = [
+            ("signed", self.signed),
+            ("nan", self.quiet_nan_code().is_some()),
+            (
+                "neg_zero",
+                self.signed && !matches!(self.nan, NanEncoding::NegativeZero | NanEncoding::P3109),
+            ),
+            ("infinity", self.infinity),
+        ];
+        let mut i = 0;
+        while i < wanted.len() {
+            let mut found = false;
+            let mut j = 0;
+            while j < flags.len() {
+                found |= str_eq(flags[j], wanted[i].0);
+                j += 1;
+            }
+            if found != wanted[i].1 {
+                return false;
+            }
+            i += 1;
+        }
+        let mut j = 0;
+        while j < flags.len() {
+            let mut known = false;
+            let mut i = 0;
+            while i < wanted.len() {
+                known |= str_eq(flags[j], wanted[i].0);
+                i += 1;
+            }
+            if !known {
+                return false;
+            }
+            j += 1;
+        }
+        true
+    }
     /// Mask of the mantissa field.
     pub const fn mantissa_mask(&self) -> u32 {
         (1 << self.mantissa_bits) - 1
@@ -459,4 +546,20 @@ pub const fn pow2_bits(spec: &Spec, e: i32) -> u32 {
         1u32 << (m - (emin - e))
     };
     code << spec.storage_shift
+}
+
+/// String equality in a `const` context.
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
