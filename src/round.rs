@@ -548,3 +548,83 @@ pub fn overflows(spec: &Spec, src: Source, rounding: Rounding) -> bool {
         _ => false,
     }
 }
+
+/// The one round-half-to-even to an integer (the quantizers' `round_half_even`, ONNX's and
+/// PyTorch's `nearbyint` under the default mode): `v` rounded to the nearest integer, ties to
+/// the even one, as an `f32`. Exact for every input: |v| ≥ 2^23 is already an integer and is
+/// returned as is (so are NaN and ±∞); below, 2^23 + |v| lies in [2^23, 2^24), where the `f32`
+/// spacing is 1, so that one IEEE addition (nearest even, the only rounding mode Rust code
+/// runs under) rounds the fraction away and subtracting 2^23 is exact; the sign is put back
+/// (−0.3 gives −0). The result does not depend on the FTZ/DAZ flags: the sums are integers far
+/// from the subnormal range, and a subnormal `v` read as 0 rounds to the same ±0.
+#[inline(always)]
+#[cfg_attr(not(test), allow(dead_code))] // its callers in quant/ and kernels/scaled.rs move here
+pub(crate) fn round_half_even(v: f32) -> f32 {
+    const TWO_23: f32 = 8_388_608.0;
+    let a = f32::from_bits(v.to_bits() & 0x7FFF_FFFF);
+    if a < TWO_23 {
+        ((a + TWO_23) - TWO_23).copysign(v)
+    } else {
+        v
+    }
+}
+
+/// [`round_half_even`] for an `f64` (with 2^52: |v| ≥ 2^52 is already an integer), for exact
+/// quotients that must not be rounded through `f32` first (MXINT8's elements).
+#[inline(always)]
+pub(crate) fn round_half_even_f64(v: f64) -> f64 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let a = f64::from_bits(v.to_bits() & 0x7FFF_FFFF_FFFF_FFFF);
+    if a < TWO_52 {
+        ((a + TWO_52) - TWO_52).copysign(v)
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod half_even_tests {
+    use super::{round_half_even, round_half_even_f64};
+
+    /// Against the standard library's `round_ties_even`, bit for bit (−0 included), on every
+    /// quarter in ±2^10, the boundaries of the magic-number range, specials and a stride of
+    /// all f32 bit patterns.
+    #[test]
+    fn round_half_even_is_round_ties_even() {
+        let mut xs: Vec<f32> = (-4096..=4096).map(|i| i as f32 * 0.25).collect();
+        for e in [22, 23, 24, 30] {
+            let p = (1u64 << e) as f32;
+            for d in [-1.5f32, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5] {
+                xs.extend([p + d, -(p + d)]);
+            }
+        }
+        xs.extend([0.0, -0.0, 0.49999997, -0.49999997, 0.5, -0.5, 1e-40, -1e-40]);
+        xs.extend([
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            f32::MIN,
+            f32::NAN,
+        ]);
+        xs.extend((0..=u32::MAX).step_by(65_521).map(f32::from_bits));
+        for x in xs {
+            let (got, want) = (round_half_even(x), x.round_ties_even());
+            assert!(
+                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                "{x:e}: {got:e}, want {want:e}"
+            );
+            let (got, want) = (round_half_even_f64(x as f64), (x as f64).round_ties_even());
+            assert!(
+                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                "{x:e} (f64): {got:e}, want {want:e}"
+            );
+        }
+        for x in [
+            2_251_799_813_685_247.5f64,
+            -4_503_599_627_370_495.5,
+            0.5 + 1e-17,
+        ] {
+            assert_eq!(round_half_even_f64(x), x.round_ties_even(), "{x:e}");
+        }
+    }
+}

@@ -126,10 +126,8 @@ impl MxFormat {
             MxFormat::E2M1 => e::<F4E2M1FN>(t),
             MxFormat::Int8 => {
                 let v = (t * 64.0).clamp(-127.0, 127.0);
-                // Round half to even (|v| ≤ 127 < 2^51).
-                let magic = 6_755_399_441_055_744.0f64; // 1.5 · 2^52
-                let r = if v.is_nan() { 0.0 } else { (v + magic) - magic };
-                r as i8 as u8
+                // [table] The crate's one round-half-even (a NaN gives code 0, as `as` does).
+                crate::round::round_half_even_f64(v) as i8 as u8
             }
         }
     }
