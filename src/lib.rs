@@ -108,6 +108,7 @@
 #[doc = include_str!("../CONTRACT.md")]
 pub mod contract {}
 pub mod batch;
+mod decode;
 pub mod error;
 mod exact;
 mod fenv;
@@ -120,15 +121,17 @@ pub mod packing;
 pub mod quant;
 pub mod round;
 pub mod slice;
+mod spec;
 mod vec;
 
 pub use error::Error;
 pub use exact::{round, round_stochastic, round_with, try_round, FloatInput};
 pub use format::{Fields, Format, NanEncoding, Overflow, Rounding, Spec};
-pub use formats::{
-    BF16, F16, F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E3M4, F8E4M3, F8E4M3B11FNUZ, F8E4M3FN, F8E4M3FNUZ,
-    F8E5M2, F8E5M2FNUZ, F8E8M0FNU, FORMATS, TF32,
-};
+// Every type of the formats table (BF16, F16, F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E3M4, F8E4M3,
+// F8E4M3B11FNUZ, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, TF32): a new row is
+// exported here without another list.
+pub use formats::types::*;
+pub use formats::FORMATS;
 pub use half;
 pub use slice::*;
 pub use vec::{decode_packed_vec, decode_vec, encode_packed_vec, encode_vec};

@@ -15,7 +15,16 @@
 //!    mantissa flows into the exponent by plain addition. A code above the format's largest
 //!    finite code is an overflow, handled by [`finish`] according to the policy.
 
-use crate::format::{NanEncoding, Overflow, Rounding, Saturation, Spec, StochasticVariant};
+use crate::spec::{
+    infinity_or_substitute, quiet_nan_or_zero, with_sign, Overflow, Rounding, Saturation, Spec,
+    StochasticVariant,
+};
+
+// Decoding and the special codes of a row live in `decode` and `spec` (which this core uses
+// and which never use it); these paths stay for the code that names them here.
+pub use crate::decode::{decode_table, decode_to_f32_bits};
+pub(crate) use crate::spec::nan_code;
+pub use crate::spec::{negate_bits, pow2_bits};
 
 /// A finite, non-zero input, unpacked exactly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -250,48 +259,6 @@ pub fn round_magnitude_stochastic_n(
         }
     };
     code_of(spec, &s, s.kept + up as u64)
-}
-
-/// The format's quiet NaN, or 0 (+0) where it has none (FP6/FP4).
-pub(crate) const fn quiet_nan_or_zero(spec: &Spec) -> u32 {
-    match spec.quiet_nan_code() {
-        Some(n) => n,
-        None => 0,
-    }
-}
-
-/// A magnitude with the sign applied. FNUZ and P3109 formats have no −0: a zero magnitude
-/// never takes the sign (`0x80` is NaN there).
-pub(crate) const fn with_sign(spec: &Spec, mag: u32, sign: bool) -> u32 {
-    if sign && !(mag == 0 && matches!(spec.nan, NanEncoding::NegativeZero | NanEncoding::P3109)) {
-        mag | spec.sign_mask()
-    } else {
-        mag
-    }
-}
-
-/// The quiet NaN that a NaN input of the given sign gives (sign kept where NaNs are signed;
-/// +0 for formats without NaN).
-pub(crate) const fn nan_code(spec: &Spec, sign: bool) -> u32 {
-    match spec.quiet_nan_code() {
-        None => 0,
-        Some(n) => match spec.nan {
-            NanEncoding::Ieee | NanEncoding::AllOnes if sign => n | spec.sign_mask(),
-            _ => n,
-        },
-    }
-}
-
-/// The code that ±∞ (or an overflow toward ∞) becomes: ∞ where the format has it, else NaN
-/// (`fn`/`fnuz`/E8M0), else ±max (FP6/FP4).
-pub(crate) const fn infinity_or_substitute(spec: &Spec, sign: bool) -> u32 {
-    if spec.infinity {
-        with_sign(spec, spec.infinity_code(), sign)
-    } else if spec.quiet_nan_code().is_some() {
-        nan_code(spec, sign)
-    } else {
-        with_sign(spec, spec.max_code(), sign)
-    }
 }
 
 /// The code of a finite result beyond max, by mode and policy (the IEEE rule, or ±max).
@@ -582,100 +549,82 @@ pub fn overflows(spec: &Spec, src: Source, rounding: Rounding) -> bool {
     }
 }
 
-/// Decode storage bits to the bits of the exact `f32` (integer arithmetic only, `const`).
-///
-/// NaN decodes to a quiet NaN: with the encoding's sign where the format has signed NaNs, and
-/// with the payload (shifted up, quiet bit set, as F16C does) where the format keeps payloads.
-pub const fn decode_to_f32_bits(spec: &Spec, bits: u32) -> u32 {
-    let code = (bits >> spec.storage_shift) & spec.code_mask();
-    let neg = spec.is_negative_code(code);
-    let sign_out = if neg { 0x8000_0000u32 } else { 0 };
-    let mag = code & spec.magnitude_mask();
-    let m = spec.mantissa_bits;
-    if spec.is_nan_code(code) {
-        return match spec.nan {
-            NanEncoding::Ieee => {
-                let payload = if spec.nan_payload {
-                    (mag & spec.mantissa_mask()) << (23 - m)
-                } else {
-                    0
-                };
-                sign_out | 0x7FC0_0000 | payload
+/// The one round-half-to-even to an integer (the quantizers' `round_half_even`, ONNX's and
+/// PyTorch's `nearbyint` under the default mode): `v` rounded to the nearest integer, ties to
+/// the even one, as an `f32`. Exact for every input: |v| ≥ 2^23 is already an integer and is
+/// returned as is (so are NaN and ±∞); below, 2^23 + |v| lies in [2^23, 2^24), where the `f32`
+/// spacing is 1, so that one IEEE addition (nearest even, the only rounding mode Rust code
+/// runs under) rounds the fraction away and subtracting 2^23 is exact; the sign is put back
+/// (−0.3 gives −0). The result does not depend on the FTZ/DAZ flags: the sums are integers far
+/// from the subnormal range, and a subnormal `v` read as 0 rounds to the same ±0.
+#[inline(always)]
+#[cfg_attr(not(test), allow(dead_code))] // its callers in quant/ and kernels/scaled.rs move here
+pub(crate) fn round_half_even(v: f32) -> f32 {
+    const TWO_23: f32 = 8_388_608.0;
+    let a = f32::from_bits(v.to_bits() & 0x7FFF_FFFF);
+    if a < TWO_23 {
+        ((a + TWO_23) - TWO_23).copysign(v)
+    } else {
+        v
+    }
+}
+
+/// [`round_half_even`] for an `f64` (with 2^52: |v| ≥ 2^52 is already an integer), for exact
+/// quotients that must not be rounded through `f32` first (MXINT8's elements).
+#[inline(always)]
+pub(crate) fn round_half_even_f64(v: f64) -> f64 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let a = f64::from_bits(v.to_bits() & 0x7FFF_FFFF_FFFF_FFFF);
+    if a < TWO_52 {
+        ((a + TWO_52) - TWO_52).copysign(v)
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod half_even_tests {
+    use super::{round_half_even, round_half_even_f64};
+
+    /// Against the standard library's `round_ties_even`, bit for bit (−0 included), on every
+    /// quarter in ±2^10, the boundaries of the magic-number range, specials and a stride of
+    /// all f32 bit patterns.
+    #[test]
+    fn round_half_even_is_round_ties_even() {
+        let mut xs: Vec<f32> = (-4096..=4096).map(|i| i as f32 * 0.25).collect();
+        for e in [22, 23, 24, 30] {
+            let p = (1u64 << e) as f32;
+            for d in [-1.5f32, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5] {
+                xs.extend([p + d, -(p + d)]);
             }
-            NanEncoding::AllOnes => sign_out | 0x7FC0_0000,
-            _ => 0x7FC0_0000,
-        };
-    }
-    if spec.is_infinite_code(code) {
-        return sign_out | 0x7F80_0000;
-    }
-    let field = (mag >> m) as i32;
-    let mant = mag & spec.mantissa_mask();
-    // value = n · 2^k with n an integer.
-    let (n, k) = if !spec.subnormals {
-        ((1u32 << m) | mant, field - spec.bias - m as i32)
-    } else if field == 0 {
-        (mant, spec.min_exponent() - m as i32)
-    } else {
-        ((1u32 << m) | mant, field - spec.bias - m as i32)
-    };
-    if n == 0 {
-        return sign_out;
-    }
-    // Normalise n to 24 bits (leading one at bit 23).
-    let msb = 31 - n.leading_zeros() as i32;
-    let n = n << (23 - msb);
-    let e = k + msb; // exponent of the leading bit
-    let biased = e + 127;
-    if biased >= 1 {
-        sign_out | ((biased as u32) << 23) | (n & 0x7F_FFFF)
-    } else {
-        // An f32 subnormal: every format's values lie on f32's grid, so this is exact.
-        sign_out | (n >> (1 - biased))
-    }
-}
-
-/// The 256-entry decode table of an 8-bit (or narrower) format, built at compile time.
-pub const fn decode_table(spec: &Spec) -> [u32; 256] {
-    let mut t = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = decode_to_f32_bits(spec, i as u32);
-        i += 1;
-    }
-    t
-}
-
-/// The storage bits of −x: the sign bit flipped, except that FNUZ zero stays +0 (its `0x80` is
-/// NaN) and unsigned formats have no negation (E8M0 gives its NaN).
-pub const fn negate_bits(spec: &Spec, bits: u32) -> u32 {
-    let code = (bits >> spec.storage_shift) & spec.code_mask();
-    let out = if !spec.signed && spec.is_p3109() && code == 0 {
-        // P3109 has no −0: −0 is 0, also in unsigned formats.
-        0
-    } else if !spec.signed {
-        match spec.quiet_nan_code() {
-            Some(n) => n,
-            None => code,
         }
-    } else if matches!(spec.nan, NanEncoding::NegativeZero | NanEncoding::P3109)
-        && code & spec.magnitude_mask() == 0
-    {
-        code
-    } else {
-        code ^ spec.sign_mask()
-    };
-    out << spec.storage_shift
-}
-
-/// The storage bits of the power of two 2^e (which must be representable).
-pub const fn pow2_bits(spec: &Spec, e: i32) -> u32 {
-    let m = spec.mantissa_bits as i32;
-    let emin = spec.min_exponent();
-    let code = if e >= emin {
-        ((e + spec.bias) as u32) << m
-    } else {
-        1u32 << (m - (emin - e))
-    };
-    code << spec.storage_shift
+        xs.extend([0.0, -0.0, 0.49999997, -0.49999997, 0.5, -0.5, 1e-40, -1e-40]);
+        xs.extend([
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            f32::MIN,
+            f32::NAN,
+        ]);
+        xs.extend((0..=u32::MAX).step_by(65_521).map(f32::from_bits));
+        for x in xs {
+            let (got, want) = (round_half_even(x), x.round_ties_even());
+            assert!(
+                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                "{x:e}: {got:e}, want {want:e}"
+            );
+            let (got, want) = (round_half_even_f64(x as f64), (x as f64).round_ties_even());
+            assert!(
+                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                "{x:e} (f64): {got:e}, want {want:e}"
+            );
+        }
+        for x in [
+            2_251_799_813_685_247.5f64,
+            -4_503_599_627_370_495.5,
+            0.5 + 1e-17,
+        ] {
+            assert_eq!(round_half_even_f64(x), x.round_ties_even(), "{x:e}");
+        }
+    }
 }

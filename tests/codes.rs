@@ -154,3 +154,99 @@ fn constants_match_the_table() {
     assert!(!F8E4M3FN::from_bits(0x7F).is_infinite());
     assert!(F8E4M3FN::MAX.is_finite());
 }
+
+/// The formats table against this test's own oracle (`tests/common`), through the public API
+/// only: every `FORMATS` entry but float32 has an oracle row and a type in `for_each_format!`
+/// whose `SPEC` is that entry; the row's columns agree with the `Spec`; the packed types are
+/// exactly the ones narrower than a byte, packed at their width; and every MX element row is a
+/// `FORMATS` entry of the width the MX functions pack.
+#[test]
+fn formats_table_agrees_with_the_oracle_types_packing_and_mx() {
+    use lowp::packing::{packed_len, Packable};
+    use lowp::quant::{mx_element_bytes, MxFormat};
+    use lowp::{Spec, FORMATS};
+    use std::collections::HashMap;
+
+    for_each_format!(|row, F| {
+        let spec = F::SPEC;
+        let entry = FORMATS
+            .iter()
+            .find(|s| s.name == row.name)
+            .expect("in FORMATS");
+        assert_eq!(
+            spec, *entry,
+            "{}: the type's SPEC is its FORMATS entry",
+            row.name
+        );
+        assert_eq!(F::NAME, row.name);
+        assert_eq!(
+            (spec.bits, spec.exponent_bits, spec.mantissa_bits, spec.bias),
+            (row.bits, row.e, row.m, row.bias),
+            "{}: columns",
+            row.name
+        );
+        assert_eq!(
+            (spec.infinity, spec.signed),
+            (row.inf, row.signed),
+            "{}",
+            row.name
+        );
+        assert_eq!(spec.storage_shift, row.shift, "{}: storage shift", row.name);
+    });
+    // Which names for_each_format! covers (a separate pass: its body is a fn item).
+    for_each_format!(|row, F| {
+        let _ = F::NAME;
+        NAMES.with(|n| n.borrow_mut().push(row.name));
+    });
+    let seen: HashMap<&str, ()> = NAMES.with(|n| n.borrow().iter().map(|&s| (s, ())).collect());
+    for spec in FORMATS.iter().filter(|s| s.name != "float32") {
+        assert!(
+            seen.contains_key(spec.name),
+            "{}: not in for_each_format!",
+            spec.name
+        );
+    }
+    assert_eq!(
+        seen.len() + 1,
+        FORMATS.len(),
+        "float32 and one type per other row"
+    );
+
+    // Packing: the packed types are the sub-byte rows, at their width.
+    fn width<F: Packable>() -> (&'static str, u32, usize) {
+        (F::NAME, F::WIDTH, packed_len::<F>(8))
+    }
+    let packed = [
+        width::<lowp::F4E2M1FN>(),
+        width::<lowp::F6E2M3FN>(),
+        width::<lowp::F6E3M2FN>(),
+    ];
+    let narrow: Vec<&Spec> = FORMATS.iter().filter(|s| s.bits < 8).collect();
+    assert_eq!(narrow.len(), packed.len());
+    for (name, w, bytes8) in packed {
+        let spec = FORMATS.iter().find(|s| s.name == name).unwrap();
+        assert_eq!((w, bytes8), (spec.bits, spec.bits as usize), "{name}");
+    }
+
+    // MX: every element row is a FORMATS entry; the widths agree with the packing.
+    for f in MxFormat::ALL {
+        match f.element_spec() {
+            None => assert_eq!(f, MxFormat::Int8),
+            Some(spec) => {
+                assert!(FORMATS.contains(&spec), "{}: element row", f.name());
+                assert_eq!(f.element_bits(), spec.bits);
+                assert_eq!(
+                    mx_element_bytes(f, 32),
+                    4 * spec.bits as usize,
+                    "{}",
+                    f.name()
+                );
+                assert_eq!(f.emax(), spec.max_exponent(), "{}", f.name());
+            }
+        }
+    }
+}
+
+thread_local! {
+    static NAMES: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+}

@@ -497,3 +497,20 @@ fn parallel_equals_sequential() {
     lowp::par_convert_with(&h, &mut d, Rounding::NearestEven, Overflow::Saturate);
     assert_eq!(bits(&c), bits(&d));
 }
+
+/// `each_format!` (this file's list of types) covers every row of `lowp::FORMATS`, so that a
+/// new row of the formats table cannot be left out of the kernel checks.
+#[test]
+fn each_format_covers_the_formats_table() {
+    use std::sync::Mutex;
+    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    fn one<F: Format>() {
+        NAMES.lock().unwrap().push(F::NAME);
+    }
+    each_format!(one);
+    let mut names = NAMES.lock().unwrap().clone();
+    names.sort_unstable();
+    let mut table: Vec<&str> = lowp::FORMATS.iter().map(|s| s.name).collect();
+    table.sort_unstable();
+    assert_eq!(names, table);
+}

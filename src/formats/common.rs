@@ -364,3 +364,149 @@ macro_rules! half_format {
     };
 }
 pub(crate) use half_format;
+
+/// The formats table: one row per format, and every item a format has comes from its row.
+///
+/// A row reads
+/// `NAME: kind type [flags] = (columns; exceptions), extras;` where
+/// - `kind` is `small` (a lowp type stored in `type`, declared by [`small_format!`] with the
+///   `flags`), `half` (`type` is `half`'s, and the row adds [`Format`](crate::Format) to it) or
+///   `native` (`f32`, whose `Format` impl is written out below the table);
+/// - the columns are those of `Spec::row` (reference name, bits, exponent bits, mantissa bits,
+///   bias, signed, has ∞, NaN encoding) and the exceptions override its defaults;
+/// - the extras are `packed` (a [`Packable`](crate::packing::Packable) impl of width `bits`)
+///   and `mx(Variant, "OCP name")` (the format's row in `MX_ELEMENTS`, the element row of
+///   `quant::MxFormat::Variant`).
+///
+/// From the rows it produces `table::NAME` (the `Spec`), `FORMATS` (every row, in order), the
+/// types, their flags, the packing impls, `MX_ELEMENTS`, and compile-time checks that each
+/// type's `Format::SPEC` is its row and that its flags are the ones the row calls for.
+macro_rules! format_table {
+    ($(
+        $(#[$doc:meta])*
+        $id:ident: $kind:ident $t:ty $([$($flag:ident),*])? = (
+            $name:literal, $bits:literal, $e:literal, $m:literal, $bias:literal,
+            $signed:literal, $inf:literal, $nan:expr $(; $($field:ident: $val:expr),*)?
+        ) $(, $extra:ident $(($($xa:tt)*))?)*;
+    )*) => {
+        /// The formats table, one `Spec` per row. Columns: reference name, bits, exponent bits,
+        /// mantissa bits, bias, signed, has ∞, NaN encoding; then per-row exceptions.
+        pub mod table {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                $(#[$doc])*
+                pub const $id: Spec = Spec {
+                    $($($field: $val,)*)?
+                    ..Spec::row($name, $bits, $e, $m, $bias, $signed, $inf, $nan)
+                };
+            )*
+        }
+
+        /// The format types, for the crate root's re-export (`f32` is the language's own).
+        pub(crate) mod types {
+            $( $crate::formats::common::format_table!(@reexport $kind $id); )*
+        }
+
+        /// Every format's row, in table order, for iteration (tests, the `inspect` command).
+        pub const FORMATS: [Spec; [$(stringify!($id)),*].len()] = [$(table::$id),*];
+
+        /// The MX element rows: every row with an `mx(…)` column, in table order, which is the
+        /// order of `quant::MxFormat::ALL` (MXINT8, whose elements are integers, comes last
+        /// there and has no row).
+        pub(crate) const MX_ELEMENTS: [MxElement; mx_count(&[$($crate::formats::common::format_table!(@mx $id; $($extra $(($($xa)*))?)*)),*])] =
+            mx_rows(&[$($crate::formats::common::format_table!(@mx $id; $($extra $(($($xa)*))?)*)),*]);
+
+        $(
+            $crate::formats::common::format_table!(
+                @type $kind $t, $id, [$(#[$doc])*] $(, $($flag),*)?
+            );
+            $( $crate::formats::common::format_table!(@extra $id, $extra $(($($xa)*))?); )*
+            const _: () = assert!(
+                <$crate::formats::common::format_table!(@ty $kind $t, $id) as $crate::Format>::SPEC
+                    .same(&table::$id),
+                concat!("the type of row ", stringify!($id), " has another Spec")
+            );
+        )*
+
+        /// One entry per row, for the test that walks [`FORMATS`] and checks every generated
+        /// item against it.
+        #[cfg(test)]
+        pub(crate) fn rows() -> [TableRow; FORMATS.len()] {
+            [$(
+                TableRow {
+                    id: stringify!($id),
+                    spec: table::$id,
+                    type_spec: <$crate::formats::common::format_table!(@ty $kind $t, $id) as $crate::Format>::SPEC,
+                    type_name: <$crate::formats::common::format_table!(@ty $kind $t, $id) as $crate::Format>::NAME,
+                    size: core::mem::size_of::<$crate::formats::common::format_table!(@ty $kind $t, $id)>(),
+                    decode: |b| $crate::Format::to_f32(
+                        <$crate::formats::common::format_table!(@ty $kind $t, $id) as $crate::Format>::from_bits_u32(b)),
+                    to_bits: |b| $crate::Format::to_bits_u32(
+                        <$crate::formats::common::format_table!(@ty $kind $t, $id) as $crate::Format>::from_bits_u32(b)),
+                    flags: &[$($(stringify!($flag)),*)?],
+                    packed_len: $crate::formats::common::format_table!(@packed_len $id; $($extra)*),
+                    mx: $crate::formats::common::format_table!(@mx $id; $($extra $(($($xa)*))?)*),
+                },
+            )*]
+        }
+    };
+
+    // The Rust type of a row.
+    (@ty small $t:ty, $id:ident) => { $id };
+    (@ty half $t:ty, $id:ident) => { $t };
+    (@ty native $t:ty, $id:ident) => { $t };
+
+    // The crate root's re-export of a row's type.
+    (@reexport native $id:ident) => {};
+    (@reexport $kind:ident $id:ident) => {
+        pub use super::$id;
+    };
+
+    // The type a row declares.
+    (@type small $t:ty, $id:ident, [$(#[$doc:meta])*] $(, $flag:ident)*) => {
+        $crate::formats::common::small_format!($(#[$doc])* $id, $t, table::$id $(, $flag)*);
+        const _: () = assert!(
+            table::$id.flags_agree(&[$(stringify!($flag)),*]),
+            concat!("the flags of row ", stringify!($id), " differ from its Spec")
+        );
+    };
+    (@type half $t:ty, $id:ident, [$(#[$doc:meta])*]) => {
+        $(#[$doc])*
+        pub type $id = $t;
+        $crate::formats::common::half_format!($id, u16, table::$id);
+    };
+    // f32's `Format` impl is written out below the table (every f32 is exact).
+    (@type native $t:ty, $id:ident, [$(#[$doc:meta])*]) => {};
+
+    // The extras.
+    (@extra $id:ident, packed) => {
+        impl $crate::packing::Packable for $id {
+            const WIDTH: u32 = table::$id.bits;
+        }
+        const _: () = assert!(
+            table::$id.bits < 8 && table::$id.storage_shift == 0,
+            concat!("row ", stringify!($id), " is packed but not narrower than a byte")
+        );
+    };
+    (@extra $id:ident, mx($($xa:tt)*)) => {};
+
+    // A row's MX element entry.
+    (@mx $id:ident;) => { None };
+    (@mx $id:ident; mx($variant:ident, $mxname:literal) $($rest:tt)*) => {
+        Some(MxElement { variant: stringify!($variant), name: $mxname, spec: table::$id })
+    };
+    (@mx $id:ident; $other:ident $($rest:tt)*) => {
+        $crate::formats::common::format_table!(@mx $id; $($rest)*)
+    };
+
+    // A row's packed length function (tests).
+    (@packed_len $id:ident;) => { None };
+    (@packed_len $id:ident; packed $($rest:ident)*) => {
+        Some($crate::packing::packed_len::<$id> as fn(usize) -> usize)
+    };
+    (@packed_len $id:ident; $other:ident $($rest:ident)*) => {
+        $crate::formats::common::format_table!(@packed_len $id; $($rest)*)
+    };
+}
+pub(crate) use format_table;

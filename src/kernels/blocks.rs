@@ -235,42 +235,17 @@ const fn block_bytes<F: Packable>() -> usize {
     N * F::WIDTH as usize / 8
 }
 
-/// Pack one block of codes (FP4: two a byte; FP6: four in three bytes), into `out`.
+/// Pack one block of codes (FP4: two a byte; FP6: four in three bytes) into `out`, by the
+/// one packer's fast path for whole groups.
 #[inline(always)]
 fn pack_block<F: Packable>(c: &[u32; N], out: &mut [u8]) {
-    if F::WIDTH == 4 {
-        for j in 0..N / 2 {
-            out[j] = (c[2 * j] | c[2 * j + 1] << 4) as u8;
-        }
-    } else {
-        for j in 0..N / 4 {
-            let w = c[4 * j] | c[4 * j + 1] << 6 | c[4 * j + 2] << 12 | c[4 * j + 3] << 18;
-            out[3 * j] = w as u8;
-            out[3 * j + 1] = (w >> 8) as u8;
-            out[3 * j + 2] = (w >> 16) as u8;
-        }
-    }
+    crate::packing::pack_groups(c, F::WIDTH, out);
 }
 
 /// Unpack one block of codes from `inp`.
 #[inline(always)]
 fn unpack_block<F: Packable>(inp: &[u8], c: &mut [u32; N]) {
-    if F::WIDTH == 4 {
-        for j in 0..N / 2 {
-            let b = inp[j] as u32;
-            c[2 * j] = b & 0xF;
-            c[2 * j + 1] = b >> 4;
-        }
-    } else {
-        for j in 0..N / 4 {
-            let w =
-                inp[3 * j] as u32 | (inp[3 * j + 1] as u32) << 8 | (inp[3 * j + 2] as u32) << 16;
-            c[4 * j] = w & 0x3F;
-            c[4 * j + 1] = (w >> 6) & 0x3F;
-            c[4 * j + 2] = (w >> 12) & 0x3F;
-            c[4 * j + 3] = w >> 18;
-        }
-    }
+    crate::packing::unpack_groups(inp, F::WIDTH, c);
 }
 
 /// Encode one block into codes.

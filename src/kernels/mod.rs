@@ -146,9 +146,12 @@ pub fn active_level() -> Level {
     Level::from_u8(OVERRIDE.load(Ordering::Relaxed)).unwrap_or_else(detected)
 }
 
-/// Run `f(a)` compiled for the active level's instruction set: the branch-free loops of `f`
-/// (a function item marked `#[inline(always)]`) are vectorised for AVX-512 or AVX2 where the
-/// CPU has them. The quantizers use this to share the conversions' dispatch.
+/// Run `f(a)` on the active level's trampoline (AVX-512 or AVX2 where the CPU has them).
+///
+/// Superseded by [`scaled::run`] with a [`scaled::Job`]: `f` is called through its
+/// `FnOnce::call_once` shim, which LLVM may compile out of line *without* the level's
+/// features (see `x86::vectorize_avx2`); the int quantizers' per-tensor loops, its last users,
+/// are affected and should move to a `Job`.
 #[inline]
 pub(crate) fn vectorize<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
     match active_level() {

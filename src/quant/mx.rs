@@ -32,7 +32,7 @@
 
 use super::alloc::vec;
 use super::{check_len, check_scale, fabs, mul_saturating, Plan};
-use crate::formats::{table, F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E5M2, F8E8M0FNU};
+use crate::formats::{F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E5M2, F8E8M0FNU};
 use crate::{Error, Format, Overflow, Rounding, Spec};
 
 /// The OCP MX block size.
@@ -70,26 +70,21 @@ impl MxFormat {
 
     /// The OCP name, e.g. `"MXFP8 (E4M3)"`.
     pub const fn name(self) -> &'static str {
+        // [table] From the formats table's `mx(…)` column, as `element_spec`.
         match self {
-            MxFormat::E4M3 => "MXFP8 (E4M3)",
-            MxFormat::E5M2 => "MXFP8 (E5M2)",
-            MxFormat::E2M3 => "MXFP6 (E2M3)",
-            MxFormat::E3M2 => "MXFP6 (E3M2)",
-            MxFormat::E2M1 => "MXFP4 (E2M1)",
             MxFormat::Int8 => "MXINT8",
+            f => crate::formats::MX_ELEMENTS[f as usize].name,
         }
     }
 
     /// The element format's row of the formats table (`None` for MXINT8, whose elements are
     /// integers): emax, max and the element width all come from it.
     pub const fn element_spec(self) -> Option<Spec> {
+        // [table] The element rows are the formats table's `mx(…)` column, in the order of
+        // `ALL` (checked by the table's test in src/formats/mod.rs).
         match self {
-            MxFormat::E4M3 => Some(table::F8E4M3FN),
-            MxFormat::E5M2 => Some(table::F8E5M2),
-            MxFormat::E2M3 => Some(table::F6E2M3FN),
-            MxFormat::E3M2 => Some(table::F6E3M2FN),
-            MxFormat::E2M1 => Some(table::F4E2M1FN),
             MxFormat::Int8 => None,
+            f => Some(crate::formats::MX_ELEMENTS[f as usize].spec),
         }
     }
 
@@ -131,10 +126,8 @@ impl MxFormat {
             MxFormat::E2M1 => e::<F4E2M1FN>(t),
             MxFormat::Int8 => {
                 let v = (t * 64.0).clamp(-127.0, 127.0);
-                // Round half to even (|v| ≤ 127 < 2^51).
-                let magic = 6_755_399_441_055_744.0f64; // 1.5 · 2^52
-                let r = if v.is_nan() { 0.0 } else { (v + magic) - magic };
-                r as i8 as u8
+                // [table] The crate's one round-half-even (a NaN gives code 0, as `as` does).
+                crate::round::round_half_even_f64(v) as i8 as u8
             }
         }
     }

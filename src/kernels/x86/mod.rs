@@ -2,9 +2,14 @@
 //! and with AVX-512 (F, BW, VL, DQ) enabled, plus F16C's own instruction for f32 ↔ f16 where
 //! it gives the scalar core's bits.
 //!
-//! This is the only place with `unsafe`: calling a `#[target_feature]` function. Each safe
-//! wrapper checks (with the cached detection of [`super::Level`]) that the CPU has the features
-//! before it calls one, and otherwise runs the portable code.
+//! This is the only place with `unsafe`: calling a `#[target_feature]` function. Every function
+//! here that relies on a CPU feature (an intrinsic, or code compiled for the feature) is a
+//! `#[target_feature]` function, so the compiler accepts a call of it without `unsafe` only
+//! from code compiled with the same features (F16C's and VBMI's converters, called from the
+//! level's drivers; the AVX-512 stochastic words, behind a token that only such code can
+//! make). The one way in from ordinary code is an `unsafe` call in a safe wrapper, right after
+//! it checks (with the cached detection of [`super::Level`]) that the CPU has the features,
+//! with a `// SAFETY:` note; otherwise the wrapper runs the portable code.
 #![allow(unsafe_code)]
 // The AVX-512 intrinsics and target features are stable since Rust 1.89 (and safe
 // `#[target_feature]` functions since 1.86): hence Cargo.toml's `rust-version = "1.89"`.
@@ -20,7 +25,7 @@ pub(crate) mod words;
 /// Generate one ISA's module: `#[target_feature]` instantiations of every block driver and
 /// safe wrappers around them.
 macro_rules! isa {
-    ($name:ident, $features:literal, $level:expr, vbmi = $vbmi:literal,
+    ($name:ident, $features:literal, $level:expr, table_decode = $($table:ident)::+,
      words = $wty:ty, $wnew:expr) => {
         pub(crate) mod $name {
             use crate::format::Format;
@@ -51,7 +56,7 @@ macro_rules! isa {
                 if super::f16c::decode::<F>(src, dst) {
                     return;
                 }
-                if $vbmi && super::vbmi::decode::<F>(src, dst) {
+                if $($table)::+::<F>(src, dst) {
                     return;
                 }
                 blocks::decode::<F>(src, dst)
@@ -182,10 +187,15 @@ macro_rules! isa {
     };
 }
 
-/// Run `f(a)` inside a function compiled for AVX2+FMA+F16C, so that the loops that `f` inlines
-/// are vectorised for it (the pulp-style "vectorize" trampoline). `f` should be a function
-/// item marked `#[inline(always)]`: a closure is not reliably inlined into the trampoline, and
-/// then runs without the features. Falls back to a plain call where the CPU lacks them.
+/// Run `f(a)` inside a function compiled for AVX2+FMA+F16C (the pulp-style "vectorize"
+/// trampoline). Falls back to a plain call where the CPU lacks them.
+///
+/// **Not reliable**: `f` is called through its `FnOnce::call_once` shim, which LLVM leaves out
+/// of line when the body is large, and then the loop is compiled *without* the features. That
+/// is measured for the int quantizers' per-tensor loops (`quant::int`'s `quantize_job` & co.):
+/// in a release build their code sits in `FnOnce::call_once` functions with no ymm/zmm
+/// instruction, and every level runs at the same speed. A loop that must get the features goes
+/// through a `kernels::scaled::Job` and `x86::jobs` (a direct, always-inlined method call).
 #[inline]
 pub(crate) fn vectorize_avx2<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
     #[target_feature(enable = "avx2,fma,f16c")]
@@ -215,11 +225,17 @@ pub(crate) fn vectorize_avx512<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
     }
 }
 
+/// The AVX2 level has no table-lookup decoder (VBMI's needs AVX-512).
+#[inline(always)]
+fn no_table_decode<F: crate::format::Format>(_: &[F], _: &mut [f32]) -> bool {
+    false
+}
+
 isa!(
     avx2,
     "avx2,fma,f16c",
     crate::kernels::Level::Avx2,
-    vbmi = false,
+    table_decode = super::no_table_decode,
     words = Portable,
     Portable
 );
@@ -227,7 +243,7 @@ isa!(
     avx512,
     "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c",
     crate::kernels::Level::Avx512,
-    vbmi = true,
+    table_decode = super::vbmi::decode,
     words = super::words::Avx512Words,
     super::words::Avx512Words::new()
 );

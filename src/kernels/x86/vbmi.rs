@@ -82,14 +82,17 @@ fn has_vbmi() -> bool {
     }
 }
 
-/// Decode by table lookup where `F` has at most 8 bits and the CPU has VBMI (the caller has
-/// checked AVX-512 F/BW); false otherwise (then nothing was written).
+/// Decode by table lookup where `F` has at most 8 bits and the CPU has VBMI; false otherwise
+/// (then nothing was written). Compiled with AVX-512 F/BW, so that only code compiled with
+/// them (the AVX-512 level, entered after its run-time check) calls it without `unsafe`.
 #[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
 pub(crate) fn decode<F: Format>(src: &[F], dst: &mut [f32]) -> bool {
     if F::SPEC.bits > 8 || !Planes::<F>::FITS || !has_vbmi() {
         return false;
     }
-    // SAFETY: the CPU has AVX-512 VBMI (just checked) and AVX-512 F/BW (the caller's level).
+    // SAFETY: the CPU has AVX-512 VBMI (just checked) and AVX-512 F/BW (this function's
+    // features, which its callers have).
     unsafe { decode_vbmi::<F>(src, dst) };
     true
 }
