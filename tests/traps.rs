@@ -601,3 +601,33 @@ fn saturate_into_f32_gives_max_for_infinities() {
         assert_eq!(out[..2], want, "batch::encode");
     }
 }
+
+/// Fuzzing (`fuzz/fuzz_targets/gemm.rs`) found that the software `Gemm::run` sized a buffer
+/// m·k without checking it (a multiply overflow panic for a huge m·k with n = 0) and never
+/// checked the operands' lengths: now an `Err`, the output untouched.
+#[test]
+fn software_gemm_checks_operand_sizes() {
+    use lowp::gemm::{Gemm, Mma};
+    let mma = Mma::all()
+        .into_iter()
+        .find_map(|(v, arch, op, name)| match v {
+            "nvidia" => Mma::nvidia(arch, op, &name).ok(),
+            _ => Mma::amd(arch, &name).ok(),
+        })
+        .unwrap();
+    let g = Gemm::new(mma);
+    let mut y: [f32; 0] = [];
+    let r = g.run::<lowp::F16, lowp::F16>(usize::MAX, 0, 3, &[], &[], &mut y);
+    assert!(r.is_err());
+    let mut y = [7.0f32; 4];
+    let a = [lowp::F16::from_bits(0x3C00); 3];
+    let r = g.run::<lowp::F16, lowp::F16>(2, 2, 2, &a, &a, &mut y);
+    assert!(matches!(
+        r,
+        Err(Error::LengthMismatch {
+            expected: 4,
+            found: 3
+        })
+    ));
+    assert_eq!(y, [7.0; 4]);
+}

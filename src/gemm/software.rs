@@ -211,6 +211,18 @@ impl Gemm {
                 found: y.len(),
             });
         }
+        // The operands' lengths, checked (fuzz: a huge m·k with n = 0 overflowed a buffer size).
+        for (rows, cols, len) in [(m, k, a.len()), (k, n, b.len())] {
+            let want = rows
+                .checked_mul(cols)
+                .ok_or(Error::InvalidInput("matrix dimensions overflow usize"))?;
+            if len != want {
+                return Err(Error::LengthMismatch {
+                    expected: want,
+                    found: len,
+                });
+            }
+        }
         match self.accumulation {
             Accumulation::Instruction => self.promoted(m, n, k, k.max(1), a, b, y),
             Accumulation::Promoted { every } => {
