@@ -622,6 +622,12 @@ fn software_gemm_checks_operand_sizes() {
     // k = 0, n = 0: every product is 0 and the call is valid (a capacity overflow before).
     let r = g.run::<lowp::F16, lowp::F16>(usize::MAX, 0, 0, &[], &[], &mut y);
     assert!(r.is_ok());
+    // n = 0 with the exact accumulation (a `chunks_mut(0)` panic before).
+    let e = g.clone().with_accumulation(lowp::gemm::Accumulation::Exact);
+    let a = [lowp::F16::from_bits(0x3C00); 6];
+    assert!(e
+        .run::<lowp::F16, lowp::F16>(2, 0, 3, &a, &[], &mut y)
+        .is_ok());
     let mut y = [7.0f32; 4];
     let a = [lowp::F16::from_bits(0x3C00); 3];
     let r = g.run::<lowp::F16, lowp::F16>(2, 2, 2, &a, &a, &mut y);
