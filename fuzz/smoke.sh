@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 runs="${1:-20000}"
-targets=(checked batch quant_int quant_scaled quant_mx observers packing)
+targets=(checked batch quant_int quant_scaled quant_mx observers packing granularity vec batch_options producer gemm p3109)
 cargo +nightly fuzz build -s none
 for t in "${targets[@]}"; do
     echo "== $t ($runs runs)"

@@ -25,9 +25,15 @@ pub(crate) fn is_subnormal(x: f32) -> bool {
 }
 
 /// Whether `x` is ±0, from its bits (DAZ makes `x == 0.0` true for subnormals too).
+///
+/// Not written `x.to_bits() & 0x7FFF_FFFF == 0`: LLVM assumes the default environment and
+/// folds that mask test (and `x.to_bits() << 1 == 0`, and other spellings of it) into the
+/// float comparison `x == 0.0`, which DAZ answers `true` for a subnormal. The order key
+/// ([`key`], an `xor` with the sign's mask) is not recognised as a class test, and stays an
+/// integer comparison; `tests/fenv.rs` checks every caller under FTZ|DAZ.
 #[inline(always)]
 pub(crate) fn is_zero(x: f32) -> bool {
-    x.to_bits() & 0x7FFF_FFFF == 0
+    key(x) == 0
 }
 
 /// `x` exactly as an `f64` (`x as f64` reads a subnormal `x` as ±0 under DAZ).

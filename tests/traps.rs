@@ -554,3 +554,89 @@ fn per_channel_observer_has_no_traps() {
     assert_eq!(o.ranges()[0], Some((0.0, 0.0)));
     assert_eq!(o.ranges()[1], Some((1.0, 1.0)));
 }
+
+/// `Overflow::Saturate` into `f32` itself gives ±`f32::MAX` for ±∞, as for every other
+/// format (CONTRACT.md §2): the scalar core (`from_f32_with`, stochastic too, and the f64
+/// path it already matched), every kernel level's encode, fake quantization and conversion.
+#[test]
+fn saturate_into_f32_gives_max_for_infinities() {
+    use lowp::Overflow::{Ieee, Saturate};
+    for (inf, max) in [(f32::INFINITY, f32::MAX), (f32::NEG_INFINITY, -f32::MAX)] {
+        for r in Rounding::ALL {
+            assert_eq!(
+                <f32 as Format>::from_f32_with(inf, r, Saturate),
+                max,
+                "{r:?}"
+            );
+            assert_eq!(<f32 as Format>::from_f64_with(inf as f64, r, Saturate), max);
+            assert_eq!(<f32 as Format>::from_f32_with(inf, r, Ieee), inf);
+        }
+        assert_eq!(<f32 as Format>::from_f32_stochastic(inf, 7, Saturate), max);
+        assert_eq!(<f32 as Format>::from_f32_stochastic(inf, 7, Ieee), inf);
+        let src = [inf, 1.5, f32::NAN, -0.0];
+        let want = [max, 1.5];
+        for level in lowp::Level::available() {
+            let mut out = [0f32; 4];
+            level.encode_with(&src, &mut out, Rounding::TowardZero, Saturate);
+            assert_eq!(out[..2], want, "{level:?} encode_with");
+            assert!(out[2].is_nan() && out[3].to_bits() == 0x8000_0000);
+            level.encode_stochastic(&src, &mut out, 3, Saturate);
+            assert_eq!(out[..2], want, "{level:?} encode_stochastic");
+            let mut fq = src;
+            level.fake_quantize::<f32>(&mut fq, Rounding::NearestEven, Saturate);
+            assert_eq!(fq[..2], want, "{level:?} fake_quantize");
+            let bf = [
+                <lowp::BF16 as Format>::from_f32(inf),
+                <lowp::BF16 as Format>::from_f32(1.5),
+            ];
+            let mut c = [0f32; 2];
+            level.convert_with(&bf, &mut c, Rounding::NearestEven, Saturate);
+            assert_eq!(c, want, "{level:?} convert_with");
+            level.encode_with(&src, &mut out, Rounding::NearestEven, Ieee);
+            assert_eq!(out[0], inf, "{level:?} Ieee keeps ∞");
+        }
+        let o = lowp::batch::Options::new().saturate();
+        let mut out = [0f32; 4];
+        lowp::batch::encode(&src, o, &mut out).unwrap();
+        assert_eq!(out[..2], want, "batch::encode");
+    }
+}
+
+/// Fuzzing (`fuzz/fuzz_targets/gemm.rs`) found that the software `Gemm::run` sized a buffer
+/// m·k without checking it (a multiply overflow panic for a huge m·k with n = 0) and never
+/// checked the operands' lengths: now an `Err`, the output untouched.
+#[test]
+fn software_gemm_checks_operand_sizes() {
+    use lowp::gemm::{Gemm, Mma};
+    let mma = Mma::all()
+        .into_iter()
+        .find_map(|(v, arch, op, name)| match v {
+            "nvidia" => Mma::nvidia(arch, op, &name).ok(),
+            _ => Mma::amd(arch, &name).ok(),
+        })
+        .unwrap();
+    let g = Gemm::new(mma);
+    let mut y: [f32; 0] = [];
+    let r = g.run::<lowp::F16, lowp::F16>(usize::MAX, 0, 3, &[], &[], &mut y);
+    assert!(r.is_err());
+    // k = 0, n = 0: every product is 0 and the call is valid (a capacity overflow before).
+    let r = g.run::<lowp::F16, lowp::F16>(usize::MAX, 0, 0, &[], &[], &mut y);
+    assert!(r.is_ok());
+    // n = 0 with the exact accumulation (a `chunks_mut(0)` panic before).
+    let e = g.clone().with_accumulation(lowp::gemm::Accumulation::Exact);
+    let a = [lowp::F16::from_bits(0x3C00); 6];
+    assert!(e
+        .run::<lowp::F16, lowp::F16>(2, 0, 3, &a, &[], &mut y)
+        .is_ok());
+    let mut y = [7.0f32; 4];
+    let a = [lowp::F16::from_bits(0x3C00); 3];
+    let r = g.run::<lowp::F16, lowp::F16>(2, 2, 2, &a, &a, &mut y);
+    assert!(matches!(
+        r,
+        Err(Error::LengthMismatch {
+            expected: 4,
+            found: 3
+        })
+    ));
+    assert_eq!(y, [7.0; 4]);
+}

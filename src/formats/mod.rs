@@ -130,6 +130,17 @@ pub(crate) struct TableRow {
     mx: Option<MxElement>,
 }
 
+/// `x`, or ±`f32::MAX` for ±∞ under [`crate::Overflow::Saturate`] (on the bits).
+#[inline(always)]
+fn saturate_f32(x: f32, overflow: crate::Overflow) -> f32 {
+    let b = x.to_bits();
+    if overflow == crate::Overflow::Saturate && b & 0x7FFF_FFFF == 0x7F80_0000 {
+        f32::from_bits((b & 0x8000_0000) | 0x7F7F_FFFF)
+    } else {
+        x
+    }
+}
+
 impl crate::format::Format for f32 {
     const NAME: &'static str = "float32";
     const SPEC: Spec = table::F32;
@@ -145,15 +156,16 @@ impl crate::format::Format for f32 {
     fn to_f32(self) -> f32 {
         self
     }
-    /// The identity (every f32 is exact).
+    /// The identity (every f32 is exact), except that [`crate::Overflow::Saturate`] makes ±∞
+    /// ±`f32::MAX`, as for every other format (CONTRACT.md §2).
     #[inline]
-    fn from_f32_with(x: f32, _: crate::Rounding, _: crate::Overflow) -> Self {
-        x
+    fn from_f32_with(x: f32, _: crate::Rounding, overflow: crate::Overflow) -> Self {
+        saturate_f32(x, overflow)
     }
-    /// The identity (every f32 is exact).
+    /// The identity, with ±∞ made ±`f32::MAX` under [`crate::Overflow::Saturate`].
     #[inline]
-    fn from_f32_stochastic(x: f32, _: u32, _: crate::Overflow) -> Self {
-        x
+    fn from_f32_stochastic(x: f32, _: u32, overflow: crate::Overflow) -> Self {
+        saturate_f32(x, overflow)
     }
 }
 

@@ -621,6 +621,9 @@ pub(crate) fn exact_dot(
             ));
         }
     };
+    if n == 0 {
+        return Some(()); // no output (and `chunks_mut(0)` panics: a fuzz crash)
+    }
     #[cfg(feature = "rayon")]
     {
         use rayon::prelude::*;

@@ -242,6 +242,18 @@ impl Gemm {
                 found: y.len(),
             });
         }
+        // The operands' lengths, checked (fuzz: a huge m·k with n = 0 overflowed a buffer size).
+        for (rows, cols, len) in [(m, k, a.len()), (k, n, b.len())] {
+            let want = rows
+                .checked_mul(cols)
+                .ok_or(Error::InvalidInput("matrix dimensions overflow usize"))?;
+            if len != want {
+                return Err(Error::LengthMismatch {
+                    expected: want,
+                    found: len,
+                });
+            }
+        }
         match self.accumulation {
             Accumulation::Instruction => self.promoted(m, n, k, k.max(1), a, b, y),
             Accumulation::Promoted { every } => {
@@ -456,7 +468,8 @@ impl Gemm {
         let out_f16 = self.mma.model().output_spec().bits == 16;
         let segs = if k == 0 { 0 } else { k / every };
         let mut acc = vec![0u32; m * n];
-        let mut asub: Vec<A> = Vec::with_capacity(m * every);
+        // m·every ≤ m·k = a.len() where k > 0; no segment (and no buffer) where k = 0.
+        let mut asub: Vec<A> = Vec::with_capacity(if segs == 0 { 0 } else { m * every });
         let mut part32 = vec![0f32; m * n];
         let mut part16 = vec![crate::F16::from_bits(0); if out_f16 { m * n } else { 0 }];
         for s in 0..segs {

@@ -204,7 +204,9 @@ const fn rounding_of(mode: u8) -> Rounding {
 pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(b: u32, nr: u32) -> u32 {
     let s = F::SPEC;
     if is_f32(&s) {
-        b
+        // The identity; under Saturate ±∞ is ±f32::MAX, as the scalar core gives it.
+        let inf = SAT && b & 0x7FFF_FFFF == 0x7F80_0000;
+        sel(inf, (b & 0x8000_0000) | 0x7F7F_FFFF, b)
     } else if s.subnormals {
         encode_lane_fast::<F, MODE, SAT>(b, nr)
     } else {

@@ -33,19 +33,114 @@ pub(crate) fn run<J: Job>(job: J) {
     }
 }
 
-/// x / scale, the one `f32` division of the scaled quantizers (as their scalar formula).
+/// Elements per run of the quotient and product helpers ([`quotients`], [`products`]).
+pub(crate) const RUN: usize = 64;
+
+/// Whether the native quotient `q` of x / s may differ from the default environment's
+/// (CONTRACT.md §14): a subnormal operand (which DAZ reads as ±0), or a tiny quotient of a
+/// non-tiny `x` (which FTZ may have flushed). On the bits: a zero `x` gives an exact ±0.
 #[inline(always)]
-pub(crate) fn quotient(x: f32, scale: f32) -> f32 {
-    x / scale
+fn div_redo(x: f32, s: f32, q: f32) -> bool {
+    use crate::fenv::{is_subnormal, is_tiny};
+    is_subnormal(x) | is_subnormal(s) | (is_tiny(q) & !is_tiny(x))
 }
 
-/// decode · scale, the one `f32` multiplication of every dequantization and fake quantization
-/// (as their scalar formula).
+/// Whether the native product `p` of v · s may differ from the default environment's: a
+/// subnormal operand, or a tiny product of two non-tiny factors.
+#[inline(always)]
+fn mul_redo(v: f32, s: f32, p: f32) -> bool {
+    use crate::fenv::{is_subnormal, is_tiny};
+    is_subnormal(v) | is_subnormal(s) | (is_tiny(p) & !is_tiny(v) & !is_tiny(s))
+}
+
+/// `q[i]` = `x[i]` / `s`, the one `f32` division of the scaled quantizers, as the default
+/// environment gives it whatever FTZ/DAZ say: the native (vectorised) division first, then,
+/// only where some lane's operands or quotient are subnormal or tiny, those lanes again through
+/// the exact [`crate::fenv::div`]. `q.len()` must be `x.len()` (at most [`RUN`] for the
+/// loops to vectorise well).
+#[inline(always)]
+pub(crate) fn quotients(x: &[f32], s: f32, q: &mut [f32]) {
+    let mut redo = false;
+    for (q, &v) in q.iter_mut().zip(x) {
+        let t = v / s;
+        redo |= div_redo(v, s, t);
+        *q = t;
+    }
+    if redo {
+        redo_quotients(x, core::slice::from_ref(&s), q);
+    }
+}
+
+/// `q[i]` = `x[i]` / `s[i]`, as [`quotients`].
+#[inline(always)]
+pub(crate) fn quotients_each(x: &[f32], s: &[f32], q: &mut [f32]) {
+    let mut redo = false;
+    for ((q, &v), &s) in q.iter_mut().zip(x).zip(s) {
+        let t = v / s;
+        redo |= div_redo(v, s, t);
+        *q = t;
+    }
+    if redo {
+        redo_quotients(x, s, q);
+    }
+}
+
+/// The lanes of [`quotients`] that the environment may have changed, divided exactly (`s`: one
+/// scale, or one per element).
+#[cold]
+#[inline(never)]
+fn redo_quotients(x: &[f32], s: &[f32], q: &mut [f32]) {
+    for (i, (q, &v)) in q.iter_mut().zip(x).enumerate() {
+        let s = if s.len() == 1 { s[0] } else { s[i] };
+        if div_redo(v, s, *q) {
+            *q = crate::fenv::div(v, s);
+        }
+    }
+}
+
+/// `out[i]` = `v[i]` · `s`, the one `f32` multiplication of every dequantization and fake
+/// quantization, as the default environment gives it whatever FTZ/DAZ say (a subnormal
+/// product is kept, not flushed: CONTRACT.md §14), then [`saturate_product`]. The native
+/// product first; the lanes the environment may have changed again through the exact
+/// [`crate::fenv::mul`].
+#[inline(always)]
+pub(crate) fn products(v: &[f32], s: f32, out: &mut [f32]) {
+    let mut redo = false;
+    for (o, &v) in out.iter_mut().zip(v) {
+        let p = v * s;
+        redo |= mul_redo(v, s, p);
+        *o = p;
+    }
+    if redo {
+        redo_products(v, s, out);
+    }
+    for (o, &v) in out.iter_mut().zip(v) {
+        *o = saturate_product(*o, v, s);
+    }
+}
+
+/// The lanes of [`products`] that the environment may have changed, multiplied exactly.
+#[cold]
+#[inline(never)]
+fn redo_products(v: &[f32], s: f32, out: &mut [f32]) {
+    for (o, &v) in out.iter_mut().zip(v) {
+        if mul_redo(v, s, *o) {
+            *o = crate::fenv::mul(v, s);
+        }
+    }
+}
+
+/// decode · scale for one value (the block scales of NVFP4: one per block), as [`products`].
 #[inline(always)]
 pub(crate) fn product(value: f32, scale: f32) -> f32 {
-    // A finite product that overflows f32 saturates to ±f32::MAX (the quantizers' rule, as
-    // the scalar `mul_saturating`): fake quantization never makes ∞ from a finite input.
-    let p = value * scale;
+    saturate_product(crate::fenv::mul(value, scale), value, scale)
+}
+
+/// The product `p` of two finite factors that overflowed `f32` made ±`f32::MAX` (the
+/// quantizers' rule, as the scalar `mul_saturating`): fake quantization never makes ∞ from a
+/// finite input. Integer tests only.
+#[inline(always)]
+fn saturate_product(p: f32, value: f32, scale: f32) -> f32 {
     let finite = |v: f32| v.to_bits() & 0x7F80_0000 != 0x7F80_0000;
     let overflow = p.to_bits() & 0x7FFF_FFFF == 0x7F80_0000 && finite(value) && finite(scale);
     f32::from_bits(sel(
@@ -61,12 +156,13 @@ pub(crate) fn encode_saturate<F: Format>(b: u32) -> u32 {
     encode_lane_any::<F, NE, true>(b, 0)
 }
 
-/// The storage bits of `F`(Saturate(NearestEven(x / scale))): the scaled-float quantizer.
+/// The storage bits of `F`(Saturate(NearestEven(q))) for a quotient `q` = x / scale (from
+/// [`quotients`]): the scaled-float quantizer. An infinite quotient (an ∞ input or an f32
+/// overflow) is ±f32::MAX first: what Saturate gives for ±∞ in every format, and what the
+/// target f32 itself (the identity) needs.
 #[inline(always)]
-pub(crate) fn div_encode<F: Format>(x: f32, scale: f32) -> u32 {
-    // An infinite quotient (an ∞ input or an f32 overflow) is ±f32::MAX first: what Saturate
-    // gives for ±∞ in every format, and what the target f32 itself (the identity) needs.
-    let q = quotient(x, scale).to_bits();
+pub(crate) fn encode_quotient<F: Format>(q: f32) -> u32 {
+    let q = q.to_bits();
     let inf = q & 0x7FFF_FFFF == 0x7F80_0000;
     encode_saturate::<F>(sel(inf, (q & 0x8000_0000) | 0x7F7F_FFFF, q))
 }
@@ -172,18 +268,12 @@ pub(crate) fn mx_int8_code(b: u32, k: i32) -> u32 {
 }
 
 /// The NVFP4 block scale's E4M3FN bits from the block's amax `m` and the tensor scale:
-/// Saturate(NearestEven((m / 6) / tensor_scale)).
+/// Saturate(NearestEven((m / 6) / tensor_scale)), both divisions exact in any environment
+/// (one per block: scalar).
 #[inline(always)]
 pub(crate) fn nvfp4_block_scale<E4: Format>(m: f32, tensor_scale: f32) -> u32 {
-    encode_saturate::<E4>(quotient(quotient(m, 6.0), tensor_scale).to_bits())
-}
-
-/// The NVFP4 element code of `x` in a block whose scale is `s` (decode(block scale) · tensor
-/// scale): E2M1(Saturate(NearestEven(x / s))), or ±0 where `s` is 0.
-#[inline(always)]
-pub(crate) fn nvfp4_code<E2: Format>(x: f32, s: f32) -> u32 {
-    let c = div_encode::<E2>(x, s);
-    sel(s == 0.0, (x.to_bits() >> 31) << 3, c)
+    use crate::fenv::div;
+    encode_saturate::<E4>(div(div(m, 6.0), tensor_scale).to_bits())
 }
 
 #[cfg(test)]

@@ -153,30 +153,32 @@ pub fn choose_qparams_in<Q: QuantInt>(
     if !min.is_finite() || !max.is_finite() {
         return Err(Error::InvalidInput("range bounds must be finite"));
     }
-    if min > max {
+    // The comparisons and arithmetic are DAZ/FTZ-proof (CONTRACT.md §14).
+    use crate::fenv::{div, gt, is_zero, lt, sub};
+    if gt(min, max) {
         return Err(Error::InvalidInput("range minimum exceeds its maximum"));
     }
-    let min = if min < 0.0 { min } else { 0.0 };
-    let max = if max > 0.0 { max } else { 0.0 };
+    let min = if lt(min, 0.0) { min } else { 0.0 };
+    let max = if gt(max, 0.0) { max } else { 0.0 };
     let (qmin, qmax) = (range.qmin, range.qmax);
     let p = match scheme {
         Scheme::Asymmetric => {
-            let scale = (max - min) / (qmax - qmin) as f32;
-            let scale = if scale == 0.0 { 1.0 } else { scale };
-            let z = qmin as f32 - min / scale;
+            let scale = div(sub(max, min), (qmax - qmin) as f32);
+            let scale = if is_zero(scale) { 1.0 } else { scale };
+            let z = sub(qmin as f32, div(min, scale));
             let z = z.clamp(qmin as f32, qmax as f32);
             QParams::new(scale, round_half_even(z) as i32)
         }
         Scheme::Symmetric | Scheme::SymmetricFullRange => {
-            let amax = if -min > max { -min } else { max };
+            let amax = if gt(-min, max) { -min } else { max };
             let steps = (qmax - qmin) as f32 / 2.0;
             let half = if scheme == Scheme::Symmetric {
                 steps - 0.5
             } else {
                 steps
             };
-            let scale = amax / half;
-            let scale = if scale == 0.0 { 1.0 } else { scale };
+            let scale = div(amax, half);
+            let scale = if is_zero(scale) { 1.0 } else { scale };
             let zero_point = if Q::MIN < 0 {
                 0
             } else if range == QRange::full::<Q>() {
@@ -193,6 +195,24 @@ pub fn choose_qparams_in<Q: QuantInt>(
         ));
     }
     Ok(p)
+}
+
+/// The smaller of two non-NaN values, compared on the bits (DAZ-proof).
+fn min_of(a: f32, b: f32) -> f32 {
+    if crate::fenv::lt(b, a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// The larger of two non-NaN values, compared on the bits (DAZ-proof).
+fn max_of(a: f32, b: f32) -> f32 {
+    if crate::fenv::gt(b, a) {
+        b
+    } else {
+        a
+    }
 }
 
 /// One min/max per channel — per index along `axis` of row-major tensors — over the finite
@@ -307,7 +327,7 @@ impl PerChannelMinMaxObserver {
             if v.is_finite() {
                 batch[c] = Some(match batch[c] {
                     None => (v, v),
-                    Some((lo, hi)) => (lo.min(v), hi.max(v)),
+                    Some((lo, hi)) => (min_of(lo, v), max_of(hi, v)),
                 });
             }
         };
@@ -323,7 +343,7 @@ impl PerChannelMinMaxObserver {
             let Some((lo, hi)) = b else { continue };
             *r = Some(match (*r, self.averaging) {
                 (None, _) => (lo, hi),
-                (Some((a, b)), None) => (a.min(lo), b.max(hi)),
+                (Some((a, b)), None) => (min_of(a, lo), max_of(b, hi)),
                 (Some((a, b)), Some(c)) => (
                     super::observer::moving_step(a, lo, c),
                     super::observer::moving_step(b, hi, c),

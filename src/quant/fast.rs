@@ -15,7 +15,9 @@
 //! packed storage wants in unused bits).
 //!
 //! The steps that a later rule may change are each one function of the lanes:
-//! [`lane::quotient`] (x / scale) and [`lane::product`] (decode · scale).
+//! [`lane::quotients`] (x / scale) and [`lane::products`] (decode · scale), which give the
+//! default environment's bits whatever FTZ/DAZ say (CONTRACT.md §14) by redoing exactly the
+//! rare lanes whose operands or results are subnormal.
 
 use super::mx::{MxFormat, MxScaleRule, MX_BLOCK, NVFP4_BLOCK};
 use super::{Plan, Run};
@@ -90,16 +92,14 @@ impl<F: Format> Job for ScaledRuns<'_, F> {
             let (ob, ot) = self.out.split_at_mut(whole);
             let blocks = xb.chunks_exact(32).zip(ob.chunks_exact_mut(32));
             for ((xc, oc), &s) in blocks.zip(self.scales) {
-                let (xc, oc): (&[f32; 32], &mut [F; 32]) =
-                    (xc.try_into().unwrap(), oc.try_into().unwrap());
-                for t in 0..32 {
-                    oc[t] = F::from_bits_u32(lane::div_encode::<F>(xc[t], s));
+                let mut q = [0f32; 32];
+                lane::quotients(xc, s, &mut q);
+                for (o, &q) in oc.iter_mut().zip(&q) {
+                    *o = F::from_bits_u32(lane::encode_quotient::<F>(q));
                 }
             }
             if let Some(&s) = self.scales.get(whole / 32) {
-                for (o, &v) in ot.iter_mut().zip(xt) {
-                    *o = F::from_bits_u32(lane::div_encode::<F>(v, s));
-                }
+                scaled_run(xt, s, ot);
             }
             return;
         }
@@ -108,9 +108,20 @@ impl<F: Format> Job for ScaledRuns<'_, F> {
             .chunks(self.block)
             .zip(self.out.chunks_mut(self.block));
         for ((xc, oc), &s) in runs.zip(self.scales) {
-            for (o, &v) in oc.iter_mut().zip(xc) {
-                *o = F::from_bits_u32(lane::div_encode::<F>(v, s));
-            }
+            scaled_run(xc, s, oc);
+        }
+    }
+}
+
+/// `out[i]` = q(`x[i]`, `s`), [`lane::RUN`] elements at a time.
+#[inline(always)]
+fn scaled_run<F: Format>(x: &[f32], s: f32, out: &mut [F]) {
+    let mut q = [0f32; lane::RUN];
+    for (xc, oc) in x.chunks(lane::RUN).zip(out.chunks_mut(lane::RUN)) {
+        let q = &mut q[..xc.len()];
+        lane::quotients(xc, s, q);
+        for (o, &q) in oc.iter_mut().zip(q.iter()) {
+            *o = F::from_bits_u32(lane::encode_quotient::<F>(q));
         }
     }
 }
@@ -125,8 +136,14 @@ struct ScaledEach<'a, F> {
 impl<F: Format> Job for ScaledEach<'_, F> {
     #[inline(always)]
     fn run(self) {
-        for ((o, &v), &s) in self.out.iter_mut().zip(self.x).zip(self.scales) {
-            *o = F::from_bits_u32(lane::div_encode::<F>(v, s));
+        let mut q = [0f32; lane::RUN];
+        let runs = self.x.chunks(lane::RUN).zip(self.scales.chunks(lane::RUN));
+        for ((xc, sc), oc) in runs.zip(self.out.chunks_mut(lane::RUN)) {
+            let q = &mut q[..xc.len()];
+            lane::quotients_each(xc, sc, q);
+            for (o, &q) in oc.iter_mut().zip(q.iter()) {
+                *o = F::from_bits_u32(lane::encode_quotient::<F>(q));
+            }
         }
     }
 }
@@ -143,8 +160,14 @@ impl<F: Format> Job for ScaledFake<'_, F> {
     #[inline(always)]
     fn run(self) {
         let s = self.scale;
-        for (o, &v) in self.out.iter_mut().zip(self.x) {
-            *o = lane::product(lane::decode::<F>(lane::div_encode::<F>(v, s)), s);
+        let mut q = [0f32; lane::RUN];
+        for (xc, oc) in self.x.chunks(lane::RUN).zip(self.out.chunks_mut(lane::RUN)) {
+            let q = &mut q[..xc.len()];
+            lane::quotients(xc, s, q);
+            for t in q.iter_mut() {
+                *t = lane::decode::<F>(lane::encode_quotient::<F>(*t));
+            }
+            lane::products(q, s, oc);
         }
     }
 }
@@ -206,8 +229,8 @@ trait MxElem {
     const OFFSET: i32;
     /// The element code of x · 2^k (`f32` bits `b`).
     fn code(b: u32, k: i32) -> u32;
-    /// decode(code) · `mul`.
-    fn value(code: u32, mul: f32) -> f32;
+    /// decode(code), the value before the scale 2^(E − OFFSET).
+    fn decoded(code: u32) -> f32;
 }
 
 /// A float element format.
@@ -220,8 +243,8 @@ impl<F: Format> MxElem for FloatElem<F> {
         lane::encode_saturate::<F>(lane::mul_pow2_bits(b, k))
     }
     #[inline(always)]
-    fn value(code: u32, mul: f32) -> f32 {
-        lane::product(lane::decode::<F>(code), mul)
+    fn decoded(code: u32) -> f32 {
+        lane::decode::<F>(code)
     }
 }
 
@@ -235,8 +258,8 @@ impl MxElem for Int8Elem {
         lane::mx_int8_code(b, k)
     }
     #[inline(always)]
-    fn value(code: u32, mul: f32) -> f32 {
-        lane::product(code as u8 as i8 as f32, mul)
+    fn decoded(code: u32) -> f32 {
+        code as u8 as i8 as f32
     }
 }
 
@@ -337,10 +360,14 @@ fn mx_codes_chunk<E: MxElem>(x: &[f32; CHUNK], rule: Rule, codes: &mut [u8; CHUN
 fn mx_values_chunk<E: MxElem>(x: &[f32; CHUNK], rule: Rule, out: &mut [f32; CHUNK]) {
     let (_, ks, muls, bad) = mx_params::<E>(x, rule);
     for j in 0..MX_NB {
+        let mut v = [0f32; MX_BLOCK];
         for t in 0..MX_BLOCK {
-            let i = j * MX_BLOCK + t;
-            let v = E::value(E::code(x[i].to_bits(), ks[j]), muls[j]);
-            out[i] = if bad[j] { f32::NAN } else { v };
+            v[t] = E::decoded(E::code(x[j * MX_BLOCK + t].to_bits(), ks[j]));
+        }
+        let o = &mut out[j * MX_BLOCK..(j + 1) * MX_BLOCK];
+        lane::products(&v, muls[j], o);
+        if bad[j] {
+            o.fill(f32::NAN);
         }
     }
 }
@@ -555,6 +582,26 @@ fn nvfp4_params(x: &[f32; CHUNK], ts: f32) -> ([u8; NV_NB], [f32; NV_NB], [bool;
     (codes, s, bad)
 }
 
+/// The E2M1 codes of block `j` of a chunk whose scale is `s` (decode(block scale) · tensor
+/// scale): E2M1(Saturate(NearestEven(x / s))), or ±0 (the sign of x) where `s` is 0.
+#[inline(always)]
+fn nvfp4_codes(x: &[f32; CHUNK], j: usize, s: f32) -> [u32; NVFP4_BLOCK] {
+    let xb = &x[j * NVFP4_BLOCK..(j + 1) * NVFP4_BLOCK];
+    let mut c = [0u32; NVFP4_BLOCK];
+    if crate::fenv::is_zero(s) {
+        for (c, &v) in c.iter_mut().zip(xb) {
+            *c = (v.to_bits() >> 31) << 3;
+        }
+    } else {
+        let mut q = [0f32; NVFP4_BLOCK];
+        lane::quotients(xb, s, &mut q);
+        for (c, &q) in c.iter_mut().zip(&q) {
+            *c = lane::encode_quotient::<F4E2M1FN>(q);
+        }
+    }
+    c
+}
+
 /// NVFP4 quantization of consecutive blocks of 16 (the last may be shorter).
 struct Nvfp4Quantize<'a> {
     x: &'a [f32],
@@ -569,10 +616,9 @@ impl Nvfp4Quantize<'_> {
         let (bs, s, bad) = nvfp4_params(x, self.ts);
         let mut codes = [0u8; CHUNK];
         for j in 0..NV_NB {
+            let c = nvfp4_codes(x, j, s[j]);
             for t in 0..NVFP4_BLOCK {
-                let i = j * NVFP4_BLOCK + t;
-                let c = lane::nvfp4_code::<F4E2M1FN>(x[i], s[j]);
-                codes[i] = if bad[j] { 0 } else { c as u8 };
+                codes[j * NVFP4_BLOCK + t] = if bad[j] { 0 } else { c[t] as u8 };
             }
         }
         let b0 = start / NVFP4_BLOCK;
@@ -605,12 +651,12 @@ impl Job for Nvfp4Quantize<'_> {
 fn nvfp4_values_chunk(x: &[f32; CHUNK], ts: f32, out: &mut [f32; CHUNK]) {
     let (_, s, bad) = nvfp4_params(x, ts);
     for j in 0..NV_NB {
+        let c = nvfp4_codes(x, j, s[j]);
+        let mut v = [0f32; NVFP4_BLOCK];
         for t in 0..NVFP4_BLOCK {
-            let i = j * NVFP4_BLOCK + t;
-            let c = lane::nvfp4_code::<F4E2M1FN>(x[i], s[j]);
-            let c = if bad[j] { 0 } else { c };
-            out[i] = lane::product(lane::decode::<F4E2M1FN>(c), s[j]);
+            v[t] = lane::decode::<F4E2M1FN>(if bad[j] { 0 } else { c[t] });
         }
+        lane::products(&v, s[j], &mut out[j * NVFP4_BLOCK..(j + 1) * NVFP4_BLOCK]);
     }
 }
 

@@ -517,7 +517,9 @@ fn fake_job<const RECIP: bool>((x, k, out): (&[f32], &Kernel, &mut [f32])) {
 // Runs of several parameters, for the same dispatch: `out[i]` = op(`src[i]`,
 // `params[i / block]`), a kernel per block (per element where `block` is 1: a run of
 // per-element parameters; blocks of a row otherwise), so that the loop over a row or a run
-// vectorizes instead of taking one element at a time.
+// vectorizes instead of taking one element at a time. A block whose kernel is `exact` (a
+// tiny scale or reciprocal, CONTRACT.md §14) takes `exact` instead of `op`; a run of
+// per-element parameters takes it for the whole run if any of them is.
 #[inline(always)]
 fn blocks_run<S: Copy, D>(
     src: &[S],
@@ -526,10 +528,18 @@ fn blocks_run<S: Copy, D>(
     out: &mut [D],
     new: impl Fn(QParams) -> Kernel,
     op: impl Fn(S, &Kernel) -> D,
+    exact: impl Fn(S, &Kernel) -> D,
 ) {
     if block == 1 {
-        for ((d, &v), &p) in out.iter_mut().zip(src).zip(params) {
-            *d = op(v, &new(p));
+        let n = out.len().min(src.len());
+        if params[..n].iter().any(|&p| new(p).exact) {
+            for ((d, &v), &p) in out.iter_mut().zip(src).zip(params) {
+                *d = exact(v, &new(p));
+            }
+        } else {
+            for ((d, &v), &p) in out.iter_mut().zip(src).zip(params) {
+                *d = op(v, &new(p));
+            }
         }
     } else if block == 32 {
         // The common block: a loop of fixed length (no remainder loop per block).
@@ -540,21 +550,33 @@ fn blocks_run<S: Copy, D>(
             let k = new(p);
             let (sc, oc): (&[S; 32], &mut [D; 32]) =
                 (sc.try_into().unwrap(), oc.try_into().unwrap());
-            for t in 0..32 {
-                oc[t] = op(sc[t], &k);
+            if k.exact {
+                for t in 0..32 {
+                    oc[t] = exact(sc[t], &k);
+                }
+            } else {
+                for t in 0..32 {
+                    oc[t] = op(sc[t], &k);
+                }
             }
         }
         if let Some(&p) = params.get(whole / 32) {
             let k = new(p);
             for (d, &v) in ot.iter_mut().zip(st) {
-                *d = op(v, &k);
+                *d = if k.exact { exact(v, &k) } else { op(v, &k) };
             }
         }
     } else {
         for ((sc, oc), &p) in src.chunks(block).zip(out.chunks_mut(block)).zip(params) {
             let k = new(p);
-            for (d, &v) in oc.iter_mut().zip(sc) {
-                *d = op(v, &k);
+            if k.exact {
+                for (d, &v) in oc.iter_mut().zip(sc) {
+                    *d = exact(v, &k);
+                }
+            } else {
+                for (d, &v) in oc.iter_mut().zip(sc) {
+                    *d = op(v, &k);
+                }
             }
         }
     }
@@ -588,6 +610,8 @@ impl<Q: QuantInt, const RECIP: bool> crate::kernels::scaled::Job
             |p| Kernel::new::<Q>(p, o),
             #[inline(always)]
             |v, k| Q::from_i32(k.q::<RECIP>(v)),
+            #[inline(always)]
+            |v, k| Q::from_i32(k.q_exact::<RECIP>(v)),
         )
     }
 }
@@ -605,6 +629,8 @@ impl<Q: QuantInt> crate::kernels::scaled::Job for Blocks<'_, Q, Q, f32, DEQUANTI
             |p| Kernel::new::<Q>(p, o),
             #[inline(always)]
             |v, k| k.dq(v.to_i32()),
+            #[inline(always)]
+            |v, k| k.dq_exact(v.to_i32()),
         )
     }
 }
@@ -624,6 +650,8 @@ impl<Q: QuantInt, const RECIP: bool> crate::kernels::scaled::Job
             |p| Kernel::new::<Q>(p, o),
             #[inline(always)]
             |v, k| k.dq(k.q::<RECIP>(v)),
+            #[inline(always)]
+            |v, k| k.dq_exact(k.q_exact::<RECIP>(v)),
         )
     }
 }

@@ -76,12 +76,13 @@
 //! batch; MSE, max abs/rel error, SQNR and cosine similarity of any round trip.
 //!
 //! # The floating-point environment
-//! The goal (`CONTRACT.md` §14): every code, parameter and dequantized or fake-quantized value
-//! the same bits whether the CPU's FTZ / DAZ flags are set or not. The scalar formulas here
-//! compare on the bits and redo a division or product exactly where an operand is subnormal
-//! or the result tiny; but the vectorised quantizer paths and some parameter rules do not yet,
-//! so **with FTZ or DAZ set, quantizing subnormal inputs or with subnormal or tiny scales may
-//! differ from the default environment** (conversions do not: see [`crate::batch`]).
+//! Every code, parameter and dequantized or fake-quantized value is the same bits whether the
+//! CPU's FTZ / DAZ flags are set or not (`CONTRACT.md` §14), on every kernel level: subnormal
+//! inputs and subnormal scales are read as what they are, and **a subnormal result (a
+//! dequantized or fake-quantized value) is written as the subnormal, not flushed to ±0**, as
+//! the default environment computes it. The vectorised paths divide and multiply natively and
+//! redo exactly only the rare lanes whose operands or results are subnormal; comparisons are
+//! made on the bits.
 //!
 //! # Errors
 //! Every function checks all of its arguments before it writes anything: an `Err` leaves the

@@ -240,8 +240,13 @@ impl HistogramObserver {
             return;
         };
         self.minmax.observe(x);
-        let a = fabs(lo).max(fabs(hi));
-        if a > 0.0 {
+        // On the bits (CONTRACT.md §14): DAZ reads a subnormal as 0 in `max` and `> 0`.
+        let a = if crate::fenv::abs_gt(fabs(lo), fabs(hi)) {
+            fabs(lo)
+        } else {
+            fabs(hi)
+        };
+        if !crate::fenv::is_zero(a) {
             let need = floor_log2(a) + 1; // a < 2^need
             if !self.r_set {
                 self.log2_r = need;
@@ -255,7 +260,8 @@ impl HistogramObserver {
         let r = pow2(self.log2_r);
         for &v in x {
             if v.is_finite() {
-                let i = ((v as f64 + r) / width) as usize; // floor: the argument is ≥ 0
+                // floor: the argument is ≥ 0 (`widen`: `v as f64` is 0 for a subnormal under DAZ)
+                let i = ((crate::fenv::widen(v) + r) / width) as usize;
                 self.bins[i.min(2 * HALF_BINS - 1)] += 1;
                 self.total += 1;
             }
@@ -298,13 +304,18 @@ impl HistogramObserver {
         let Some((lo, hi)) = self.range() else {
             return 0.0;
         };
-        let amax = fabs(lo).max(fabs(hi));
+        let amax = if crate::fenv::abs_gt(fabs(lo), fabs(hi)) {
+            fabs(lo)
+        } else {
+            fabs(hi)
+        };
         let want = p / 100.0 * self.total as f64;
         let mut cum = 0u64;
         for k in 0..HALF_BINS {
             cum += self.bins[HALF_BINS + k] + self.bins[HALF_BINS - 1 - k];
             if cum as f64 >= want {
-                return ((k + 1) as f64 * self.width()).min(amax as f64) as f32;
+                let a = crate::fenv::widen(amax);
+                return crate::fenv::narrow(((k + 1) as f64 * self.width()).min(a));
             }
         }
         amax
@@ -320,7 +331,8 @@ impl HistogramObserver {
         let w = self.width();
         let tail = (100.0 - p) / 100.0 * self.total as f64;
         let mut cum = 0u64;
-        let mut low = lo as f64;
+        use crate::fenv::{narrow, widen};
+        let mut low = widen(lo);
         for (b, &c) in self.bins.iter().enumerate() {
             cum += c;
             if cum as f64 > tail {
@@ -329,7 +341,7 @@ impl HistogramObserver {
             }
         }
         let mut cum = 0u64;
-        let mut high = hi as f64;
+        let mut high = widen(hi);
         for (b, &c) in self.bins.iter().enumerate().rev() {
             cum += c;
             if cum as f64 > tail {
@@ -337,7 +349,7 @@ impl HistogramObserver {
                 break;
             }
         }
-        Some((low.max(lo as f64) as f32, high.min(hi as f64) as f32))
+        Some((narrow(low.max(widen(lo))), narrow(high.min(widen(hi)))))
     }
 
     /// (bin centre, count) for every non-empty bin.
@@ -348,7 +360,7 @@ impl HistogramObserver {
             .iter()
             .enumerate()
             .filter(|(_, &c)| c > 0)
-            .map(move |(b, &c)| ((-r + (b as f64 + 0.5) * w) as f32, c))
+            .map(move |(b, &c)| (crate::fenv::narrow(-r + (b as f64 + 0.5) * w), c))
     }
 }
 
@@ -501,13 +513,20 @@ impl MseObserver {
         let mut best: Option<(QParams, f64)> = None;
         let mut buf = [0f32; 1];
         for k in (1..=n).rev() {
+            use crate::fenv::{gt, lt, mul, sub, widen};
             let a = k as f32 / n as f32;
-            let p = choose_qparams::<Q>(lo * a, hi * a, scheme)?;
+            let p = choose_qparams::<Q>(mul(lo, a), mul(hi, a), scheme)?;
             let mut err = 0.0f64;
             for &(c, count) in &centres {
-                let c = c.clamp(lo, hi);
+                let c = if lt(c, lo) {
+                    lo
+                } else if gt(c, hi) {
+                    hi
+                } else {
+                    c
+                };
                 super::int::fake_quantize_with::<Q>(&[c], p, QuantOptions::default(), &mut buf)?;
-                let d = (buf[0] - c) as f64;
+                let d = widen(sub(buf[0], c));
                 err += d * d * count as f64;
             }
             if best.is_none_or(|(_, e)| err < e) {

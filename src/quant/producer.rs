@@ -25,6 +25,8 @@
 //! callers that must refuse them check first.
 
 use super::mx::MxFormat;
+use crate::fenv::{div, is_zero, lt, mul};
+use crate::kernels::scaled::quotients;
 use crate::{Format, Overflow, Rounding, F4E2M1FN, F8E4M3FN};
 use half::{bf16, f16};
 
@@ -167,8 +169,8 @@ pub fn ct_amax(x: &[f32]) -> f32 {
 /// assert_eq!(ct_scale(0.0, CtElement::Int4, TorchDtype::F16), 1.0 / 1024.0);
 /// ```
 pub fn ct_scale(amax: f32, element: CtElement, dtype: TorchDtype) -> f32 {
-    let s = dtype.round(amax / element.half_range());
-    if s == 0.0 {
+    let s = dtype.round(div(amax, element.half_range()));
+    if is_zero(s) {
         dtype.eps()
     } else {
         s
@@ -200,10 +202,15 @@ pub fn ct_quantize_int(
         CtElement::Int4 => CtElement::Int4.range(),
         _ => CtElement::Int8.range(),
     };
-    for (o, &v) in out.iter_mut().zip(x) {
-        let y = dtype.round(v / scale);
-        let y = if y.is_nan() { 0.0 } else { y.clamp(lo, hi) };
-        *o = rint(y) as i8;
+    let mut q = [0f32; 256];
+    for (xs, os) in x.chunks(256).zip(out.chunks_mut(256)) {
+        let q = &mut q[..xs.len()];
+        quotients(xs, scale, q);
+        for (o, &y) in os.iter_mut().zip(q.iter()) {
+            let y = dtype.round(y);
+            let y = if y.is_nan() { 0.0 } else { y.clamp(lo, hi) };
+            *o = rint(y) as i8;
+        }
     }
 }
 
@@ -238,8 +245,10 @@ pub fn ct_quantize_fp8(x: &[f32], scale: f32, dtype: TorchDtype, out: &mut [F8E4
 
 #[inline(always)]
 fn fp8_stage(x: &[f32], scale: f32, t: &mut [f32], round: impl Fn(f32) -> f32) {
-    for (t, &v) in t.iter_mut().zip(x) {
-        let y = round(v / scale);
+    // x / scale as the default environment divides (CONTRACT.md §14), then the dtype.
+    quotients(x, scale, t);
+    for t in t.iter_mut() {
+        let y = round(*t);
         *t = if y.is_nan() {
             y
         } else {
@@ -261,12 +270,12 @@ fn fp8_stage(x: &[f32], scale: f32, t: &mut [f32], round: impl Fn(f32) -> f32) {
 /// assert_eq!(ct_nvfp4_global_scale(3.0, TorchDtype::BF16), 896.0);
 /// ```
 pub fn ct_nvfp4_global_scale(amax: f32, dtype: TorchDtype) -> f32 {
-    let a = if amax < dtype.tiny() {
+    let a = if lt(amax, dtype.tiny()) {
         dtype.tiny()
     } else {
         amax
     };
-    let g = dtype.round(dtype.round(1.0 / a) * 2688.0);
+    let g = dtype.round(mul(dtype.round(div(1.0, a)), 2688.0));
     if g.is_finite() {
         g
     } else {
@@ -283,8 +292,8 @@ pub fn ct_nvfp4_global_scale(amax: f32, dtype: TorchDtype) -> f32 {
 /// assert_eq!(ct_nvfp4_block_scale(0.0, 448.0, TorchDtype::BF16).to_f32(), 0.125);
 /// ```
 pub fn ct_nvfp4_block_scale(amax: f32, global: f32, dtype: TorchDtype) -> F8E4M3FN {
-    let local = dtype.round(amax / 6.0);
-    let s = global * local;
+    let local = dtype.round(div(amax, 6.0));
+    let s = mul(global, local);
     let s = if s.is_nan() {
         s
     } else {
@@ -303,7 +312,7 @@ pub fn ct_nvfp4_block_scale(amax: f32, global: f32, dtype: TorchDtype) -> F8E4M3
 /// negative input (−0.1 → 0x8) but an input of ±0 gives 0x0.
 #[inline]
 pub fn ct_fp4_code(y: f32) -> u8 {
-    if y == 0.0 || y.is_nan() {
+    if is_zero(y) || y.is_nan() {
         return 0;
     }
     F4E2M1FN::from_f32_with(
@@ -354,10 +363,11 @@ pub fn ct_quantize_fp4(x: &[f32], divisor: f32, dtype: TorchDtype, packed: &mut 
 
 #[inline(always)]
 fn fp4_stage(x: &[f32], divisor: f32, t: &mut [f32], round: impl Fn(f32) -> f32) {
-    for (t, &v) in t.iter_mut().zip(x) {
-        let y = round(v / divisor);
+    quotients(x, divisor, t);
+    for t in t.iter_mut() {
+        let y = round(*t);
         // ±0 (and NaN) → +0: `sign(±0) = 0` in the CPU cast; tiny negatives keep their sign.
-        *t = if y == 0.0 || y.is_nan() {
+        *t = if is_zero(y) || y.is_nan() {
             0.0
         } else {
             y.clamp(-6.0, 6.0)
@@ -398,7 +408,7 @@ pub fn ct_mx_scale(amax: f32, dtype: TorchDtype) -> (u8, f32) {
             f16::from_bits(b).to_f32()
         }
     };
-    let code: i32 = if p2 == 0.0 {
+    let code: i32 = if is_zero(p2) {
         0
     } else if !p2.is_finite() {
         255
@@ -406,8 +416,8 @@ pub fn ct_mx_scale(amax: f32, dtype: TorchDtype) -> (u8, f32) {
         (127 + super::mx::floor_log2(p2) - 2).clamp(0, 255)
     };
     let s = dtype.round(pow2(code - 127));
-    if s == 0.0 || !s.is_finite() {
-        let s = if s == 0.0 { 1.0 } else { s };
+    if is_zero(s) || !s.is_finite() {
+        let s = if is_zero(s) { 1.0 } else { s };
         let stored = if s.is_finite() {
             127 + super::mx::floor_log2(s)
         } else {
@@ -468,7 +478,7 @@ pub fn e8m0_exponent(amax: f32, format: MxFormat, rule: E8m0Rule) -> Option<i32>
     if !a.is_finite() {
         return None;
     }
-    if a == 0.0 {
+    if is_zero(a) {
         return Some(-127);
     }
     let emax = format.emax();
@@ -476,7 +486,7 @@ pub fn e8m0_exponent(amax: f32, format: MxFormat, rule: E8m0Rule) -> Option<i32>
         E8m0Rule::Floor => super::mx::floor_log2(a) - emax,
         E8m0Rule::Ceil => {
             let f = super::mx::floor_log2(a);
-            let exact = pow2(f) == a;
+            let exact = pow2(f).to_bits() == a.to_bits(); // on the bits: DAZ-proof
             f + i32::from(!exact) - emax
         }
         E8m0Rule::Even => {
@@ -569,32 +579,32 @@ pub fn nvfp4_block(x: &[f32], s: f32, rule: Nvfp4Rule, codes: &mut [u8]) -> F8E4
     };
     match rule {
         Nvfp4Rule::Divide => {
-            let bs = e4m3(amax / 6.0 / s);
-            let total = bs.to_f32() * s;
+            let bs = e4m3(div(div(amax, 6.0), s));
+            let total = mul(bs.to_f32(), s);
             for (c, &v) in codes.iter_mut().zip(x) {
-                *c = if total == 0.0 {
+                *c = if is_zero(total) {
                     ((v.to_bits() >> 31) as u8) << 3
                 } else {
-                    fp4(v / total)
+                    fp4(div(v, total))
                 };
             }
             bs
         }
         Nvfp4Rule::Reciprocal => {
-            let bs = e4m3(((amax / 6.0) / s).clamp(1.0 / 64.0, 448.0));
-            let r = (1.0 / s) / bs.to_f32();
+            let bs = e4m3(div(div(amax, 6.0), s).clamp(1.0 / 64.0, 448.0));
+            let r = div(div(1.0, s), bs.to_f32());
             for (c, &v) in codes.iter_mut().zip(x) {
-                *c = fp4(v * r);
+                *c = fp4(mul(v, r));
             }
             bs
         }
         Nvfp4Rule::ModelOpt => {
-            let b = amax / (6.0 * s);
-            let b = if b == 0.0 { 1.0 } else { b };
+            let b = div(amax, mul(6.0, s));
+            let b = if is_zero(b) { 1.0 } else { b };
             let bs = e4m3(b.clamp(1.0 / 512.0, 448.0));
-            let total = bs.to_f32() * s;
+            let total = mul(bs.to_f32(), s);
             for (c, &v) in codes.iter_mut().zip(x) {
-                *c = ct_fp4_code(v / total);
+                *c = ct_fp4_code(div(v, total));
             }
             bs
         }
@@ -640,12 +650,12 @@ pub fn mx_block(x: &[f32], format: MxFormat, rule: E8m0Rule, codes: &mut [u8]) -
     if rule == E8m0Rule::RCeil {
         let r = if byte == 0 { 1.0 } else { pow2(-e) };
         for (c, &v) in codes.iter_mut().zip(x) {
-            *c = enc((v * r).clamp(-max, max));
+            *c = enc(mul(v, r).clamp(-max, max));
         }
     } else {
         let scale = pow2(e).max(f32::MIN_POSITIVE);
         for (c, &v) in codes.iter_mut().zip(x) {
-            *c = enc((v / scale).clamp(-max, max));
+            *c = enc(div(v, scale).clamp(-max, max));
         }
     }
     byte
