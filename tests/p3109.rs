@@ -474,11 +474,10 @@ impl Runs {
     }
 }
 
-/// Whether every code in `s` is `c`: a scan without an early exit, which vectorises.
-fn all_equal<F: Format>(s: &[F], c: u8) -> bool {
-    s.iter()
-        .fold(0u32, |acc, x| acc | (x.to_bits_u32() ^ c as u32))
-        == 0
+/// Whether every byte of `s` is `c`: a scan without an early exit, which vectorises (64
+/// bytes an AVX-512 operation).
+fn all_equal(s: &[u8], c: u8) -> bool {
+    s.iter().fold(0u8, |acc, &b| acc | (b ^ c)) == 0
 }
 
 /// One pass of the sweep: the bit patterns `j·stride` (all 2^32 when `stride` is 1), each
@@ -534,8 +533,10 @@ fn check_chunk<F: P3109Format + bytemuck::Pod>(
             for (si, ov) in [(2, Overflow::Ieee), (0, Overflow::Saturate)] {
                 let runs = &m.runs[mi * 3 + si];
                 level.encode_with(src, dst, r, ov);
+                // One byte a code (K ≤ 8: the code, the bits above K clear).
+                let bytes: &[u8] = bytemuck::cast_slice(dst);
                 for (j0, j1, c) in runs.within(start, plan.stride, n) {
-                    if !all_equal(&dst[j0..j1], c) {
+                    if !all_equal(&bytes[j0..j1], c) {
                         let j = (j0..j1)
                             .find(|&j| dst[j].to_bits_u32() != c as u32)
                             .unwrap();
