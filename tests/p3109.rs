@@ -18,17 +18,15 @@
 //!   depend on the random bits, so they are only ever sampled), and the batch kernels of every
 //!   level against the scalar core on a sample.
 //! - `LOWP_FULL=1` (CI), first pass, every one of the 2^32 inputs: the batch kernels of the
-//!   best level for the 28 K = 8 members the lanes cover in all six modes, and for the 90
-//!   narrower members in nearest-even, each with SatNone and SatFinite; every 4093rd input
-//!   also through the scalar `convert_f32` in every mode and saturation mode, for all 120.
-//!   Second pass, every 31st input: the other five modes of the 90 narrower members, and
-//!   binary8p1ue and binary8p1uf (whose batch conversions are the scalar core, which runs at
-//!   a thirtieth of the lanes' speed) in all six modes. What stays sampled: SatPropagate and
-//!   the scalar path (every 4093rd input), the narrower members' modes other than
-//!   nearest-even (every 31st), the two scalar-core members (every 31st), the kernel levels
-//!   below the best (on a sample), stochastic rounding. Measured on the shared 2-core
-//!   machine: about 1030 CPU-seconds under a load of 11 (the bench groups ran 2.5–3× slower
-//!   than idle then: an estimated 3.5 minutes of wall time on 2 idle cores).
+//!   best level, with SatNone and SatFinite, in nearest-even for the 118 members the lanes
+//!   cover, and in all six modes for the six members of [`EVERY_MODE`] (binary8p3se/sf,
+//!   binary8p4se/sf, binary4p2se/sf); every 4093rd input also through the scalar `convert_f32`
+//!   in every mode and saturation mode, for all 120. Second pass, every 31st input: the other
+//!   five modes of the other 112 members, and binary8p1ue and binary8p1uf (whose batch
+//!   conversions are the scalar core, a thirtieth of the lanes' speed) in all six modes. What
+//!   stays sampled: SatPropagate and the scalar path (every 4093rd input), the other modes of
+//!   112 members (every 31st), the two scalar-core members (every 31st), the kernel levels
+//!   below the best (a sample), stochastic rounding. Time: see the crate's P3109 docs.
 //!   `LOWP_P3109_ITEMS=n` runs every n-th work item only, to time a part.
 
 #[path = "p3109_reference.rs"]
@@ -507,7 +505,6 @@ struct Member {
     /// lanes' magic constants need half the format's smallest value to be a normal f32,
     /// which binary8p1ue and binary8p1uf (smallest value 2^-127) break.
     scalar_batch: bool,
-    k: u32,
     /// Indexed `mode · 3 + saturation` ([`MODES`], [`SATS`]).
     runs: Vec<Runs>,
     check: Check,
@@ -589,7 +586,6 @@ impl Visit for Members {
         self.0.push(Member {
             name: F::NAME,
             scalar_batch: 1 - f.bias() - (f.p as i32) < -126,
-            k: F::K,
             runs,
             check: check_chunk::<F>,
         });
@@ -632,6 +628,18 @@ const ALL_MODES: [bool; 6] = [true; 6];
 const NEAREST_EVEN: [bool; 6] = [true, false, false, false, false, false];
 const OTHER_MODES: [bool; 6] = [false, true, true, true, true, true];
 
+/// The members whose batch kernels the full run checks on every input in every mode (the
+/// others: nearest-even on every input, the other modes on every 31st): the E4M3- and
+/// E5M2-like members of the conformance set, signed, both domains, and the 4-bit ones.
+const EVERY_MODE: [&str; 6] = [
+    "binary8p3se",
+    "binary8p3sf",
+    "binary8p4se",
+    "binary8p4sf",
+    "binary4p2se",
+    "binary4p2sf",
+];
+
 /// The stride of the full run's second pass (the remainder, see the module docs).
 const REST_STRIDE: u64 = 31;
 /// Every `FULL_SCALAR`-th input of the full run's first pass goes through the scalar path.
@@ -664,15 +672,17 @@ fn conversions_match_the_reference_every_f32() {
         eprintln!("p3109 sampled sweep: {:.1} s", t.elapsed().as_secs_f64());
         return;
     }
-    // Pass 1, every input: the batch kernels of every K = 8 member the lanes cover in every
-    // mode, of every narrower member in nearest-even; the scalar path on every 4093rd input.
+    // Pass 1, every input: the batch kernels of the members in `EVERY_MODE` in every mode, of
+    // every other member the lanes cover in nearest-even; the scalar path on every 4093rd.
     let first: Vec<_> = members
         .iter()
         .map(|m| {
-            let modes = match (m.scalar_batch, m.k) {
-                (true, _) => [false; 6],
-                (false, 8) => ALL_MODES,
-                (false, _) => NEAREST_EVEN,
+            let modes = if m.scalar_batch {
+                [false; 6]
+            } else if EVERY_MODE.contains(&m.name) {
+                ALL_MODES
+            } else {
+                NEAREST_EVEN
             };
             (m, modes)
         })
@@ -686,14 +696,18 @@ fn conversions_match_the_reference_every_f32() {
         },
     );
     let t1 = t.elapsed().as_secs_f64();
-    // Pass 2, every 31st input: the rest (the other modes of the narrower members, and the
-    // two members whose batch conversions are the scalar core).
+    // Pass 2, every 31st input: the rest (the other modes of the other members, and the two
+    // members whose batch conversions are the scalar core).
     let rest: Vec<_> = members
         .iter()
-        .filter_map(|m| match (m.scalar_batch, m.k) {
-            (true, _) => Some((m, ALL_MODES)),
-            (false, 8) => None,
-            (false, _) => Some((m, OTHER_MODES)),
+        .filter_map(|m| {
+            if m.scalar_batch {
+                Some((m, ALL_MODES))
+            } else if EVERY_MODE.contains(&m.name) {
+                None
+            } else {
+                Some((m, OTHER_MODES))
+            }
         })
         .collect();
     sweep(
