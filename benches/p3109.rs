@@ -2,7 +2,8 @@
 //! inputs (E4M3FN-realistic: normal values spanning its range, some subnormal, some beyond
 //! max; random signs and mantissas) encoded into, and decoded from, each format.
 //!
-//! E4M3FNUZ, whose NaN and zero are P3109's, is in the encode groups for comparison.
+//! E4M3FNUZ, whose NaN and zero are P3109's, is in the nearest-even and saturate encode groups
+//! for comparison. Every group has the three sizes 4096 (L1), 262144 (L2) and 4M (memory).
 //!
 //! `cargo bench --bench p3109 -- --warm-up-time 1 --measurement-time 2`
 
@@ -11,7 +12,7 @@ use lowp::p3109::{Binary8p3se, Binary8p4se, Binary8p4sf, Binary8p5ue};
 use lowp::{Format, Overflow, Rounding, F8E4M3FN, F8E4M3FNUZ};
 use std::hint::black_box;
 
-const SIZES: [usize; 2] = [4096, 262_144];
+const SIZES: [usize; 3] = [4096, 262_144, 1 << 22];
 
 fn inputs(n: usize) -> Vec<f32> {
     let mut s: u64 = 0x853c_49e6_748f_ea9b;
@@ -70,7 +71,7 @@ fn decode_one<F: Format>(
 }
 
 fn groups(c: &mut Criterion) {
-    for (name, rounding, overflow) in [
+    let modes = [
         (
             "p3109-encode-nearest-even",
             Rounding::NearestEven,
@@ -82,18 +83,37 @@ fn groups(c: &mut Criterion) {
             Overflow::Saturate,
         ),
         (
+            "p3109-encode-nearest-away",
+            Rounding::NearestAway,
+            Overflow::Ieee,
+        ),
+        (
             "p3109-encode-toward-zero",
             Rounding::TowardZero,
             Overflow::Ieee,
         ),
-    ] {
+        (
+            "p3109-encode-toward-positive",
+            Rounding::TowardPositive,
+            Overflow::Ieee,
+        ),
+        (
+            "p3109-encode-toward-negative",
+            Rounding::TowardNegative,
+            Overflow::Ieee,
+        ),
+        ("p3109-encode-odd", Rounding::Odd, Overflow::Ieee),
+    ];
+    for (i, (name, rounding, overflow)) in modes.into_iter().enumerate() {
         let mut g = c.benchmark_group(name);
         for n in SIZES {
             let src = inputs(n);
             g.throughput(Throughput::Elements(n as u64));
             encode_one::<F8E4M3FN>(&mut g, &src, rounding, overflow);
-            // E4M3FNUZ: P3109's NaN and zero (0x80 NaN, no -0), no infinity.
-            encode_one::<F8E4M3FNUZ>(&mut g, &src, rounding, overflow);
+            if i < 2 {
+                // E4M3FNUZ: P3109's NaN and zero (0x80 NaN, no -0), no infinity.
+                encode_one::<F8E4M3FNUZ>(&mut g, &src, rounding, overflow);
+            }
             encode_one::<Binary8p4se>(&mut g, &src, rounding, overflow);
             encode_one::<Binary8p4sf>(&mut g, &src, rounding, overflow);
             encode_one::<Binary8p3se>(&mut g, &src, rounding, overflow);

@@ -1,13 +1,33 @@
 //! IEEE P3109 proofs: the public value tables, conversions against an independent reference
-//! (tests/p3109_reference.rs), the batch kernels against the scalar core, and gfloat.
+//! (tests/p3109_reference.rs, exact rationals), the batch kernels against the scalar core, and
+//! gfloat.
 //!
-//! Default run: every member with K ≤ 8 (120 formats); every code decoded; conversions of a
-//! strided sample of f32 inputs plus every value of the format, every midpoint and its f32
-//! neighbours, and inputs beyond the range, in all six modes, three stochastic variants and
-//! all three saturation modes. `LOWP_FULL=1` (CI): every 31st f32 input, every mode and
-//! saturation mode, for the members named in [`FULL_MEMBERS`] (about 2.5 CPU-minutes in
-//! release); `LOWP_FULL=1 LOWP_P3109_EVERY_F32=1`: every f32 input (about 40 CPU-minutes, too
-//! long for CI's budget; run it in release: `cargo test --release --test p3109`).
+//! Every member with K ≤ 8 (120 formats) is covered; every code is decoded and compared with
+//! the tables. Conversions from f32 are checked against the reference evaluated as a step
+//! function of the input's bits ([`Runs`]: between consecutive critical magnitudes — the
+//! format's values and the midpoints between them, exact f32s computed from the reference's
+//! own decoding — the expected code is constant), so that whole runs of inputs are compared
+//! at memory speed:
+//!
+//! - default run: every 65521st f32 bit pattern (every 1048573rd in debug builds), through
+//!   the batch kernels of the best level in the six modes with SatNone and SatFinite (their
+//!   `Overflow::Ieee` and `Overflow::Saturate`) and through the scalar `convert_f32` in the six
+//!   modes and all three saturation modes; plus, per member, every value, midpoint and quarter
+//!   point with their f32 neighbours and the inputs beyond the range, through `convert_f32`,
+//!   `convert_f64`, `Format::from_f32_with` and the three stochastic variants (whose results
+//!   depend on the random bits, so they are only ever sampled), and the batch kernels of every
+//!   level against the scalar core on a sample.
+//! - `LOWP_FULL=1` (CI), first pass, every one of the 2^32 inputs: the batch kernels of the
+//!   best level, with SatNone and SatFinite, in nearest-even for the 118 members the lanes
+//!   cover, and in all six modes for the six members of [`EVERY_MODE`] (binary8p3se/sf,
+//!   binary8p4se/sf, binary4p2se/sf); every 4093rd input also through the scalar `convert_f32`
+//!   in every mode and saturation mode, for all 120. Second pass, every 31st input: the other
+//!   five modes of the other 112 members, and binary8p1ue and binary8p1uf (whose batch
+//!   conversions are the scalar core, a thirtieth of the lanes' speed) in all six modes. What
+//!   stays sampled: SatPropagate and the scalar path (every 4093rd input), the other modes of
+//!   112 members (every 31st), the two scalar-core members (every 31st), the kernel levels
+//!   below the best (a sample), stochastic rounding. Time: see the crate's P3109 docs.
+//!   `LOWP_P3109_ITEMS=n` runs every n-th work item only, to time a part.
 
 #[path = "p3109_reference.rs"]
 mod reference;
@@ -18,6 +38,7 @@ use lowp::p3109::{
 };
 use lowp::{Format, Level, Overflow};
 use reference::{exact_f64, project, Exact, Fmt, Mode, Sat};
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 fn full() -> bool {
     std::env::var("LOWP_FULL").is_ok_and(|v| v == "1")
@@ -25,7 +46,7 @@ fn full() -> bool {
 
 /// A test run over a list of formats, each as a type.
 trait Visit {
-    fn visit<F: P3109Format>(&mut self);
+    fn visit<F: P3109Format + bytemuck::Pod>(&mut self);
 }
 
 macro_rules! each_member {
@@ -54,12 +75,6 @@ fn all_members(v: &mut impl Visit) {
         8: [1 2 3 4 5 6 7] [1 2 3 4 5 6 7 8];
     );
 }
-
-/// The members the full run sweeps over every f32 in all 18 (mode, saturation) pairs: the
-/// E4M3-like member, the scale format (unsigned, precision 1, whose smallest values are f32
-/// subnormals) and a narrow finite one. Cost: 3 × 2^32 inputs × 18 conversions, each checked
-/// against the reference (the time measured is in the crate's P3109 docs).
-const FULL_MEMBERS: [&str; 3] = ["binary8p4se", "binary8p1uf", "binary4p2sf"];
 
 fn fmt_of<F: P3109Format>() -> Fmt {
     Fmt {
@@ -94,7 +109,7 @@ struct Tables {
 }
 
 impl Visit for Tables {
-    fn visit<F: P3109Format>(&mut self) {
+    fn visit<F: P3109Format + bytemuck::Pod>(&mut self) {
         self.seen += 1;
         let (_, values, subs) = self
             .lines
@@ -308,7 +323,7 @@ struct Conversions {
 }
 
 impl Visit for Conversions {
-    fn visit<F: P3109Format>(&mut self) {
+    fn visit<F: P3109Format + bytemuck::Pod>(&mut self) {
         let f = fmt_of::<F>();
         let mut i = 0u64;
         for x in targeted::<F>().into_iter().chain(strided(self.stride)) {
@@ -331,61 +346,453 @@ fn conversions_match_the_reference_sampled() {
     assert!(c.checked > 120 * 8000);
 }
 
-/// Every f32 into `F` in the six modes and three saturation modes (the reference rounds once
-/// per mode and saturates per saturation mode), on every core.
-struct EveryF32 {
-    checked: u64,
+// ---------------------------------------------------------------------------------------
+// Every f32 input: the reference as a step function of the input's bits
+
+/// The reference for one member, mode and saturation mode as a step function of the f32
+/// input's bit pattern: run `i` is the bit patterns `starts[i] .. starts[i + 1]` (the last
+/// run ends at 2^32), on which the reference gives `codes[i]`.
+///
+/// Why the reference is constant on a run: the rounded value of a non-zero finite input
+/// (ωRoundToPrecision) changes only at the format's values (where the directed modes and
+/// to-odd switch between exact and inexact) and at the midpoints between neighbours (where
+/// the nearest modes switch), counting 0 and the value one unit beyond max at max's
+/// precision; beyond that value every rounded value is beyond max, which ωSaturate resolves
+/// by sign and mode alone. Those critical magnitudes are exact in f32 (asserted) and make
+/// the runs, with one run each for ±0, ±∞ and the two NaN ranges (ωProject gives every NaN
+/// the one NaN). [`Runs::new`] asks the reference at the first and the last input of every
+/// run and asserts that they agree (a check of the argument).
+struct Runs {
+    starts: Vec<u32>,
+    codes: Vec<u8>,
 }
 
-impl Visit for EveryF32 {
-    fn visit<F: P3109Format>(&mut self) {
-        if !FULL_MEMBERS.contains(&F::NAME) {
-            return;
-        }
-        let f = fmt_of::<F>();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-        // LOWP_FULL_BITS=n sweeps the first 2^n bit patterns only (to time a slice).
-        let total = std::env::var("LOWP_FULL_BITS")
-            .ok()
-            .and_then(|v| v.parse::<u32>().ok())
-            .map_or(1u64 << 32, |n| 1u64 << n.min(32));
-        let chunk = total.div_ceil(threads);
-        // Every input with LOWP_P3109_EVERY_F32=1 (about 40 CPU-minutes for the three
-        // members); under plain LOWP_FULL=1 (CI) every 31st input, to fit CI's budget.
-        let every = std::env::var("LOWP_P3109_EVERY_F32").is_ok_and(|v| v == "1");
-        let stride: u64 = if every { 1 } else { 31 };
-        std::thread::scope(|sc| {
-            for t in 0..threads {
-                sc.spawn(move || {
-                    let end = ((t + 1) * chunk).min(total);
-                    for b in (t * chunk..end).filter(|b| b % stride == 0) {
-                        let x = f32::from_bits(b as u32);
-                        let ex = exact_f64(x as f64);
-                        for (r, m) in MODES {
-                            let rounded = reference::round_to_precision(f, ex, m);
-                            for (s, rs) in SATS {
-                                let want =
-                                    reference::encode(f, reference::saturate(f, rs, m, rounded));
-                                let got = convert_f32::<F>(x, r, s).to_bits_u32();
-                                assert_eq!(got, want, "{} {x:e} ({b:#x}) {r:?} {s:?}", F::NAME);
-                            }
-                        }
-                    }
-                });
+/// The critical magnitudes of `f` (see [`Runs`]) as increasing f32 bit patterns, from the
+/// reference's own ωDecode.
+fn critical(f: Fmt) -> Vec<u32> {
+    let mut vals: Vec<(u128, i32)> = (0..1u32 << f.k)
+        .filter_map(|c| match f.decode(c) {
+            Exact::Fin {
+                neg: false, m, e, ..
+            } => Some((m, e)),
+            _ => None,
+        })
+        .collect();
+    // One unit beyond max, at max's precision.
+    let Exact::Fin { m, e, .. } = f.decode(f.max_finite_code()) else {
+        unreachable!()
+    };
+    vals.push((m + 1, e));
+    vals.sort_by(|a, b| reference::cmp_dyadic(a.0, a.1, b.0, b.1));
+    vals.dedup_by(|a, b| reference::cmp_dyadic(a.0, a.1, b.0, b.1).is_eq());
+    let to_f32 = |m: u128, e: i32| -> u32 {
+        // m < 2^10 and 2^e within f64's range: exact in f64.
+        let v = m as f64 * 2f64.powi(e);
+        let x = v as f32;
+        assert_eq!(x as f64, v, "{f:?}: {m}·2^{e} is not an f32");
+        x.to_bits()
+    };
+    let mut points = Vec::new();
+    for w in vals.windows(2) {
+        let ((m1, e1), (m2, e2)) = (w[0], w[1]);
+        let lo = e1.min(e2);
+        let (a, b) = (m1 << (e1 - lo), m2 << (e2 - lo));
+        points.push(to_f32(a + b, lo - 1));
+        points.push(to_f32(m2, e2));
+    }
+    points.retain(|&p| p != 0);
+    points.sort_unstable();
+    points.dedup();
+    assert!(*points.last().unwrap() < 0x7F80_0000);
+    points
+}
+
+impl Runs {
+    fn new(f: Fmt, points: &[u32], mode: Mode, sat: Sat) -> Runs {
+        let code = |bits: u32| -> u8 {
+            let c = project(f, exact_f64(f32::from_bits(bits) as f64), mode, sat);
+            u8::try_from(c).unwrap()
+        };
+        // The runs of one sign: 0, the gap below the first point, each point and the gap
+        // after it, ∞, the NaNs.
+        let mut starts = Vec::new();
+        for sign in [0u32, 0x8000_0000] {
+            starts.push(sign);
+            starts.push(sign | 1);
+            for (i, &p) in points.iter().enumerate() {
+                starts.push(sign | p);
+                let next = points.get(i + 1).copied().unwrap_or(0x7F80_0000);
+                if p + 1 < next {
+                    starts.push(sign | (p + 1));
+                }
             }
-        });
-        self.checked += total.div_ceil(stride);
+            starts.push(sign | 0x7F80_0000);
+            starts.push(sign | 0x7F80_0001);
+        }
+        let codes = (0..starts.len())
+            .map(|i| {
+                let first = starts[i];
+                let last = starts.get(i + 1).map_or(u32::MAX, |&s| s - 1);
+                let c = code(first);
+                assert_eq!(
+                    code(last),
+                    c,
+                    "{f:?} {mode:?} {sat:?}: the reference is not constant on {first:#x}..={last:#x}"
+                );
+                c
+            })
+            .collect();
+        Runs { starts, codes }
+    }
+
+    /// The runs that meet the inputs `start + j·stride` (j < n), as (j0, j1, code): inputs
+    /// j0 .. j1 expect `code`.
+    fn within(
+        &self,
+        start: u64,
+        stride: u64,
+        n: usize,
+    ) -> impl Iterator<Item = (usize, usize, u8)> + '_ {
+        let end = start + n as u64 * stride; // exclusive bound on the bits
+        let first = self.starts.partition_point(|&s| s as u64 <= start) - 1;
+        (first..self.starts.len())
+            .take_while(move |&i| (self.starts[i] as u64) < end)
+            .map(move |i| {
+                let lo = (self.starts[i] as u64).max(start);
+                let hi = self
+                    .starts
+                    .get(i + 1)
+                    .map_or(1u64 << 32, |&s| s as u64)
+                    .min(end);
+                let j0 = (lo - start).div_ceil(stride) as usize;
+                let j1 = ((hi - start).div_ceil(stride) as usize).min(n);
+                (j0, j1, self.codes[i])
+            })
+            .filter(|&(j0, j1, _)| j0 < j1)
     }
 }
+
+/// Whether every byte of `s` is `c`: a scan without an early exit, which vectorises (64
+/// bytes an AVX-512 operation).
+fn all_equal(s: &[u8], c: u8) -> bool {
+    s.iter().fold(0u8, |acc, &b| acc | (b ^ c)) == 0
+}
+
+/// One pass of the sweep: the bit patterns `j·stride` (all 2^32 when `stride` is 1), each
+/// through the batch kernels of the best level in the modes each member's entry asks for
+/// (with both overflow policies: SatNone and SatFinite), and swept input number `j` with
+/// `j ≡ 0 (mod scalar)` also through the scalar `convert_f32` in the six modes and three
+/// saturation modes (none where `scalar` is 0).
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    stride: u64,
+    scalar: u64,
+    /// 1; n > 1 takes every n-th work item only (to time a part of a pass).
+    items_every: u64,
+}
+
+/// Inputs per work item.
+const CHUNK: u64 = 1 << 16;
+
+/// A member's check of one work item: (member, modes of the batch kernels, plan, the swept
+/// inputs, the first input's bits, scratch).
+type Check = fn(&Member, [bool; 6], &Plan, &[f32], u64, &mut Vec<u8>);
+
+/// One member's share of the sweep: its runs per (mode, saturation), and its check.
+struct Member {
+    name: &'static str,
+    /// Whether the member's batch conversions run the scalar core whatever the level: the
+    /// lanes' magic constants need half the format's smallest value to be a normal f32,
+    /// which binary8p1ue and binary8p1uf (smallest value 2^-127) break.
+    scalar_batch: bool,
+    /// Indexed `mode · 3 + saturation` ([`MODES`], [`SATS`]).
+    runs: Vec<Runs>,
+    check: Check,
+}
+
+/// Check member `F` on the swept inputs `src` (bit patterns `start + j·plan.stride`): the
+/// batch kernels in the modes `kernel_modes` marks, the scalar path as `plan` says.
+fn check_chunk<F: P3109Format + bytemuck::Pod>(
+    m: &Member,
+    kernel_modes: [bool; 6],
+    plan: &Plan,
+    src: &[f32],
+    start: u64,
+    scratch: &mut Vec<u8>,
+) {
+    let n = src.len();
+    let g0 = start / plan.stride;
+    scratch.resize(n, 0);
+    let dst: &mut [F] = bytemuck::cast_slice_mut(&mut scratch[..n]);
+    let level = Level::best();
+    for (mi, (r, _)) in MODES.into_iter().enumerate() {
+        if kernel_modes[mi] {
+            for (si, ov) in [(2, Overflow::Ieee), (0, Overflow::Saturate)] {
+                let runs = &m.runs[mi * 3 + si];
+                level.encode_with(src, dst, r, ov);
+                // One byte a code (K ≤ 8: the code, the bits above K clear).
+                let bytes: &[u8] = bytemuck::cast_slice(dst);
+                for (j0, j1, c) in runs.within(start, plan.stride, n) {
+                    if !all_equal(&bytes[j0..j1], c) {
+                        let j = (j0..j1)
+                            .find(|&j| dst[j].to_bits_u32() != c as u32)
+                            .unwrap();
+                        panic!(
+                            "{} {level:?} {r:?} {ov:?}: input {:#010x} gave {:#x}, the reference {c:#x}",
+                            m.name,
+                            src[j].to_bits(),
+                            dst[j].to_bits_u32()
+                        );
+                    }
+                }
+            }
+        }
+        if plan.scalar == 0 {
+            continue;
+        }
+        for (si, (s, _)) in SATS.into_iter().enumerate() {
+            for (j0, j1, c) in m.runs[mi * 3 + si].within(start, plan.stride, n) {
+                // Swept input number g = g0 + j goes through the scalar path iff
+                // g ≡ 0 (mod plan.scalar).
+                let sc = plan.scalar;
+                let first = j0 as u64 + (sc - (g0 + j0 as u64) % sc) % sc;
+                for j in (first as usize..j1).step_by(sc as usize) {
+                    let got = convert_f32::<F>(src[j], r, s).to_bits_u32();
+                    assert_eq!(
+                        got,
+                        c as u32,
+                        "{} convert_f32 {r:?} {s:?}: input {:#010x}",
+                        m.name,
+                        src[j].to_bits()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Collects every member's [`Member`].
+struct Members(Vec<Member>);
+
+impl Visit for Members {
+    fn visit<F: P3109Format + bytemuck::Pod>(&mut self) {
+        let f = fmt_of::<F>();
+        let points = critical(f);
+        let runs = MODES
+            .iter()
+            .flat_map(|&(_, m)| SATS.iter().map(move |&(_, s)| (m, s)))
+            .map(|(m, s)| Runs::new(f, &points, m, s))
+            .collect();
+        self.0.push(Member {
+            name: F::NAME,
+            scalar_batch: 1 - f.bias() - (f.p as i32) < -126,
+            runs,
+            check: check_chunk::<F>,
+        });
+    }
+}
+
+/// One pass of `plan` over `members` (each with the modes its batch kernels are checked
+/// in), threads over work items.
+fn sweep(members: &[(&Member, [bool; 6])], plan: Plan) {
+    let items = (1u64 << 32).div_ceil(plan.stride).div_ceil(CHUNK);
+    let next = AtomicU64::new(0);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut src = vec![0f32; CHUNK as usize];
+                let mut scratch = Vec::new();
+                loop {
+                    let k = next.fetch_add(1, AtomicOrdering::Relaxed) * plan.items_every;
+                    if k >= items {
+                        break;
+                    }
+                    let start = k * CHUNK * plan.stride;
+                    let n = ((1u64 << 32) - start).div_ceil(plan.stride).min(CHUNK) as usize;
+                    // (start + j·stride < 2^32 for every j < n: the u32 arithmetic is exact.)
+                    for (j, x) in src[..n].iter_mut().enumerate() {
+                        *x = f32::from_bits(start as u32 + j as u32 * plan.stride as u32);
+                    }
+                    for &(m, modes) in members {
+                        (m.check)(m, modes, &plan, &src[..n], start, &mut scratch);
+                    }
+                }
+            });
+        }
+    });
+}
+
+/// Every mode, and nearest-even alone.
+const ALL_MODES: [bool; 6] = [true; 6];
+const NEAREST_EVEN: [bool; 6] = [true, false, false, false, false, false];
+const OTHER_MODES: [bool; 6] = [false, true, true, true, true, true];
+
+/// The members whose batch kernels the full run checks on every input in every mode (the
+/// others: nearest-even on every input, the other modes on every 31st): the E4M3- and
+/// E5M2-like members of the conformance set, signed, both domains, and the 4-bit ones.
+const EVERY_MODE: [&str; 6] = [
+    "binary8p3se",
+    "binary8p3sf",
+    "binary8p4se",
+    "binary8p4sf",
+    "binary4p2se",
+    "binary4p2sf",
+];
+
+/// The stride of the full run's second pass (the remainder, see the module docs).
+const REST_STRIDE: u64 = 31;
+/// Every `FULL_SCALAR`-th input of the full run's first pass goes through the scalar path.
+const FULL_SCALAR: u64 = 4093;
 
 #[test]
 fn conversions_match_the_reference_every_f32() {
+    let mut members = Members(Vec::new());
+    all_members(&mut members);
+    let members = members.0;
+    // LOWP_P3109_ITEMS=n: every n-th work item only (to time a part of the full run).
+    let items_every = std::env::var("LOWP_P3109_ITEMS").map_or(1, |v| v.parse().unwrap());
+    let t = std::time::Instant::now();
     if !full() {
+        // Every 65521st input (1048573rd in debug builds), every path.
+        let stride = if cfg!(debug_assertions) {
+            1_048_573
+        } else {
+            65_521
+        };
+        let all: Vec<_> = members.iter().map(|m| (m, ALL_MODES)).collect();
+        sweep(
+            &all,
+            Plan {
+                stride,
+                scalar: 1,
+                items_every,
+            },
+        );
+        eprintln!("p3109 sampled sweep: {:.1} s", t.elapsed().as_secs_f64());
         return;
     }
-    let mut c = EveryF32 { checked: 0 };
-    all_members(&mut c);
-    assert!(c.checked >= FULL_MEMBERS.len() as u64);
+    // Pass 1, every input: the batch kernels of the members in `EVERY_MODE` in every mode, of
+    // every other member the lanes cover in nearest-even; the scalar path on every 4093rd.
+    let first: Vec<_> = members
+        .iter()
+        .map(|m| {
+            let modes = if m.scalar_batch {
+                [false; 6]
+            } else if EVERY_MODE.contains(&m.name) {
+                ALL_MODES
+            } else {
+                NEAREST_EVEN
+            };
+            (m, modes)
+        })
+        .collect();
+    sweep(
+        &first,
+        Plan {
+            stride: 1,
+            scalar: FULL_SCALAR,
+            items_every,
+        },
+    );
+    let t1 = t.elapsed().as_secs_f64();
+    // Pass 2, every 31st input: the rest (the other modes of the other members, and the two
+    // members whose batch conversions are the scalar core).
+    let rest: Vec<_> = members
+        .iter()
+        .filter_map(|m| {
+            if m.scalar_batch {
+                Some((m, ALL_MODES))
+            } else if EVERY_MODE.contains(&m.name) {
+                None
+            } else {
+                Some((m, OTHER_MODES))
+            }
+        })
+        .collect();
+    sweep(
+        &rest,
+        Plan {
+            stride: REST_STRIDE,
+            scalar: 0,
+            items_every,
+        },
+    );
+    eprintln!(
+        "p3109 full sweep: {t1:.1} s every input, {:.1} s every 31st",
+        t.elapsed().as_secs_f64() - t1
+    );
+}
+
+/// The step function is the reference: at pseudo-random inputs (and at every run's edges)
+/// of every member, mode and saturation mode, [`Runs::within`] gives what the reference
+/// gives.
+#[test]
+fn the_step_function_is_the_reference() {
+    let mut members = Members(Vec::new());
+    all_members(&mut members);
+    let mut state = 0x0123_4567_89AB_CDEFu64;
+    for m in &members.0 {
+        let (k, p, signed, ext) = parse_name(m.name);
+        let f = Fmt { k, p, signed, ext };
+        for (mi, &(_, mode)) in MODES.iter().enumerate() {
+            for (si, &(_, sat)) in SATS.iter().enumerate() {
+                let runs = &m.runs[mi * 3 + si];
+                let edges = runs.starts.iter().flat_map(|&s| [s, s.wrapping_sub(1)]);
+                let random = (0..64).map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (state >> 32) as u32
+                });
+                for bits in edges.chain(random) {
+                    let (_, _, c) = runs.within(bits as u64, 1, 1).next().unwrap();
+                    let want = project(f, exact_f64(f32::from_bits(bits) as f64), mode, sat);
+                    assert_eq!(c as u32, want, "{} {mode:?} {sat:?} {bits:#x}", m.name);
+                }
+            }
+        }
+    }
+}
+
+/// K, P, signedness and domain from a member's name (`binary8p4se`).
+fn parse_name(name: &str) -> (u32, u32, bool, bool) {
+    let rest = name.strip_prefix("binary").unwrap();
+    let (k, rest) = rest.split_once('p').unwrap();
+    let (p, tail) = rest.split_at(rest.len() - 2);
+    (
+        k.parse().unwrap(),
+        p.parse().unwrap(),
+        tail.starts_with('s'),
+        tail.ends_with('e'),
+    )
+}
+
+/// The sweep's check can fail: with one run's code changed, checking the inputs of that run
+/// panics, through the batch kernels and through the scalar path.
+#[test]
+fn the_sweep_check_catches_a_wrong_code() {
+    let mut members = Members(Vec::new());
+    members.visit::<lowp::p3109::Binary8p4se>();
+    let mut m = members.0.pop().unwrap();
+    // The run that holds 1.0 (code 0x40) in nearest-even, SatNone.
+    let one = 1f32.to_bits();
+    let runs = &mut m.runs[2];
+    let i = runs.starts.partition_point(|&s| s <= one) - 1;
+    assert_eq!(runs.codes[i], 0x40);
+    runs.codes[i] = 0x41;
+    let src = [1f32];
+    for (modes, scalar) in [(NEAREST_EVEN, 0), ([false; 6], 1)] {
+        let plan = Plan {
+            stride: 1,
+            scalar,
+            items_every: 1,
+        };
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            (m.check)(&m, modes, &plan, &src, one as u64, &mut Vec::new())
+        }));
+        assert!(r.is_err(), "modes {modes:?} scalar {scalar}");
+    }
 }
 
 #[test]
@@ -393,7 +800,7 @@ fn f64_inputs_round_once() {
     // f64 inputs between f32 values (which rounding through f32 would move) in every mode.
     struct V;
     impl Visit for V {
-        fn visit<F: P3109Format>(&mut self) {
+        fn visit<F: P3109Format + bytemuck::Pod>(&mut self) {
             let f = fmt_of::<F>();
             let mut s = 0x1234_5678_9ABC_DEF0u64 ^ (F::K as u64 * 131 + F::P as u64);
             for x in targeted::<F>() {
@@ -423,7 +830,7 @@ fn f64_inputs_round_once() {
 struct Kernels;
 
 impl Visit for Kernels {
-    fn visit<F: P3109Format>(&mut self) {
+    fn visit<F: P3109Format + bytemuck::Pod>(&mut self) {
         let mut src = targeted::<F>();
         src.extend(strided(1_048_583));
         let n = src.len();
@@ -573,7 +980,7 @@ struct Gfloat {
 }
 
 impl Visit for Gfloat {
-    fn visit<F: P3109Format>(&mut self) {
+    fn visit<F: P3109Format + bytemuck::Pod>(&mut self) {
         if F::K != 8 {
             return;
         }
