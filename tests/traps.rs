@@ -628,6 +628,22 @@ fn software_gemm_checks_operand_sizes() {
     assert!(e
         .run::<lowp::F16, lowp::F16>(2, 0, 3, &a, &[], &mut y)
         .is_ok());
+    // A block grid whose size overflows usize (blocks of 1 over a huge operand): an Err, not
+    // a multiply overflow (found by the gemm fuzz target).
+    let s = lowp::gemm::Scaling {
+        block_rows: 1,
+        block_cols: 1,
+        scales: vec![1.0],
+        tensor: 1.0,
+    };
+    let huge = g
+        .clone()
+        .with_scales(s.clone(), lowp::gemm::Scaling::none());
+    let r = huge.run::<lowp::F16, lowp::F16>(usize::MAX, 0, 3, &[], &[], &mut y);
+    assert!(matches!(r, Err(Error::InvalidInput(_))), "{r:?}");
+    let huge = g.clone().with_scales(lowp::gemm::Scaling::none(), s);
+    let r = huge.run::<lowp::F16, lowp::F16>(0, 3, usize::MAX, &[], &[], &mut y);
+    assert!(matches!(r, Err(Error::InvalidInput(_))), "{r:?}");
     let mut y = [7.0f32; 4];
     let a = [lowp::F16::from_bits(0x3C00); 3];
     let r = g.run::<lowp::F16, lowp::F16>(2, 2, 2, &a, &a, &mut y);

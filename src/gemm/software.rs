@@ -92,9 +92,13 @@ impl Scaling {
         }
         if !self.scales.is_empty() {
             let (gr, gc) = self.grid(rows, cols);
-            if self.scales.len() != gr * gc {
+            // Checked (fuzz: a huge operand with blocks of 1 overflowed the grid's size).
+            let expected = gr
+                .checked_mul(gc)
+                .ok_or(Error::InvalidInput("the scale grid's size overflows usize"))?;
+            if self.scales.len() != expected {
                 return Err(Error::ParamCountMismatch {
-                    expected: gr * gc,
+                    expected,
                     found: self.scales.len(),
                 });
             }
