@@ -407,9 +407,12 @@ impl Gemm {
                         &mut scales[r * kb..(r + 1) * kb],
                         &mut packed,
                     )?;
-                    for l in 0..k {
-                        codes[r * k + l] = (packed[l / 2] >> (4 * (l % 2))) & 15;
-                    }
+                    let mut row = codes[r * k..(r + 1) * k].iter_mut();
+                    crate::packing::unpack_bits(&packed, 4, k, |c| {
+                        if let Some(o) = row.next() {
+                            *o = c as u8;
+                        }
+                    });
                 }
                 Ok((codes, scales))
             };
@@ -677,17 +680,11 @@ fn mx_format<F: Format>() -> Result<MxFormat, Error> {
 /// `count` codes of `F` (one per element) from the MX quantizer's element bytes: packed
 /// little-endian at `F::SPEC.bits` bits each (one byte each for 8-bit formats).
 fn unpack_codes<F: Format>(bytes: &[u8], count: usize) -> Vec<F> {
-    let w = F::SPEC.bits as usize;
-    (0..count)
-        .map(|i| {
-            let (byte, shift) = (i * w / 8, i * w % 8);
-            let lo = bytes[byte] as u32;
-            let hi = bytes.get(byte + 1).copied().unwrap_or(0) as u32;
-            F::from_bits_u32(
-                (((lo | (hi << 8)) >> shift) & ((1 << w) - 1)) << F::SPEC.storage_shift,
-            )
-        })
-        .collect()
+    let mut codes = Vec::with_capacity(count);
+    crate::packing::unpack_bits(bytes, F::SPEC.bits, count, |c| {
+        codes.push(F::from_bits_u32(c << F::SPEC.storage_shift))
+    });
+    codes
 }
 
 /// Quantize `x` (rows×cols) block by block over `scaling`'s grid into `F`.
