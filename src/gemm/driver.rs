@@ -190,6 +190,12 @@ fn run<A: Format, B: Format, C: Format, S: Format>(
         block: mma.scale.map(|s| s.block).unwrap_or(0),
         fs: mma.scale.map(|s| s.format.mantissa_bits).unwrap_or(0),
     };
+    if level() == Level::Fast
+        && mma.scale.is_none()
+        && super::tfdpa::try_matmul(&prob, &sa, &sb, m, n, a, b, c)
+    {
+        return Ok(());
+    }
     let av: Vec<Val> = a.iter().map(|&x| decode_operand(x, &sa)).collect();
     let mut bt: Vec<Val> = Vec::with_capacity(kn);
     for j in 0..n {

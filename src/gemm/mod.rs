@@ -45,6 +45,7 @@ mod integer;
 mod model;
 mod preset;
 mod software;
+pub(crate) mod tfdpa;
 
 pub use driver::{matmul, matmul_scaled, set_level, Level};
 pub use f64::{matmul_f64, F64_NAN};

@@ -18,6 +18,7 @@ pub(crate) mod f16c;
 pub(crate) mod gemm;
 pub(crate) mod gemm_exact;
 pub(crate) mod gemm_int8;
+pub(crate) mod gemm_tfdpa;
 pub(crate) mod jobs;
 pub(crate) mod vbmi;
 pub(crate) mod words;
