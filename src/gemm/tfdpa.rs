@@ -105,8 +105,8 @@ pub(crate) fn ukernel_portable(t: &TileArgs, acc: &mut [u32; MR * NR]) -> [u32; 
             emax[j] = if csig[j] == 0 { t.e_zero } else { cexp[j] };
         }
         // Pass 1: the largest exponent.
-        for p in 0..t.l {
-            let ea = ae[p] as i32;
+        for (p, &ea) in ae.iter().enumerate() {
+            let ea = ea as i32;
             let base = (p / 2) * NR * 2 + p % 2;
             for j in 0..NR {
                 emax[j] = emax[j].max(ea + be[base + 2 * j] as i32);
@@ -227,7 +227,7 @@ pub(crate) fn try_matmul<A: Format, B: Format, C: Format>(
         || f > 23
         || f < q
         || l == 0
-        || l % 2 != 0
+        || !l.is_multiple_of(2)
         || !k.is_multiple_of(l)
     {
         return false;

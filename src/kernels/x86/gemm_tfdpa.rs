@@ -17,12 +17,16 @@ use core::arch::x86_64::*;
 /// Column groups of 16 per call.
 const G: usize = NR / 16;
 
+// Registers are indexed by row and column group: plain index loops read best.
+#[allow(clippy::needless_range_loop)]
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512cd,avx512vnni")]
 fn avx512_tf(t: &TileArgs, acc: &mut [u32; MR * NR]) -> [u32; MR] {
     let pairs = t.l / 2;
     let bl = pairs * NR * 2;
     // Every load below is inside these slices (checked once here).
-    assert!(t.l % 2 == 0 && t.b_mag.len() >= bl && t.b_exp.len() >= bl && t.b_sgn.len() >= bl);
+    assert!(
+        t.l.is_multiple_of(2) && t.b_mag.len() >= bl && t.b_exp.len() >= bl && t.b_sgn.len() >= bl
+    );
     let alen = (MR - 1) * t.k + t.lo + t.l;
     assert!(t.a_mag.len() >= alen && t.a_exp.len() >= alen && t.a_sgn.len() >= alen);
     let zero = _mm512_setzero_si512();
