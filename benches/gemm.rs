@@ -2,7 +2,7 @@
 //! operation: Hopper FP8 `wgmma` and exact-accumulation FP8 at 1024³, int8 `MatMulInteger`,
 //! and scaling with k and with threads. Throughput is in multiply-accumulates (m·n·k
 //! elements) per second. Threads: build with `--features rayon` (the `gemm_threads` group runs
-//! lowp in rayon pools of 1 and 2 threads).
+//! lowp's 1024³ `wgmma`, exact FP8 and int8 in rayon pools of 1 and 2 threads).
 //!
 //! `cargo bench --bench gemm --features rayon` (about 5 minutes on two cores).
 
@@ -132,7 +132,7 @@ fn scaling_k(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5))
         .warm_up_time(Duration::from_secs(1));
     let wgmma = Mma::nvidia("Hopper", "wgmma", "m64n256k32.f32.e4m3.e4m3").unwrap();
-    for &k in &[256usize, 1024, 4096] {
+    for &k in &[256usize, 1024, 4096, 16384] {
         let (m, n) = (128, 128);
         let (a, b, _, _) = data(m, n, k);
         g.throughput(Throughput::Elements((m * n * k) as u64));
@@ -174,8 +174,9 @@ fn threads(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5))
         .warm_up_time(Duration::from_secs(1));
     let wgmma = Mma::nvidia("Hopper", "wgmma", "m64n256k32.f32.e4m3.e4m3").unwrap();
-    let s = 256usize;
+    let s = 1024usize;
     let (a, b, _, _) = data(s, s, s);
+    let exact = Gemm::new(wgmma.clone()).with_accumulation(Accumulation::Exact);
     let si = 1024usize;
     let (ai, bi) = int8_data(si, si, si);
     for t in [1usize, 2] {
@@ -199,7 +200,7 @@ fn threads(c: &mut Criterion) {
         }
         g.throughput(Throughput::Elements((s * s * s) as u64));
         g.bench_with_input(
-            BenchmarkId::new("lowp_hopper_wgmma_256", t),
+            BenchmarkId::new("lowp_hopper_wgmma_1024", t),
             &t,
             |bch, _| {
                 let mut y = vec![0f32; s * s];
@@ -211,6 +212,14 @@ fn threads(c: &mut Criterion) {
                 })
             },
         );
+        g.bench_with_input(BenchmarkId::new("lowp_exact_1024", t), &t, |bch, _| {
+            let mut y = vec![0f32; s * s];
+            bch.iter(|| {
+                run!(exact
+                    .run(s, s, s, black_box(&a), black_box(&b), &mut y)
+                    .unwrap())
+            })
+        });
         g.throughput(Throughput::Elements((si * si * si) as u64));
         g.bench_with_input(
             BenchmarkId::new("lowp_matmul_integer_1024", t),

@@ -17,6 +17,10 @@ pub enum Level {
     Scalar,
     /// Specialised integer kernels for the T-FDPA family on operands of at most 16 bits
     /// (the FP8/FP6/FP4/FP16/BF16 instructions), falling back to [`Level::Scalar`] elsewhere.
+    /// FP8 with F ≤ 23 and a truncating f32 output (Hopper `wgmma`, Ada `mma`) runs a
+    /// register-blocked 16-bit integer GEMM (AVX-512 VNNI, AVX2 or portable, chosen by
+    /// [`crate::set_level`]); an output chunk with ∞/NaN, or whose result is not a normal
+    /// f32, is computed by the scalar model.
     Fast,
 }
 

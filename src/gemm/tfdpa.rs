@@ -284,6 +284,19 @@ pub(crate) fn try_matmul<A: Format, B: Format, C: Format>(
     let model = p.model;
     // One output chunk on the scalar model.
     let scalar = |i: usize, j: usize, lo: usize, before: u32| -> u32 {
+        if before & 0x7FFF_FFFF > 0x7F80_0000 {
+            // A NaN accumulator gives the model's NaN whatever the products: the model on an
+            // empty chunk says so without decoding them (a NaN propagates through every
+            // later chunk of its output).
+            let ch = Chunk {
+                a: &[],
+                fa: fa_bits,
+                b: &[],
+                fb: fb_bits,
+                scales: None,
+            };
+            return chunk(&model, &ch, before, &table::F32);
+        }
         let va: Vec<Val> = (lo..lo + l)
             .map(|t| decode_operand(a[i * k + t], sa))
             .collect();
