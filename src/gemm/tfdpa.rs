@@ -72,7 +72,7 @@ pub(crate) struct TileArgs<'a> {
 
 /// One microkernel: evaluate one chunk for the `MR × NR` accumulators (f32 bits, row-major)
 /// in place; returns per row the mask of columns to redo on the scalar model (accumulator ∞
-/// or NaN, result not a normal f32). The written value of such a lane is meaningless.
+/// or NaN, result not a normal f32), whose accumulators it leaves as they were.
 pub(crate) type Ukernel = fn(&TileArgs, &mut [u32; MR * NR]) -> [u32; MR];
 
 /// The portable microkernel (the AVX2 level compiles it with AVX2 enabled).
@@ -137,7 +137,9 @@ pub(crate) fn ukernel_portable(t: &TileArgs, acc: &mut [u32; MR * NR]) -> [u32; 
                 | ((((lead + 127) as u32) & 0xFF) << 23)
                 | ((mant & ((1 << t.fb) - 1)) << (23 - t.fb));
             *bad_r |= ((s != 0 && !(-126..128).contains(&lead)) as u32) << j;
-            accr[j] = if s == 0 { 0 } else { out };
+            if *bad_r >> j & 1 == 0 {
+                accr[j] = if s == 0 { 0 } else { out };
+            }
         }
     }
     bad
@@ -332,7 +334,11 @@ pub(crate) fn try_matmul<A: Format, B: Format, C: Format>(
                 let ia = (i0 + r0) * k;
                 for ch in 0..chunks {
                     let lo = ch * l;
-                    let before = acc;
+                    // The kernel leaves the lanes it cannot do as they were; lanes with an
+                    // ∞/NaN operand it computes as if zero, so keep those accumulators.
+                    let bsp = b_special[qp * chunks + ch];
+                    let asp = (0..h).any(|r| a_special[(i0 + r0 + r) * chunks + ch]);
+                    let before = if bsp != 0 || asp { acc } else { [0; MR * NR] };
                     let pb = qp * psz + lo * NR;
                     let args = TileArgs {
                         a_mag: &a_mag[ia..ia + MR * k],
@@ -349,14 +355,22 @@ pub(crate) fn try_matmul<A: Format, B: Format, C: Format>(
                         e_zero,
                     };
                     let bad = uk(&args, &mut acc);
-                    let bsp = b_special[qp * chunks + ch];
                     for (r, &bad_r) in bad.iter().enumerate().take(h) {
                         let i = i0 + r0 + r;
-                        let mut redo = bad_r | bsp;
-                        if a_special[i * chunks + ch] {
-                            redo = u32::MAX;
+                        let mask = if w == NR { u32::MAX } else { (1 << w) - 1 };
+                        let mut redo = bad_r & mask;
+                        while redo != 0 {
+                            let lane = redo.trailing_zeros() as usize;
+                            redo &= redo - 1;
+                            let x = &mut acc[r * NR + lane];
+                            *x = scalar(i, j0 + lane, lo, *x);
                         }
-                        redo &= if w == NR { u32::MAX } else { (1 << w) - 1 };
+                        let mut redo = if a_special[i * chunks + ch] {
+                            u32::MAX
+                        } else {
+                            bsp
+                        } & mask
+                            & !bad_r;
                         while redo != 0 {
                             let lane = redo.trailing_zeros() as usize;
                             redo &= redo - 1;

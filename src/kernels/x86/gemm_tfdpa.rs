@@ -151,8 +151,11 @@ fn avx512_tf(t: &TileArgs, acc: &mut [u32; MR * NR]) -> [u32; MR] {
             let nonzero = _mm512_cmpneq_epi32_mask(s, zero);
             let ok = _mm512_cmpge_epi32_mask(lead, _mm512_set1_epi32(-126))
                 & _mm512_cmple_epi32_mask(lead, _mm512_set1_epi32(127));
-            bad[r] |= ((nonzero & !ok) as u32) << (16 * g);
-            let out = _mm512_maskz_mov_epi32(nonzero, out);
+            let inf_nan = _mm512_cmpeq_epi32_mask(field, _mm512_set1_epi32(0xFF));
+            let redo = (nonzero & !ok) | inf_nan;
+            bad[r] |= (redo as u32) << (16 * g);
+            // Zero sums are +0; lanes to redo keep their accumulator.
+            let out = _mm512_mask_mov_epi32(c, !redo, _mm512_maskz_mov_epi32(nonzero, out));
             // SAFETY: r < MR, g < G: 16 u32 at r·NR + 16g inside the MR·NR array.
             unsafe {
                 _mm512_storeu_si512(acc.as_mut_ptr().add(r * NR + g * 16) as *mut __m512i, out)
