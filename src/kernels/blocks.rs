@@ -443,6 +443,56 @@ pub(crate) fn mx_element_value<F: Format>(b: u32, g: MxGrid) -> u32 {
     r | (b & 0x8000_0000)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Products with a scale per element (NVFP4's block scales, spread over their elements).
+
+/// Whether the native product `p` of v · s may differ from the default environment's (the
+/// test of [`crate::fenv::mul`]): a subnormal operand, or a tiny product of non-zero factors.
+#[inline(always)]
+fn mul_redo(v: f32, s: f32, p: f32) -> bool {
+    use crate::fenv::{is_subnormal, is_tiny, is_zero};
+    is_subnormal(v) | is_subnormal(s) | (is_tiny(p) & !is_zero(v) & !is_zero(s))
+}
+
+/// `out[i]` = `v[i]` · `s[i]` as the quantizers' `mul_saturating` gives it whatever FTZ/DAZ
+/// say: the native (vectorised) products, the lanes the environment may have changed again
+/// through the exact [`crate::fenv::mul`], then a finite product that overflowed made
+/// ±`f32::MAX`. Slices of one length (at most a few hundred for the loops to vectorise well).
+#[inline(always)]
+pub(crate) fn products_each(v: &[f32], s: &[f32], out: &mut [f32]) {
+    let mut redo = false;
+    for ((o, &v), &s) in out.iter_mut().zip(v).zip(s) {
+        let p = v * s;
+        redo |= mul_redo(v, s, p);
+        *o = p;
+    }
+    if redo {
+        redo_products_each(v, s, out);
+    }
+    for ((o, &v), &s) in out.iter_mut().zip(v).zip(s) {
+        let p = o.to_bits();
+        let finite_v = v.to_bits() & 0x7F80_0000 != 0x7F80_0000;
+        let finite_s = s.to_bits() & 0x7F80_0000 != 0x7F80_0000;
+        let overflow = p & 0x7FFF_FFFF == 0x7F80_0000 && finite_v && finite_s;
+        *o = f32::from_bits(if overflow {
+            (p & 0x8000_0000) | 0x7F7F_FFFF
+        } else {
+            p
+        });
+    }
+}
+
+/// The lanes of [`products_each`] that the environment may have changed, multiplied exactly.
+#[cold]
+#[inline(never)]
+fn redo_products_each(v: &[f32], s: &[f32], out: &mut [f32]) {
+    for ((o, &v), &s) in out.iter_mut().zip(v).zip(s) {
+        if mul_redo(v, s, *o) {
+            *o = crate::fenv::mul(v, s);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

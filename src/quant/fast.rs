@@ -22,7 +22,7 @@
 use super::mx::{MxFormat, MxScaleRule, MX_BLOCK, NVFP4_BLOCK};
 use super::{Plan, Run};
 use crate::formats::{F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E5M2, F8E8M0FNU};
-use crate::kernels::blocks::{mx_element_code, mx_element_value, MxGrid};
+use crate::kernels::blocks::{mx_element_code, mx_element_value, products_each, MxGrid};
 use crate::kernels::scaled::{self as lane, run, Job};
 use crate::kernels::{self, Level};
 use crate::Format;
@@ -62,6 +62,33 @@ impl Job for AmaxBits<'_> {
         }
         *self.out = m;
     }
+}
+
+/// The largest finite magnitude's bits (a maximum over the bits of the values below ∞;
+/// NaN and ±∞ skipped), for the NVFP4 tensor scale.
+struct FiniteAmaxBits<'a> {
+    x: &'a [f32],
+    out: &'a mut u32,
+}
+
+impl Job for FiniteAmaxBits<'_> {
+    #[inline(always)]
+    fn run(self) {
+        let mut m = 0u32;
+        for &v in self.x {
+            let a = v.to_bits() & 0x7FFF_FFFF;
+            let a = if a >= INF { 0 } else { a };
+            m = m.max(a);
+        }
+        *self.out = m;
+    }
+}
+
+/// The largest finite |x| (+0 for none): the amax of `mx::nvfp4_tensor_scale`.
+pub(crate) fn finite_amax(x: &[f32]) -> f32 {
+    let mut m = 0;
+    run(FiniteAmaxBits { x, out: &mut m });
+    f32::from_bits(m)
 }
 
 /// The largest |x| over the non-NaN values (+0 for none; ∞ if there is one): the value of
@@ -691,24 +718,43 @@ fn nvfp4_params(x: &[f32; CHUNK], ts: f32) -> ([u8; NV_NB], [f32; NV_NB], [bool;
 const _: fn(f32, f32) -> f32 = lane::product;
 const _: fn(f32, f32) -> u32 = lane::nvfp4_block_scale::<F8E4M3FN>;
 
-/// The E2M1 codes of block `j` of a chunk whose scale is `s` (decode(block scale) · tensor
-/// scale): E2M1(Saturate(NearestEven(x / s))), or ±0 (the sign of x) where `s` is 0.
+/// Each element's scale: `s[i / 16]`, for the element loops of a whole chunk (loops of
+/// [`lane::RUN`] elements, which vectorise with the quotients' environment check; written
+/// per block, 16 lanes unrolled, that check went scalar).
 #[inline(always)]
-fn nvfp4_codes(x: &[f32; CHUNK], j: usize, s: f32) -> [u32; NVFP4_BLOCK] {
-    let xb = &x[j * NVFP4_BLOCK..(j + 1) * NVFP4_BLOCK];
-    let mut c = [0u32; NVFP4_BLOCK];
-    if crate::fenv::is_zero(s) {
-        for (c, &v) in c.iter_mut().zip(xb) {
-            *c = (v.to_bits() >> 31) << 3;
-        }
-    } else {
-        let mut q = [0f32; NVFP4_BLOCK];
-        lane::quotients(xb, s, &mut q);
-        for (c, &q) in c.iter_mut().zip(&q) {
-            *c = lane::encode_quotient::<F4E2M1FN>(q);
+fn nvfp4_each(s: &[f32; NV_NB]) -> [f32; CHUNK] {
+    let mut sx = [0f32; CHUNK];
+    for (o, &s) in sx.chunks_exact_mut(NVFP4_BLOCK).zip(s) {
+        for o in o.iter_mut() {
+            *o = s;
         }
     }
-    c
+    sx
+}
+
+/// The E2M1 codes of a chunk whose elements' scales are `sx` (decode(block scale) · tensor
+/// scale): E2M1(Saturate(NearestEven(x / s))), ±0 (the sign of x) where s is 0, and 0 where
+/// s is NaN (a NaN block).
+#[inline(always)]
+fn nvfp4_codes(x: &[f32; CHUNK], sx: &[f32; CHUNK], codes: &mut [u32; CHUNK]) {
+    let mut q = [0f32; lane::RUN];
+    let runs = x.chunks_exact(lane::RUN).zip(sx.chunks_exact(lane::RUN));
+    for ((xs, ss), cs) in runs.zip(codes.chunks_exact_mut(lane::RUN)) {
+        lane::quotients_each(xs, ss, &mut q);
+        for (((c, &q), &s), &v) in cs.iter_mut().zip(&q).zip(ss).zip(xs) {
+            let code = lane::encode_quotient::<F4E2M1FN>(q);
+            let code = if crate::fenv::is_zero(s) {
+                (v.to_bits() >> 31) << 3
+            } else {
+                code
+            };
+            *c = if s.to_bits() & 0x7FFF_FFFF > INF {
+                0
+            } else {
+                code
+            };
+        }
+    }
 }
 
 /// NVFP4 quantization of consecutive blocks of 16 (the last may be shorter).
@@ -722,14 +768,9 @@ struct Nvfp4Quantize<'a> {
 impl Nvfp4Quantize<'_> {
     #[inline(always)]
     fn chunk(&mut self, start: usize, n: usize, x: &[f32; CHUNK]) {
-        let (bs, s, bad) = nvfp4_params(x, self.ts);
+        let (bs, s, _) = nvfp4_params(x, self.ts);
         let mut codes = [0u32; CHUNK];
-        for j in 0..NV_NB {
-            let c = nvfp4_codes(x, j, s[j]);
-            for t in 0..NVFP4_BLOCK {
-                codes[j * NVFP4_BLOCK + t] = if bad[j] { 0 } else { c[t] };
-            }
-        }
+        nvfp4_codes(x, &nvfp4_each(&s), &mut codes);
         let b0 = start / NVFP4_BLOCK;
         for (o, &v) in self.scales[b0..]
             .iter_mut()
@@ -755,17 +796,23 @@ impl Job for Nvfp4Quantize<'_> {
     }
 }
 
-/// One chunk of NVFP4 fake quantization.
+/// One chunk of NVFP4 fake quantization: the codes as [`nvfp4_codes`] (kept in registers and
+/// a stack buffer, never written out), then decode · scale.
 #[inline(always)]
 fn nvfp4_values_chunk(x: &[f32; CHUNK], ts: f32, out: &mut [f32; CHUNK]) {
-    let (_, s, bad) = nvfp4_params(x, ts);
-    for j in 0..NV_NB {
-        let c = nvfp4_codes(x, j, s[j]);
-        let mut v = [0f32; NVFP4_BLOCK];
-        for t in 0..NVFP4_BLOCK {
-            v[t] = lane::decode::<F4E2M1FN>(if bad[j] { 0 } else { c[t] });
+    let (_, s, _) = nvfp4_params(x, ts);
+    let sx = nvfp4_each(&s);
+    let mut codes = [0u32; CHUNK];
+    nvfp4_codes(x, &sx, &mut codes);
+    let mut v = [0f32; lane::RUN];
+    let runs = codes
+        .chunks_exact(lane::RUN)
+        .zip(sx.chunks_exact(lane::RUN));
+    for ((cs, ss), os) in runs.zip(out.chunks_exact_mut(lane::RUN)) {
+        for (v, &c) in v.iter_mut().zip(cs) {
+            *v = lane::decode::<F4E2M1FN>(c);
         }
-        lane::products(&v, s[j], &mut out[j * NVFP4_BLOCK..(j + 1) * NVFP4_BLOCK]);
+        products_each(&v, ss, os);
     }
 }
 
