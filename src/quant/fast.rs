@@ -7,12 +7,20 @@
 //! no fast driver: MX blocks along a non-last axis, MX block sizes other than 32), and
 //! `tests/quant_fast.rs` compares every level with them.
 //!
-//! The MX and NVFP4 drivers work on chunks of [`CHUNK`] consecutive elements, several blocks
-//! at a time: first every block's amax (a maximum of the magnitudes' bits: for finite values
-//! the order of the floats, and NaN or ∞ above every finite one), then every block's
-//! parameters (branch-free: the lanes vectorise across blocks), then the elements; the last
-//! chunk runs zero-padded (a zero changes no block's amax, and encodes to code 0, the value
-//! packed storage wants in unused bits).
+//! The MX and NVFP4 drivers work on chunks of [`CHUNK`] consecutive elements; the last chunk
+//! runs zero-padded (a zero changes no block's amax, and encodes to code 0, the value packed
+//! storage wants in unused bits). A block's amax is a maximum of the magnitudes' bits (for
+//! finite values the order of the floats, NaN or ∞ above every finite one).
+//! - MX float elements, a block at a time: the amax, the shared exponent and the block's grid
+//!   ([`MxGrid`]), then one fused integer lane per element ([`mx_element_code`],
+//!   [`mx_element_value`]): the exact scaling by 2^-E and the element rounding in one step, the
+//!   round trip without codes, decode or product. Blocks of tiny values (E below the grid's
+//!   limit, [`MxGrid::lanes_exact`]) take x · 2^-E, the encode lane, the decode lane and the
+//!   product instead; so does MXINT8.
+//! - NVFP4, a chunk at a time: every block's amax, then its scale (branch-free: the lanes
+//!   vectorise across the 16 blocks), then the elements' quotients, codes and (fake) products
+//!   over the chunk with one scale per element. Codes are packed by the crate's one packer
+//!   ([`crate::packing::pack_groups`]).
 //!
 //! The steps that a later rule may change are each one function of the lanes:
 //! [`lane::quotients`] (x / scale) and [`lane::products`] (decode · scale), which give the
