@@ -11,7 +11,7 @@
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lowp::quant::{self, MxFormat, MxOptions, QParams};
+use lowp::quant::{self, Granularity, MxFormat, MxOptions, QParams};
 use lowp::F8E4M3FN;
 use std::hint::black_box;
 use std::time::Duration;
@@ -309,6 +309,28 @@ fn scaled_4m_in<M: Measurement>(c: &mut Criterion<M>, suffix: &str) {
     });
     g.bench_with_input(BenchmarkId::new("fake tensor", n), &x, |b, x| {
         b.iter(|| quant::fake_quantize_scaled::<F8E4M3FN>(black_box(x), 0.1, &mut y).unwrap())
+    });
+    // The fake quantizers per axis and per block (`quant::fake_quantize_float`).
+    let fake = |g: Granularity<'_>, s: &[f32], x: &[f32], y: &mut [f32]| {
+        quant::fake_quantize_float::<F8E4M3FN>(black_box(x), g, s, y).unwrap()
+    };
+    let axis = |axis| Granularity::PerAxis {
+        shape: &shape,
+        axis,
+    };
+    g.bench_with_input(BenchmarkId::new("fake axis0", n), &x, |b, x| {
+        b.iter(|| fake(axis(0), &rows, x, &mut y))
+    });
+    g.bench_with_input(BenchmarkId::new("fake axis1", n), &x, |b, x| {
+        b.iter(|| fake(axis(1), &cols, x, &mut y))
+    });
+    let blocked = Granularity::Blocked {
+        shape: &shape,
+        axis: 1,
+        block_size: 32,
+    };
+    g.bench_with_input(BenchmarkId::new("fake block32", n), &x, |b, x| {
+        b.iter(|| fake(blocked, &blocks, x, &mut y))
     });
     g.finish();
 }

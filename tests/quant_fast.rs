@@ -348,12 +348,13 @@ fn pack(codes: &[u8], width: u32) -> Vec<u8> {
 }
 
 /// Adversarial MX blocks: data whose blocks are scaled so that elements land on ties of the
-/// element grid, on its saturation boundary, and on its subnormals.
+/// element grid, on its saturation boundary, and on its subnormals; blocks of tiny values
+/// (f32 subnormals, the scale at or near 2^-127), all-zero blocks, blocks near f32::MAX.
 fn mx_data(n: usize, seed: u64, f: MxFormat) -> Vec<f32> {
     let mut x = data(n, seed);
     let mut r = Rng(seed ^ 0xABCD);
     for blk in x.chunks_mut(32) {
-        match r.below(4) {
+        match r.below(8) {
             0 => {
                 // Ties and near-max values relative to a power-of-two amax.
                 let e = r.below(40) as i32 - 20;
@@ -373,6 +374,37 @@ fn mx_data(n: usize, seed: u64, f: MxFormat) -> Vec<f32> {
                 for v in blk.iter_mut() {
                     *v = f32::from_bits(r.below(0x10_0000))
                         * if r.below(2) == 0 { -1.0 } else { 1.0 };
+                }
+            }
+            4 => {
+                // Blocks of tiny values around the fused lanes' limit (the grid's smallest
+                // normal near 2^-126): amax 2^-135 … 2^-100, with f32 subnormals, values
+                // near 2^-126 and ties of the grid's subnormal spacing beside it.
+                let e = -(r.below(36) as i32) - 100;
+                for (t, v) in blk.iter_mut().enumerate() {
+                    let sign = if r.below(2) == 0 { -1.0f32 } else { 1.0 };
+                    *v = sign
+                        * match t % 5 {
+                            0 => 2f32.powi(e) * (1.0 + r.below(8) as f32 / 8.0),
+                            1 => f32::from_bits(r.below(0x80_0000)),
+                            2 => f32::from_bits(0x60_0000 + r.below(0x40_0000)),
+                            3 => (r.below(64) as f32 + 0.5) * 2f32.powi(e - 3 - r.below(10) as i32),
+                            _ => f32::from_bits(1 + r.below(16)),
+                        };
+                }
+            }
+            5 => {
+                // All zeros, of both signs.
+                for v in blk.iter_mut() {
+                    *v = if r.below(2) == 0 { -0.0 } else { 0.0 };
+                }
+            }
+            6 => {
+                // Near f32::MAX: with the round-up rule the block's largest element value
+                // times 2^E overflows f32 (the product saturates at ±MAX).
+                for v in blk.iter_mut() {
+                    let sign = if r.below(2) == 0 { -1.0f32 } else { 1.0 };
+                    *v = sign * f32::from_bits(0x7F7F_FFFF - r.below(0x20_0000));
                 }
             }
             _ => {}

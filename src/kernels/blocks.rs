@@ -334,3 +334,237 @@ pub(crate) fn decode_packed<F: Packable>(src: &[u8], dst: &mut [f32]) {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// MX float elements: the block's exact scaling and the element rounding in one integer lane.
+
+/// The constants of one MX block for the float element format `F` (OCP MX: element code =
+/// `F`(Saturate(NearestEven(x · 2^-E))), value = decode(code) · 2^E): the element grid scaled by
+/// 2^E, as [`mx_element_code`] and [`mx_element_value`] use it.
+///
+/// The lanes round |x| on its own `f32` binade, which holds one binade of the grid or lies in
+/// the grid's subnormal range: true for every `f32` where the grid's smallest normal value is
+/// at least 2^-126 ([`MxGrid::lanes_exact`]); a block whose E is smaller (a block of tiny
+/// values, amax < 2^(emax − 126 − emin)) holds `f32` subnormals that span several grid
+/// binades, and takes the two-step lanes (exact x · 2^-E, then the element encode).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MxGrid {
+    /// The scaled grid's subnormal spacing 2^S as S + 150 (S = emin − M + E): at an `f32`
+    /// binade of biased exponent `ex` (≥ 1) that spacing is 2^(k − ex) ulps.
+    k: i32,
+    /// The biased `f32` exponent of the scaled grid's smallest normal value (emin + E + 127).
+    tmin: i32,
+    /// The bits of the largest element value times 2^E, at most `f32::MAX`'s (the product
+    /// that overflows saturates, as the scalar `mul_saturating`).
+    max_bits: u32,
+}
+
+impl MxGrid {
+    /// The grid of a block with the shared exponent `e` (in [−127, 127], as the scale rules
+    /// give it for a finite amax).
+    #[inline(always)]
+    pub(crate) fn new<F: Format>(e: i32) -> MxGrid {
+        let s = F::SPEC;
+        let m = s.mantissa_bits as i32;
+        let emin = s.min_exponent();
+        let max = decode_lane::<F>(s.max_code()) as i64;
+        // max · 2^E is at least 2^-125 for every element format (E ≥ −127): a normal `f32`,
+        // so adding E to its exponent field is the exact product, unless it overflows.
+        let scaled = max + ((e as i64) << 23);
+        MxGrid {
+            k: emin - m + 150 + e,
+            tmin: emin + 127 + e,
+            max_bits: if scaled >= 0x7F80_0000 {
+                0x7F7F_FFFF
+            } else {
+                scaled as u32
+            },
+        }
+    }
+
+    /// Whether [`mx_element_code`] and [`mx_element_value`] hold for every `f32` of the
+    /// block: the grid's smallest normal value is at least 2^-126.
+    #[inline(always)]
+    pub(crate) fn lanes_exact(self) -> bool {
+        self.tmin >= 1
+    }
+}
+
+/// The rounding of |x| (finite, bits `a` without sign) to the grid: its biased exponent `ex`
+/// and the count of grid steps `q` = NearestEven(|x| / step), the step being x's binade's
+/// spacing on the grid, 2^d `f32` ulps (d = M's dropped bits in the normal range, more below
+/// it); the step count of a carry is `q` = 2^(M+1) (normal) or 2^M (subnormal), both the next
+/// code up, so that the code is linear in `q`. Integer arithmetic only: exact for every `f32`
+/// including subnormals (which, where [`MxGrid::lanes_exact`] holds, lie in the grid's
+/// subnormal range: one spacing for the whole `f32` subnormal binade), whatever FTZ/DAZ say.
+#[inline(always)]
+fn mx_grid_steps<F: Format>(a: u32, g: MxGrid) -> (i32, u32, u32) {
+    let m = F::SPEC.mantissa_bits as i32;
+    let ex = (a >> 23) as i32;
+    // The binade's ulp is 2^(max(ex, 1) − 150); a shift by ≥ 25 leaves 0 of a 24-bit
+    // significand (even a tie: 2^23 + 2^24 − 1 < 2^25), hence the clamp.
+    let d = (g.k - ex.max(1)).clamp(23 - m, 25) as u32;
+    let sig = (a & 0x007F_FFFF) | (((ex != 0) as u32) << 23);
+    let half_less = (1u32 << d >> 1) - 1;
+    let q = (sig + half_less + ((sig >> d) & 1)) >> d;
+    (ex, q, d)
+}
+
+/// The `F` code (with sign) of x (`f32` bits `b`, finite) on the grid `g`:
+/// `F`(Saturate(NearestEven(x · 2^-E))), the exact scaling and the rounding in one lane
+/// (where [`MxGrid::lanes_exact`] holds).
+#[inline(always)]
+pub(crate) fn mx_element_code<F: Format>(b: u32, g: MxGrid) -> u32 {
+    let s = F::SPEC;
+    let (ex, q, _) = mx_grid_steps::<F>(b & 0x7FFF_FFFF, g);
+    // Codes below the normal range are the step counts; from it on, the binades above the
+    // smallest add 2^M each (a normal code is (binade << M) + 2^M + fraction = … + q).
+    let code = ((((ex - g.tmin).max(0)) as u32) << s.mantissa_bits) + q;
+    let code = if code < s.max_code() {
+        code
+    } else {
+        s.max_code()
+    };
+    code | (((b >> 31) * s.sign_mask()) & s.sign_mask())
+}
+
+/// The `f32` bits of decode(code) · 2^E for the code of [`mx_element_code`]: x (bits `b`,
+/// finite) rounded to the grid `g`, saturated at max · 2^E (and at `f32::MAX`), with x's sign
+/// (where [`MxGrid::lanes_exact`] holds).
+#[inline(always)]
+pub(crate) fn mx_element_value<F: Format>(b: u32, g: MxGrid) -> u32 {
+    let a = b & 0x7FFF_FFFF;
+    let (ex, q, d) = mx_grid_steps::<F>(a, g);
+    // q steps of 2^d ulps from the binade's start; a binade rounded down to nothing is 0
+    // (only where the step exceeds the binade: d ≥ 24, never for an `f32` subnormal).
+    let base = ((ex.max(1) - 1) as u32) << 23;
+    let r = if q == 0 { 0 } else { base + (q << d) };
+    let r = if r < g.max_bits { r } else { g.max_bits };
+    r | (b & 0x8000_0000)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Products with a scale per element (NVFP4's block scales, spread over their elements).
+
+/// Whether the native product `p` of v · s may differ from the default environment's (the
+/// test of [`crate::fenv::mul`]): a subnormal operand, or a tiny product of non-zero factors.
+#[inline(always)]
+fn mul_redo(v: f32, s: f32, p: f32) -> bool {
+    use crate::fenv::{is_subnormal, is_tiny, is_zero};
+    is_subnormal(v) | is_subnormal(s) | (is_tiny(p) & !is_zero(v) & !is_zero(s))
+}
+
+/// `out[i]` = `v[i]` · `s[i]` as the quantizers' `mul_saturating` gives it whatever FTZ/DAZ
+/// say: the native (vectorised) products, the lanes the environment may have changed again
+/// through the exact [`crate::fenv::mul`], then a finite product that overflowed made
+/// ±`f32::MAX`. Slices of one length (at most a few hundred for the loops to vectorise well).
+#[inline(always)]
+pub(crate) fn products_each(v: &[f32], s: &[f32], out: &mut [f32]) {
+    let mut redo = false;
+    for ((o, &v), &s) in out.iter_mut().zip(v).zip(s) {
+        let p = v * s;
+        redo |= mul_redo(v, s, p);
+        *o = p;
+    }
+    if redo {
+        redo_products_each(v, s, out);
+    }
+    for ((o, &v), &s) in out.iter_mut().zip(v).zip(s) {
+        let p = o.to_bits();
+        let finite_v = v.to_bits() & 0x7F80_0000 != 0x7F80_0000;
+        let finite_s = s.to_bits() & 0x7F80_0000 != 0x7F80_0000;
+        let overflow = p & 0x7FFF_FFFF == 0x7F80_0000 && finite_v && finite_s;
+        *o = f32::from_bits(if overflow {
+            (p & 0x8000_0000) | 0x7F7F_FFFF
+        } else {
+            p
+        });
+    }
+}
+
+/// The lanes of [`products_each`] that the environment may have changed, multiplied exactly.
+#[cold]
+#[inline(never)]
+fn redo_products_each(v: &[f32], s: &[f32], out: &mut [f32]) {
+    for ((o, &v), &s) in out.iter_mut().zip(v).zip(s) {
+        if mul_redo(v, s, *o) {
+            *o = crate::fenv::mul(v, s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::{F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E5M2};
+    use crate::{Overflow, Rounding};
+
+    /// The MX element lanes against the scalar core's formula, on every shared exponent whose
+    /// grid takes them and on values of every binade that matters: the grid's ties (k + ½
+    /// spacings), its saturation boundary, `f32` subnormals and the smallest normals, random
+    /// bits. Reference: code = `F`(Saturate(NearestEven(x · 2^-E))) in `f64` (exact), value =
+    /// decode(code) · 2^E in `f64`, saturated at `f32::MAX` (exact below it).
+    fn lanes_are_the_formula<F: Format>() {
+        let s = F::SPEC;
+        let mut z = 0x1234_5678_9ABC_DEF0u64;
+        let mut next = move || {
+            z = z.wrapping_add(GAMMA);
+            splitmix_high(z)
+        };
+        let mut checked = 0;
+        for e in -127i32..=127 {
+            let g = MxGrid::new::<F>(e);
+            if !g.lanes_exact() {
+                continue;
+            }
+            let scale = 2f64.powi(e);
+            let step = 2f64.powi(s.min_exponent() - s.mantissa_bits as i32 + e);
+            let max = f64::from(f32::from_bits(decode_lane::<F>(s.max_code()))) * scale;
+            let mut xs: Vec<f32> = vec![0.0, -0.0, f32::MAX, f32::MIN_POSITIVE];
+            for k in 0..64u32 {
+                // Ties and neighbours on the subnormal spacing and in the normal binades.
+                for v in [
+                    (f64::from(k) + 0.5) * step,
+                    (f64::from(k) + 0.5) * step * 2f64.powi((k % 9) as i32),
+                    max * (1.0 + f64::from(k) / 256.0),
+                    max / (1.0 + f64::from(k) / 64.0),
+                ] {
+                    let f = v as f32;
+                    xs.extend([f, f32::from_bits(f.to_bits() + 1), -f]);
+                    xs.push(f32::from_bits(f.to_bits().wrapping_sub(1)));
+                }
+                xs.push(f32::from_bits(next() & 0x807F_FFFF)); // subnormals
+                xs.push(f32::from_bits(next() % 0x7F80_0000)); // any finite
+                xs.push(f32::from_bits(0x0080_0000 + (next() & 0x00FF_FFFF)));
+            }
+            for &x in &xs {
+                if !x.is_finite() {
+                    continue;
+                }
+                let t = f64::from(x) / scale;
+                let want = F::from_f64_with(t, Rounding::NearestEven, Overflow::Saturate);
+                let code = mx_element_code::<F>(x.to_bits(), g);
+                assert_eq!(code, want.to_bits_u32(), "{} e={e} x={x:e}", s.name);
+                let v = f64::from(want.to_f32()) * scale;
+                let v = if v.abs() > f64::from(f32::MAX) {
+                    f32::MAX.copysign(v as f32)
+                } else {
+                    v as f32
+                };
+                let got = mx_element_value::<F>(x.to_bits(), g);
+                assert_eq!(got, v.to_bits(), "{} e={e} x={x:e}", s.name);
+                checked += 1;
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
+    }
+
+    #[test]
+    fn mx_element_lanes_are_the_formula() {
+        lanes_are_the_formula::<F8E4M3FN>();
+        lanes_are_the_formula::<F8E5M2>();
+        lanes_are_the_formula::<F6E2M3FN>();
+        lanes_are_the_formula::<F6E3M2FN>();
+        lanes_are_the_formula::<F4E2M1FN>();
+    }
+}

@@ -7,12 +7,20 @@
 //! no fast driver: MX blocks along a non-last axis, MX block sizes other than 32), and
 //! `tests/quant_fast.rs` compares every level with them.
 //!
-//! The MX and NVFP4 drivers work on chunks of [`CHUNK`] consecutive elements, several blocks
-//! at a time: first every block's amax (a maximum of the magnitudes' bits: for finite values
-//! the order of the floats, and NaN or ∞ above every finite one), then every block's
-//! parameters (branch-free: the lanes vectorise across blocks), then the elements; the last
-//! chunk runs zero-padded (a zero changes no block's amax, and encodes to code 0, the value
-//! packed storage wants in unused bits).
+//! The MX and NVFP4 drivers work on chunks of [`CHUNK`] consecutive elements; the last chunk
+//! runs zero-padded (a zero changes no block's amax, and encodes to code 0, the value packed
+//! storage wants in unused bits). A block's amax is a maximum of the magnitudes' bits (for
+//! finite values the order of the floats, NaN or ∞ above every finite one).
+//! - MX float elements, a block at a time: the amax, the shared exponent and the block's grid
+//!   ([`MxGrid`]), then one fused integer lane per element ([`mx_element_code`],
+//!   [`mx_element_value`]): the exact scaling by 2^-E and the element rounding in one step, the
+//!   round trip without codes, decode or product. Blocks of tiny values (E below the grid's
+//!   limit, [`MxGrid::lanes_exact`]) take x · 2^-E, the encode lane, the decode lane and the
+//!   product instead; so does MXINT8.
+//! - NVFP4, a chunk at a time: every block's amax, then its scale (branch-free: the lanes
+//!   vectorise across the 16 blocks), then the elements' quotients, codes and (fake) products
+//!   over the chunk with one scale per element. Codes are packed by the crate's one packer
+//!   ([`crate::packing::pack_groups`]).
 //!
 //! The steps that a later rule may change are each one function of the lanes:
 //! [`lane::quotients`] (x / scale) and [`lane::products`] (decode · scale), which give the
@@ -22,6 +30,7 @@
 use super::mx::{MxFormat, MxScaleRule, MX_BLOCK, NVFP4_BLOCK};
 use super::{Plan, Run};
 use crate::formats::{F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E5M2, F8E8M0FNU};
+use crate::kernels::blocks::{mx_element_code, mx_element_value, products_each, MxGrid};
 use crate::kernels::scaled::{self as lane, run, Job};
 use crate::kernels::{self, Level};
 use crate::Format;
@@ -61,6 +70,33 @@ impl Job for AmaxBits<'_> {
         }
         *self.out = m;
     }
+}
+
+/// The largest finite magnitude's bits (a maximum over the bits of the values below ∞;
+/// NaN and ±∞ skipped), for the NVFP4 tensor scale.
+struct FiniteAmaxBits<'a> {
+    x: &'a [f32],
+    out: &'a mut u32,
+}
+
+impl Job for FiniteAmaxBits<'_> {
+    #[inline(always)]
+    fn run(self) {
+        let mut m = 0u32;
+        for &v in self.x {
+            let a = v.to_bits() & 0x7FFF_FFFF;
+            let a = if a >= INF { 0 } else { a };
+            m = m.max(a);
+        }
+        *self.out = m;
+    }
+}
+
+/// The largest finite |x| (+0 for none): the amax of `mx::nvfp4_tensor_scale`.
+pub(crate) fn finite_amax(x: &[f32]) -> f32 {
+    let mut m = 0;
+    run(FiniteAmaxBits { x, out: &mut m });
+    f32::from_bits(m)
 }
 
 /// The largest |x| over the non-NaN values (+0 for none; ∞ if there is one): the value of
@@ -231,6 +267,18 @@ trait MxElem {
     fn code(b: u32, k: i32) -> u32;
     /// decode(code), the value before the scale 2^(E − OFFSET).
     fn decoded(code: u32) -> f32;
+    /// One chunk of MX quantization: element codes into `codes`, the scale codes returned.
+    /// By default the two steps per element: the exact x · 2^(OFFSET − E), then [`Self::code`].
+    #[inline(always)]
+    fn codes_chunk(x: &[f32; CHUNK], rule: Rule, codes: &mut [u32; CHUNK]) -> [u8; MX_NB] {
+        mx_codes_chunk::<Self>(x, rule, codes)
+    }
+    /// One chunk of MX fake quantization. By default [`Self::code`], [`Self::decoded`] and the
+    /// product by the scale.
+    #[inline(always)]
+    fn values_chunk(x: &[f32; CHUNK], rule: Rule, out: &mut [f32; CHUNK]) {
+        mx_values_chunk::<Self>(x, rule, out)
+    }
 }
 
 /// A float element format.
@@ -245,6 +293,86 @@ impl<F: Format> MxElem for FloatElem<F> {
     #[inline(always)]
     fn decoded(code: u32) -> f32 {
         lane::decode::<F>(code)
+    }
+    /// The scaling and the element rounding fused in one integer lane per element
+    /// ([`mx_element_code`]), the blocks of tiny values (rare) by the two steps.
+    #[inline(always)]
+    fn codes_chunk(x: &[f32; CHUNK], rule: Rule, codes: &mut [u32; CHUNK]) -> [u8; MX_NB] {
+        let mut scales = [0u8; MX_NB];
+        let blocks = x
+            .chunks_exact(MX_BLOCK)
+            .zip(codes.chunks_exact_mut(MX_BLOCK));
+        for ((xs, cs), sc) in blocks.zip(scales.iter_mut()) {
+            let b = float_block::<F>(xs, rule);
+            *sc = b.scale;
+            if b.fused {
+                for (c, &v) in cs.iter_mut().zip(xs) {
+                    let code = mx_element_code::<F>(v.to_bits(), b.grid);
+                    *c = if b.bad { 0 } else { code };
+                }
+            } else {
+                for (c, &v) in cs.iter_mut().zip(xs) {
+                    *c = Self::code(v.to_bits(), -b.e);
+                }
+            }
+        }
+        scales
+    }
+    /// The round trip fused in one integer lane per element ([`mx_element_value`]: no codes,
+    /// no decode, no multiplication), the blocks of tiny values (rare) by the two steps.
+    #[inline(always)]
+    fn values_chunk(x: &[f32; CHUNK], rule: Rule, out: &mut [f32; CHUNK]) {
+        let blocks = x.chunks_exact(MX_BLOCK).zip(out.chunks_exact_mut(MX_BLOCK));
+        for (xs, os) in blocks {
+            let b = float_block::<F>(xs, rule);
+            if b.fused {
+                for (o, &v) in os.iter_mut().zip(xs) {
+                    let r = mx_element_value::<F>(v.to_bits(), b.grid);
+                    *o = f32::from_bits(if b.bad { f32::NAN.to_bits() } else { r });
+                }
+            } else {
+                let mut v = [0f32; MX_BLOCK];
+                for (v, &x) in v.iter_mut().zip(xs) {
+                    *v = Self::decoded(Self::code(x.to_bits(), -b.e));
+                }
+                lane::products(&v, lane::pow2_f32(b.e), os);
+            }
+        }
+    }
+}
+
+/// One MX block for the float element format `F`: its scale code, shared exponent, grid,
+/// whether it is a NaN block, and whether it takes the fused lanes (every block but those
+/// of tiny values: [`MxGrid::lanes_exact`]).
+struct FloatBlock {
+    scale: u8,
+    e: i32,
+    grid: MxGrid,
+    bad: bool,
+    fused: bool,
+}
+
+/// The [`FloatBlock`] of the 32 values `xs`: their amax (one maximum reduction of the
+/// magnitudes' bits, inside the loop over blocks whose body holds the element loops, so
+/// that LLVM vectorises it within the block rather than across blocks with gathers), then
+/// the scalar block parameters. An all-zero block (E = −127) takes a grid of a larger E, on
+/// which its zeros give the same codes and values, and the fused lanes.
+#[inline(always)]
+fn float_block<F: Format>(xs: &[f32], rule: Rule) -> FloatBlock {
+    let mut am = 0u32;
+    for &v in xs {
+        am = am.max(v.to_bits() & 0x7FFF_FFFF);
+    }
+    let e = rule.exponent(am);
+    let bad = am >= INF;
+    let zero_e = 1 - 127 - F::SPEC.min_exponent();
+    let grid = MxGrid::new::<F>(if am == 0 { e.max(zero_e) } else { e });
+    FloatBlock {
+        scale: if bad { 0xFF } else { (e + 127) as u8 },
+        e,
+        grid,
+        bad,
+        fused: grid.lanes_exact() | bad,
     }
 }
 
@@ -301,20 +429,29 @@ const MX_NB: usize = CHUNK / MX_BLOCK;
 const NV_NB: usize = CHUNK / NVFP4_BLOCK;
 
 /// The amax bits of each block of `B` elements of a chunk (≥ [`INF`] where a block holds a
-/// NaN or ∞).
+/// NaN or ∞): per block, lane-wise maxima of its vectors of 16, then a tree of maxima over
+/// the 16 lanes, each step a loop of constant length (shuffles; written as one reduction
+/// per block, LLVM vectorises across the blocks instead, with gathers).
 #[inline(always)]
 fn block_amax<const B: usize, const NB: usize>(x: &[f32; CHUNK]) -> [u32; NB] {
-    // Lane-wise maxima of the block's vectors of 16, then one horizontal maximum per block.
     let mut am = [0u32; NB];
-    for (j, a) in am.iter_mut().enumerate() {
+    for (a, blk) in am.iter_mut().zip(x.chunks_exact(B)) {
         let mut m = [0u32; 16];
-        for k in 0..B / 16 {
-            for (t, m) in m.iter_mut().enumerate() {
-                let v = x[j * B + k * 16 + t].to_bits() & 0x7FFF_FFFF;
-                *m = if v > *m { v } else { *m };
+        for c in blk.chunks_exact(16) {
+            for t in 0..16 {
+                m[t] = m[t].max(c[t].to_bits() & 0x7FFF_FFFF);
             }
         }
-        *a = m.iter().fold(0, |a, &v| if v > a { v } else { a });
+        for t in 0..8 {
+            m[t] = m[t].max(m[t + 8]);
+        }
+        for t in 0..4 {
+            m[t] = m[t].max(m[t + 4]);
+        }
+        for t in 0..2 {
+            m[t] = m[t].max(m[t + 2]);
+        }
+        *a = m[0].max(m[1]);
     }
     am
 }
@@ -322,7 +459,7 @@ fn block_amax<const B: usize, const NB: usize>(x: &[f32; CHUNK]) -> [u32; NB] {
 /// The parameters of the blocks of one MX chunk: scale codes (E + 127, or 0xFF), the element
 /// shifts OFFSET − E, the value multipliers 2^(E − OFFSET), whether the block is NaN.
 #[inline(always)]
-fn mx_params<E: MxElem>(
+fn mx_params<E: MxElem + ?Sized>(
     x: &[f32; CHUNK],
     rule: Rule,
 ) -> ([u8; MX_NB], [i32; MX_NB], [f32; MX_NB], [bool; MX_NB]) {
@@ -343,13 +480,17 @@ fn mx_params<E: MxElem>(
 
 /// One chunk of MX quantization: scale codes and element codes.
 #[inline(always)]
-fn mx_codes_chunk<E: MxElem>(x: &[f32; CHUNK], rule: Rule, codes: &mut [u8; CHUNK]) -> [u8; MX_NB] {
+fn mx_codes_chunk<E: MxElem + ?Sized>(
+    x: &[f32; CHUNK],
+    rule: Rule,
+    codes: &mut [u32; CHUNK],
+) -> [u8; MX_NB] {
     let (scales, ks, _, bad) = mx_params::<E>(x, rule);
     for j in 0..MX_NB {
         for t in 0..MX_BLOCK {
             let i = j * MX_BLOCK + t;
             let c = E::code(x[i].to_bits(), ks[j]);
-            codes[i] = if bad[j] { 0 } else { c as u8 };
+            codes[i] = if bad[j] { 0 } else { c & 0xFF };
         }
     }
     scales
@@ -357,7 +498,7 @@ fn mx_codes_chunk<E: MxElem>(x: &[f32; CHUNK], rule: Rule, codes: &mut [u8; CHUN
 
 /// One chunk of MX fake quantization.
 #[inline(always)]
-fn mx_values_chunk<E: MxElem>(x: &[f32; CHUNK], rule: Rule, out: &mut [f32; CHUNK]) {
+fn mx_values_chunk<E: MxElem + ?Sized>(x: &[f32; CHUNK], rule: Rule, out: &mut [f32; CHUNK]) {
     let (_, ks, muls, bad) = mx_params::<E>(x, rule);
     for j in 0..MX_NB {
         let mut v = [0f32; MX_BLOCK];
@@ -381,32 +522,17 @@ fn padded(tail: &[f32]) -> [f32; CHUNK] {
 }
 
 /// Pack the codes of one chunk (`n` of them, the rest 0) of `width` bits into `dst`, which
-/// holds ⌈n · width / 8⌉ bytes.
+/// holds ⌈n · width / 8⌉ bytes: by the crate's one packer, through its fast path for whole
+/// groups ([`crate::packing::pack_groups`]: a chunk is 256 codes, whole groups of every width).
 #[inline(always)]
-fn pack_chunk(codes: &[u8; CHUNK], n: usize, width: u32, dst: &mut [u8]) {
+fn pack_chunk(codes: &[u32; CHUNK], n: usize, width: u32, dst: &mut [u8]) {
     let bytes = (n * width as usize).div_ceil(8);
-    match width {
-        8 => dst[..bytes].copy_from_slice(&codes[..bytes]),
-        4 => {
-            let mut buf = [0u8; CHUNK / 2];
-            for j in 0..CHUNK / 2 {
-                buf[j] = codes[2 * j] | codes[2 * j + 1] << 4;
-            }
-            dst[..bytes].copy_from_slice(&buf[..bytes]);
-        }
-        _ => {
-            let mut buf = [0u8; CHUNK / 4 * 3];
-            for j in 0..CHUNK / 4 {
-                let w = codes[4 * j] as u32
-                    | (codes[4 * j + 1] as u32) << 6
-                    | (codes[4 * j + 2] as u32) << 12
-                    | (codes[4 * j + 3] as u32) << 18;
-                buf[3 * j] = w as u8;
-                buf[3 * j + 1] = (w >> 8) as u8;
-                buf[3 * j + 2] = (w >> 16) as u8;
-            }
-            dst[..bytes].copy_from_slice(&buf[..bytes]);
-        }
+    if bytes == CHUNK * width as usize / 8 {
+        crate::packing::pack_groups(codes, width, &mut dst[..bytes]);
+    } else {
+        let mut buf = [0u8; CHUNK];
+        crate::packing::pack_groups(codes, width, &mut buf[..CHUNK * width as usize / 8]);
+        dst[..bytes].copy_from_slice(&buf[..bytes]);
     }
 }
 
@@ -423,8 +549,8 @@ struct MxQuantize<'a, E> {
 impl<E: MxElem> MxQuantize<'_, E> {
     #[inline(always)]
     fn chunk(&mut self, start: usize, n: usize, x: &[f32; CHUNK]) {
-        let mut codes = [0u8; CHUNK];
-        let s = mx_codes_chunk::<E>(x, self.rule, &mut codes);
+        let mut codes = [0u32; CHUNK];
+        let s = E::codes_chunk(x, self.rule, &mut codes);
         let b0 = start / MX_BLOCK;
         for (o, &v) in self.scales[b0..].iter_mut().zip(&s[..n.div_ceil(MX_BLOCK)]) {
             *o = F8E8M0FNU::from_bits(v);
@@ -463,11 +589,11 @@ impl<E: MxElem> Job for MxFake<'_, E> {
         let (xb, xt) = self.x.split_at(whole);
         let (ob, ot) = self.out.split_at_mut(whole);
         for (c, o) in xb.chunks_exact(CHUNK).zip(ob.chunks_exact_mut(CHUNK)) {
-            mx_values_chunk::<E>(c.try_into().unwrap(), self.rule, o.try_into().unwrap());
+            E::values_chunk(c.try_into().unwrap(), self.rule, o.try_into().unwrap());
         }
         if !xt.is_empty() {
             let mut v = [0f32; CHUNK];
-            mx_values_chunk::<E>(&padded(xt), self.rule, &mut v);
+            E::values_chunk(&padded(xt), self.rule, &mut v);
             ot.copy_from_slice(&v[..xt.len()]);
         }
     }
@@ -561,45 +687,82 @@ pub(crate) fn mx_fake(
 // NVFP4: blocks of 16 FP4 (E2M1) values with an E4M3FN scale and an `f32` tensor scale.
 
 /// The blocks of one NVFP4 chunk: scale codes, scales decode(block scale) · tensor scale,
-/// whether the block is NaN.
+/// whether the block is NaN. Branch-free across the 16 blocks (the divisions, the E4M3FN
+/// encode and decode and the product vectorise), with the quantizers' exact division and
+/// product ([`lane::quotients`], [`lane::products`]) where the environment could differ.
 #[inline(always)]
 fn nvfp4_params(x: &[f32; CHUNK], ts: f32) -> ([u8; NV_NB], [f32; NV_NB], [bool; NV_NB]) {
     let am = block_amax::<NVFP4_BLOCK, NV_NB>(x);
-    let mut codes = [0u8; NV_NB];
-    let mut s = [0f32; NV_NB];
+    let mut m = [0f32; NV_NB];
     let mut bad = [false; NV_NB];
     for j in 0..NV_NB {
         bad[j] = am[j] >= INF;
-        let bs = lane::nvfp4_block_scale::<F8E4M3FN>(f32::from_bits(am[j]), ts);
+        m[j] = f32::from_bits(if bad[j] { 0 } else { am[j] });
+    }
+    // Saturate(NearestEven((amax / 6) / tensor scale)), NaN for a NaN block.
+    let mut q6 = [0f32; NV_NB];
+    lane::quotients(&m, 6.0, &mut q6);
+    let mut q = [0f32; NV_NB];
+    lane::quotients(&q6, ts, &mut q);
+    let mut codes = [0u8; NV_NB];
+    let mut d = [0f32; NV_NB];
+    for j in 0..NV_NB {
+        let bs = lane::encode_saturate::<F8E4M3FN>(q[j].to_bits());
         let bs = if bad[j] {
             F8E4M3FN::NAN.to_bits_u32()
         } else {
             bs
         };
         codes[j] = bs as u8;
-        s[j] = lane::product(lane::decode::<F8E4M3FN>(bs), ts);
+        d[j] = lane::decode::<F8E4M3FN>(bs);
     }
+    let mut s = [0f32; NV_NB];
+    lane::products(&d, ts, &mut s);
     (codes, s, bad)
 }
 
-/// The E2M1 codes of block `j` of a chunk whose scale is `s` (decode(block scale) · tensor
-/// scale): E2M1(Saturate(NearestEven(x / s))), or ±0 (the sign of x) where `s` is 0.
+// The per-block scalar helpers that `nvfp4_params` replaced (`kernels::scaled` belongs to
+// another branch of work; the lead removes them and these two lines when merging).
+const _: fn(f32, f32) -> f32 = lane::product;
+const _: fn(f32, f32) -> u32 = lane::nvfp4_block_scale::<F8E4M3FN>;
+
+/// Each element's scale: `s[i / 16]`, for the element loops of a whole chunk (loops of
+/// [`lane::RUN`] elements, which vectorise with the quotients' environment check; written
+/// per block, 16 lanes unrolled, that check went scalar).
 #[inline(always)]
-fn nvfp4_codes(x: &[f32; CHUNK], j: usize, s: f32) -> [u32; NVFP4_BLOCK] {
-    let xb = &x[j * NVFP4_BLOCK..(j + 1) * NVFP4_BLOCK];
-    let mut c = [0u32; NVFP4_BLOCK];
-    if crate::fenv::is_zero(s) {
-        for (c, &v) in c.iter_mut().zip(xb) {
-            *c = (v.to_bits() >> 31) << 3;
-        }
-    } else {
-        let mut q = [0f32; NVFP4_BLOCK];
-        lane::quotients(xb, s, &mut q);
-        for (c, &q) in c.iter_mut().zip(&q) {
-            *c = lane::encode_quotient::<F4E2M1FN>(q);
+fn nvfp4_each(s: &[f32; NV_NB]) -> [f32; CHUNK] {
+    let mut sx = [0f32; CHUNK];
+    for (o, &s) in sx.chunks_exact_mut(NVFP4_BLOCK).zip(s) {
+        for o in o.iter_mut() {
+            *o = s;
         }
     }
-    c
+    sx
+}
+
+/// The E2M1 codes of a chunk whose elements' scales are `sx` (decode(block scale) · tensor
+/// scale): E2M1(Saturate(NearestEven(x / s))), ±0 (the sign of x) where s is 0, and 0 where
+/// s is NaN (a NaN block).
+#[inline(always)]
+fn nvfp4_codes(x: &[f32; CHUNK], sx: &[f32; CHUNK], codes: &mut [u32; CHUNK]) {
+    let mut q = [0f32; lane::RUN];
+    let runs = x.chunks_exact(lane::RUN).zip(sx.chunks_exact(lane::RUN));
+    for ((xs, ss), cs) in runs.zip(codes.chunks_exact_mut(lane::RUN)) {
+        lane::quotients_each(xs, ss, &mut q);
+        for (((c, &q), &s), &v) in cs.iter_mut().zip(&q).zip(ss).zip(xs) {
+            let code = lane::encode_quotient::<F4E2M1FN>(q);
+            let code = if crate::fenv::is_zero(s) {
+                (v.to_bits() >> 31) << 3
+            } else {
+                code
+            };
+            *c = if s.to_bits() & 0x7FFF_FFFF > INF {
+                0
+            } else {
+                code
+            };
+        }
+    }
 }
 
 /// NVFP4 quantization of consecutive blocks of 16 (the last may be shorter).
@@ -613,14 +776,9 @@ struct Nvfp4Quantize<'a> {
 impl Nvfp4Quantize<'_> {
     #[inline(always)]
     fn chunk(&mut self, start: usize, n: usize, x: &[f32; CHUNK]) {
-        let (bs, s, bad) = nvfp4_params(x, self.ts);
-        let mut codes = [0u8; CHUNK];
-        for j in 0..NV_NB {
-            let c = nvfp4_codes(x, j, s[j]);
-            for t in 0..NVFP4_BLOCK {
-                codes[j * NVFP4_BLOCK + t] = if bad[j] { 0 } else { c[t] as u8 };
-            }
-        }
+        let (bs, s, _) = nvfp4_params(x, self.ts);
+        let mut codes = [0u32; CHUNK];
+        nvfp4_codes(x, &nvfp4_each(&s), &mut codes);
         let b0 = start / NVFP4_BLOCK;
         for (o, &v) in self.scales[b0..]
             .iter_mut()
@@ -646,17 +804,23 @@ impl Job for Nvfp4Quantize<'_> {
     }
 }
 
-/// One chunk of NVFP4 fake quantization.
+/// One chunk of NVFP4 fake quantization: the codes as [`nvfp4_codes`] (kept in registers and
+/// a stack buffer, never written out), then decode · scale.
 #[inline(always)]
 fn nvfp4_values_chunk(x: &[f32; CHUNK], ts: f32, out: &mut [f32; CHUNK]) {
-    let (_, s, bad) = nvfp4_params(x, ts);
-    for j in 0..NV_NB {
-        let c = nvfp4_codes(x, j, s[j]);
-        let mut v = [0f32; NVFP4_BLOCK];
-        for t in 0..NVFP4_BLOCK {
-            v[t] = lane::decode::<F4E2M1FN>(if bad[j] { 0 } else { c[t] });
+    let (_, s, _) = nvfp4_params(x, ts);
+    let sx = nvfp4_each(&s);
+    let mut codes = [0u32; CHUNK];
+    nvfp4_codes(x, &sx, &mut codes);
+    let mut v = [0f32; lane::RUN];
+    let runs = codes
+        .chunks_exact(lane::RUN)
+        .zip(sx.chunks_exact(lane::RUN));
+    for ((cs, ss), os) in runs.zip(out.chunks_exact_mut(lane::RUN)) {
+        for (v, &c) in v.iter_mut().zip(cs) {
+            *v = lane::decode::<F4E2M1FN>(c);
         }
-        lane::products(&v, s[j], &mut out[j * NVFP4_BLOCK..(j + 1) * NVFP4_BLOCK]);
+        products_each(&v, ss, os);
     }
 }
 

@@ -573,14 +573,19 @@ pub fn mx_fake_quantize_axis(
 /// assert_eq!(lowp::quant::nvfp4_tensor_scale(&[5376.0, f32::INFINITY, f32::NAN]), 2.0);
 /// ```
 pub fn nvfp4_tensor_scale(x: &[f32]) -> f32 {
-    let mut m = 0.0f32;
-    for &v in x {
-        // Non-negative finite floats order as their bits (DAZ cannot make a subnormal 0 here).
-        let a = fabs(v);
-        if a.is_finite() && a.to_bits() > m.to_bits() {
-            m = a;
+    let m = if super::fast::enabled() {
+        super::fast::finite_amax(x)
+    } else {
+        let mut m = 0.0f32;
+        for &v in x {
+            // Non-negative finite floats order as their bits (DAZ cannot make a subnormal 0).
+            let a = fabs(v);
+            if a.is_finite() && a.to_bits() > m.to_bits() {
+                m = a;
+            }
         }
-    }
+        m
+    };
     if crate::fenv::is_zero(m) {
         return 1.0;
     }
