@@ -10,31 +10,33 @@
 //! at memory speed:
 //!
 //! - default run: every 65521st f32 bit pattern (every 1048573rd in debug builds), through
-//!   the batch kernels of the best level in the six modes with SatNone and SatFinite (their
-//!   `Overflow::Ieee` and `Overflow::Saturate`) and through the scalar `convert_f32` in the six
-//!   modes and all three saturation modes; plus, per member, every value, midpoint and quarter
-//!   point with their f32 neighbours and the inputs beyond the range, through `convert_f32`,
-//!   `convert_f64`, `Format::from_f32_with` and the three stochastic variants (whose results
-//!   depend on the random bits, so they are only ever sampled), and the batch kernels of every
-//!   level against the scalar core on a sample.
-//! - `LOWP_FULL=1` (CI), first pass, every one of the 2^32 inputs: the batch kernels of the
-//!   best level, with SatNone and SatFinite, in nearest-even for the 118 members the lanes
-//!   cover, and in all six modes for the six members of [`EVERY_MODE`] (binary8p3se/sf,
-//!   binary8p4se/sf, binary4p2se/sf); every 4093rd input also through the scalar `convert_f32`
-//!   in every mode and saturation mode, for all 120. Second pass, every 31st input: the other
-//!   five modes of the other 112 members, and binary8p1ue and binary8p1uf (whose batch
-//!   conversions are the scalar core, a thirtieth of the lanes' speed) in all six modes. What
-//!   stays sampled: SatPropagate and the scalar path (every 4093rd input), the other modes of
-//!   112 members (every 31st), the two scalar-core members (every 31st), the kernel levels
-//!   below the best (a sample), stochastic rounding. Time: see the crate's P3109 docs.
+//!   the batch conversions (`p3109::encode_with`, best level) and the scalar `convert_f32`,
+//!   each in the six modes and all three saturation modes; plus, per member, every value,
+//!   midpoint and quarter point with their f32 neighbours and the inputs beyond the range,
+//!   through `convert_f32`, `convert_f64`, `Format::from_f32_with` and the three stochastic
+//!   variants (whose results depend on the random bits, so they are only ever sampled), and
+//!   the batch kernels of every level against the scalar core on a sample.
+//! - `LOWP_FULL=1` (CI), first pass, every one of the 2^32 inputs: the batch conversions
+//!   (`p3109::encode_with`, best level) of the 118 members the lanes cover, in all six modes
+//!   and all three saturation modes (SatNone and SatFinite are the kernels' two overflow
+//!   policies; SatPropagate is the SatFinite kernel with the ±∞ lanes of extended members
+//!   fixed after); every 4093rd input also through the scalar `convert_f32` in every mode and
+//!   saturation mode, for all 120. Second pass, every 31st input: binary8p1ue and binary8p1uf
+//!   (whose batch conversions are the scalar core, a thirtieth of the lanes' speed) through
+//!   `encode_with` in all six modes and three saturation modes. What stays sampled: the scalar
+//!   `convert_f32` (every 4093rd input: the scalar core costs ~20 CPU-s per member, mode and
+//!   saturation mode for all 2^32 inputs, measured on a loaded machine: hours for the family), the two scalar-core
+//!   members (every 31st), the kernel levels below the best (a sample; tests/kernels.rs and
+//!   tests/kernels_exhaustive.rs prove the levels equal on the OCP formats, which run the same
+//!   lane code), stochastic rounding. Time: see the crate's P3109 docs.
 //!   `LOWP_P3109_ITEMS=n` runs every n-th work item only, to time a part.
 
 #[path = "p3109_reference.rs"]
 mod reference;
 
 use lowp::p3109::{
-    convert_f32, convert_f32_stochastic, convert_f64, P3109Format, Rounding, Saturation,
-    Stochastic, StochasticVariant, P3109,
+    convert_f32, convert_f32_stochastic, convert_f64, encode_with, P3109Format, Rounding,
+    Saturation, Stochastic, StochasticVariant, P3109,
 };
 use lowp::{Format, Level, Overflow};
 use reference::{exact_f64, project, Exact, Fmt, Mode, Sat};
@@ -524,12 +526,11 @@ fn check_chunk<F: P3109Format + bytemuck::Pod>(
     let g0 = start / plan.stride;
     scratch.resize(n, 0);
     let dst: &mut [F] = bytemuck::cast_slice_mut(&mut scratch[..n]);
-    let level = Level::best();
     for (mi, (r, _)) in MODES.into_iter().enumerate() {
         if kernel_modes[mi] {
-            for (si, ov) in [(2, Overflow::Ieee), (0, Overflow::Saturate)] {
+            for (si, (s, _)) in SATS.into_iter().enumerate() {
                 let runs = &m.runs[mi * 3 + si];
-                level.encode_with(src, dst, r, ov);
+                encode_with(src, dst, r, s);
                 // One byte a code (K ≤ 8: the code, the bits above K clear).
                 let bytes: &[u8] = bytemuck::cast_slice(dst);
                 for (j0, j1, c) in runs.within(start, plan.stride, n) {
@@ -538,7 +539,7 @@ fn check_chunk<F: P3109Format + bytemuck::Pod>(
                             .find(|&j| dst[j].to_bits_u32() != c as u32)
                             .unwrap();
                         panic!(
-                            "{} {level:?} {r:?} {ov:?}: input {:#010x} gave {:#x}, the reference {c:#x}",
+                            "{} encode_with {r:?} {s:?}: input {:#010x} gave {:#x}, the reference {c:#x}",
                             m.name,
                             src[j].to_bits(),
                             dst[j].to_bits_u32()
@@ -626,21 +627,9 @@ fn sweep(members: &[(&Member, [bool; 6])], plan: Plan) {
 /// Every mode, and nearest-even alone.
 const ALL_MODES: [bool; 6] = [true; 6];
 const NEAREST_EVEN: [bool; 6] = [true, false, false, false, false, false];
-const OTHER_MODES: [bool; 6] = [false, true, true, true, true, true];
 
-/// The members whose batch kernels the full run checks on every input in every mode (the
-/// others: nearest-even on every input, the other modes on every 31st): the E4M3- and
-/// E5M2-like members of the conformance set, signed, both domains, and the 4-bit ones.
-const EVERY_MODE: [&str; 6] = [
-    "binary8p3se",
-    "binary8p3sf",
-    "binary8p4se",
-    "binary8p4sf",
-    "binary4p2se",
-    "binary4p2sf",
-];
-
-/// The stride of the full run's second pass (the remainder, see the module docs).
+/// The stride of the full run's second pass (binary8p1ue and binary8p1uf, whose batch
+/// conversions are the scalar core: see the module docs).
 const REST_STRIDE: u64 = 31;
 /// Every `FULL_SCALAR`-th input of the full run's first pass goes through the scalar path.
 const FULL_SCALAR: u64 = 4093;
@@ -672,19 +661,19 @@ fn conversions_match_the_reference_every_f32() {
         eprintln!("p3109 sampled sweep: {:.1} s", t.elapsed().as_secs_f64());
         return;
     }
-    // Pass 1, every input: the batch kernels of the members in `EVERY_MODE` in every mode, of
-    // every other member the lanes cover in nearest-even; the scalar path on every 4093rd.
+    // Pass 1, every input: the batch conversions of every member the lanes cover in every
+    // mode and saturation mode; the scalar path of all 120 on every 4093rd.
     let first: Vec<_> = members
         .iter()
         .map(|m| {
-            let modes = if m.scalar_batch {
-                [false; 6]
-            } else if EVERY_MODE.contains(&m.name) {
-                ALL_MODES
-            } else {
-                NEAREST_EVEN
-            };
-            (m, modes)
+            (
+                m,
+                if m.scalar_batch {
+                    [false; 6]
+                } else {
+                    ALL_MODES
+                },
+            )
         })
         .collect();
     sweep(
@@ -696,20 +685,14 @@ fn conversions_match_the_reference_every_f32() {
         },
     );
     let t1 = t.elapsed().as_secs_f64();
-    // Pass 2, every 31st input: the rest (the other modes of the other members, and the two
-    // members whose batch conversions are the scalar core).
+    // Pass 2, every 31st input: the batch conversions of the two members whose batch path is
+    // the scalar core.
     let rest: Vec<_> = members
         .iter()
-        .filter_map(|m| {
-            if m.scalar_batch {
-                Some((m, ALL_MODES))
-            } else if EVERY_MODE.contains(&m.name) {
-                None
-            } else {
-                Some((m, OTHER_MODES))
-            }
-        })
+        .filter(|m| m.scalar_batch)
+        .map(|m| (m, ALL_MODES))
         .collect();
+    assert_eq!(rest.len(), 2);
     sweep(
         &rest,
         Plan {
@@ -793,6 +776,29 @@ fn the_sweep_check_catches_a_wrong_code() {
         }));
         assert!(r.is_err(), "modes {modes:?} scalar {scalar}");
     }
+    // SatPropagate's own step (the ±∞ lanes after the SatFinite kernel): with +∞'s code in
+    // nearest-even, SatPropagate, changed, the batch check of +∞ panics.
+    let inf = f32::INFINITY.to_bits();
+    let runs = &mut m.runs[1];
+    let i = runs.starts.partition_point(|&s| s <= inf) - 1;
+    assert_eq!(runs.codes[i], 0x7F);
+    runs.codes[i] = 0x7E;
+    let plan = Plan {
+        stride: 1,
+        scalar: 0,
+        items_every: 1,
+    };
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        (m.check)(
+            &m,
+            NEAREST_EVEN,
+            &plan,
+            &[f32::INFINITY],
+            inf as u64,
+            &mut Vec::new(),
+        )
+    }));
+    assert!(r.is_err(), "SatPropagate");
 }
 
 #[test]

@@ -130,6 +130,55 @@ pub fn convert_f32<F: P3109Format>(x: f32, rounding: Rounding, saturation: Satur
     )
 }
 
+/// Encode `src` into `dst` through the batch kernels (run-time SIMD dispatch, as
+/// [`crate::encode_with`]): element `i` is [`convert_f32`]`(src[i], rounding, saturation)`.
+///
+/// `SatNone` and `SatFinite` are the kernels' [`crate::Overflow::Ieee`] and
+/// [`crate::Overflow::Saturate`]. `SatPropagate` differs from `SatFinite` only on ±∞ inputs
+/// of an extended member (they stay ±∞; a finite value beyond the range still saturates, and
+/// in a finite member ±∞ saturates too, report §4.7.5): the `SatFinite` kernel, then those
+/// lanes set to the ∞ codes in one more pass over the slices.
+///
+/// ```
+/// use lowp::p3109::{encode_with, Binary8p4se, Rounding, Saturation};
+/// let src = [1e9f32, f32::INFINITY, -f32::INFINITY, 1.0];
+/// let mut q = [Binary8p4se::ZERO; 4];
+/// encode_with(&src, &mut q, Rounding::NearestEven, Saturation::SatPropagate);
+/// assert_eq!(q.map(|v| v.to_bits()), [0x7E, 0x7F, 0xFF, 0x40]); // 224, +∞, −∞, 1
+/// encode_with(&src, &mut q, Rounding::NearestEven, Saturation::SatFinite);
+/// assert_eq!(q.map(|v| v.to_bits()), [0x7E, 0x7E, 0xFE, 0x40]);
+/// ```
+///
+/// # Panics
+/// If `src.len() != dst.len()`.
+#[track_caller]
+pub fn encode_with<F: P3109Format>(
+    src: &[f32],
+    dst: &mut [F],
+    rounding: Rounding,
+    saturation: Saturation,
+) {
+    let overflow = match saturation {
+        Saturation::SatNone => crate::Overflow::Ieee,
+        Saturation::SatFinite | Saturation::SatPropagate => crate::Overflow::Saturate,
+    };
+    crate::encode_with(src, dst, rounding, overflow);
+    if saturation == Saturation::SatPropagate && F::EXTENDED {
+        let spec = F::SPEC;
+        let pos = F::from_bits_u32(round::p3109_infinity_code(&spec, false, saturation));
+        let neg = F::from_bits_u32(round::p3109_infinity_code(&spec, true, saturation));
+        let is_inf = |x: &f32| x.to_bits() & 0x7FFF_FFFF == 0x7F80_0000;
+        // A scan without an early exit (it vectorises), then the rare blocks with an ∞.
+        for (d, x) in dst.chunks_mut(64).zip(src.chunks(64)) {
+            if x.iter().fold(false, |any, x| any | is_inf(x)) {
+                for (d, x) in d.iter_mut().zip(x).filter(|(_, x)| is_inf(x)) {
+                    *d = if x.is_sign_negative() { neg } else { pos };
+                }
+            }
+        }
+    }
+}
+
 /// `x` projected into `F` with stochastic rounding (saturating as the nearest modes do).
 ///
 /// ```
