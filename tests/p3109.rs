@@ -17,18 +17,24 @@
 //!   variants (whose results depend on the random bits, so they are only ever sampled), and
 //!   the batch kernels of every level against the scalar core on a sample.
 //! - `LOWP_FULL=1` (CI), first pass, every one of the 2^32 inputs: the batch conversions
-//!   (`p3109::encode_with`, best level) of the 118 members the lanes cover, in all six modes
-//!   and all three saturation modes (SatNone and SatFinite are the kernels' two overflow
-//!   policies; SatPropagate is the SatFinite kernel with the ±∞ lanes of extended members
-//!   fixed after); every 4093rd input also through the scalar `convert_f32` in every mode and
-//!   saturation mode, for all 120. Second pass, every 31st input: binary8p1ue and binary8p1uf
-//!   (whose batch conversions are the scalar core, a thirtieth of the lanes' speed) through
-//!   `encode_with` in all six modes and three saturation modes. What stays sampled: the scalar
-//!   `convert_f32` (every 4093rd input: the scalar core costs ~20 CPU-s per member, mode and
-//!   saturation mode for all 2^32 inputs, measured on a loaded machine: hours for the family), the two scalar-core
-//!   members (every 31st), the kernel levels below the best (a sample; tests/kernels.rs and
-//!   tests/kernels_exhaustive.rs prove the levels equal on the OCP formats, which run the same
-//!   lane code), stochastic rounding. Time: see the crate's P3109 docs.
+//!   (`p3109::encode_with`, best level) of the 118 members the lanes cover in nearest-even,
+//!   and of the six members of [`EVERY_MODE`] (binary8p3se/sf, binary8p4se/sf,
+//!   binary4p2se/sf) in all six modes, each in all three saturation modes (SatNone and
+//!   SatFinite are the kernels' two overflow policies; SatPropagate is the SatFinite kernel
+//!   with the ±∞ lanes of extended members fixed after); every 4093rd input also through the
+//!   scalar `convert_f32` in every mode and saturation mode, for all 120. Second pass, every
+//!   31st input: the other five modes of the other 112 members, and binary8p1ue and
+//!   binary8p1uf (whose batch conversions are the scalar core, a thirtieth of the lanes'
+//!   speed) in all six modes, all three saturation modes.
+//! - `LOWP_FULL=1 LOWP_P3109_EVERY_MODE=1`: the first pass takes all six modes of all 118
+//!   members (2124 sweeps of 2^32 inputs, about 2300 CPU-s: ~19 min of both cores, more than
+//!   CI's time budget allows on top of the other sweeps). What stays sampled even then: the
+//!   scalar `convert_f32` (every 4093rd input: the scalar core costs ~20 CPU-s per member,
+//!   mode and saturation mode for all 2^32 inputs, measured on a loaded machine: hours for the
+//!   family), the two scalar-core members (every 31st), the kernel levels below the best (a
+//!   sample; tests/kernels.rs and tests/kernels_exhaustive.rs prove the levels equal on the
+//!   OCP formats, which run the same lane code), stochastic rounding. Time: see the crate's
+//!   P3109 docs.
 //!   `LOWP_P3109_ITEMS=n` runs every n-th work item only, to time a part.
 
 #[path = "p3109_reference.rs"]
@@ -627,9 +633,23 @@ fn sweep(members: &[(&Member, [bool; 6])], plan: Plan) {
 /// Every mode, and nearest-even alone.
 const ALL_MODES: [bool; 6] = [true; 6];
 const NEAREST_EVEN: [bool; 6] = [true, false, false, false, false, false];
+const OTHER_MODES: [bool; 6] = [false, true, true, true, true, true];
 
-/// The stride of the full run's second pass (binary8p1ue and binary8p1uf, whose batch
-/// conversions are the scalar core: see the module docs).
+/// The members whose batch conversions the full run checks on every input in every mode (the
+/// others: nearest-even on every input, the other five modes on every 31st, unless
+/// `LOWP_P3109_EVERY_MODE=1`): the E4M3- and E5M2-like 8-bit members and the 4-bit pair.
+const EVERY_MODE: [&str; 6] = [
+    "binary8p3se",
+    "binary8p3sf",
+    "binary8p4se",
+    "binary8p4sf",
+    "binary4p2se",
+    "binary4p2sf",
+];
+
+/// The stride of the full run's second pass (the other modes of most members, and
+/// binary8p1ue and binary8p1uf, whose batch conversions are the scalar core: see the module
+/// docs).
 const REST_STRIDE: u64 = 31;
 /// Every `FULL_SCALAR`-th input of the full run's first pass goes through the scalar path.
 const FULL_SCALAR: u64 = 4093;
@@ -661,8 +681,11 @@ fn conversions_match_the_reference_every_f32() {
         eprintln!("p3109 sampled sweep: {:.1} s", t.elapsed().as_secs_f64());
         return;
     }
-    // Pass 1, every input: the batch conversions of every member the lanes cover in every
-    // mode and saturation mode; the scalar path of all 120 on every 4093rd.
+    // Pass 1, every input: the batch conversions of every member the lanes cover in
+    // nearest-even, and of the members of `EVERY_MODE` in every mode (every member in every
+    // mode with `LOWP_P3109_EVERY_MODE=1`), all three saturation modes; the scalar path of all
+    // 120 on every 4093rd.
+    let every_mode = std::env::var("LOWP_P3109_EVERY_MODE").is_ok_and(|v| v == "1");
     let first: Vec<_> = members
         .iter()
         .map(|m| {
@@ -670,8 +693,10 @@ fn conversions_match_the_reference_every_f32() {
                 m,
                 if m.scalar_batch {
                     [false; 6]
-                } else {
+                } else if every_mode || EVERY_MODE.contains(&m.name) {
                     ALL_MODES
+                } else {
+                    NEAREST_EVEN
                 },
             )
         })
@@ -685,14 +710,20 @@ fn conversions_match_the_reference_every_f32() {
         },
     );
     let t1 = t.elapsed().as_secs_f64();
-    // Pass 2, every 31st input: the batch conversions of the two members whose batch path is
-    // the scalar core.
+    // Pass 2, every 31st input: the other five modes of the other members (unless pass 1 took
+    // them), and the two members whose batch path is the scalar core in every mode.
     let rest: Vec<_> = members
         .iter()
-        .filter(|m| m.scalar_batch)
-        .map(|m| (m, ALL_MODES))
+        .filter_map(|m| {
+            if m.scalar_batch {
+                Some((m, ALL_MODES))
+            } else if every_mode || EVERY_MODE.contains(&m.name) {
+                None
+            } else {
+                Some((m, OTHER_MODES))
+            }
+        })
         .collect();
-    assert_eq!(rest.len(), 2);
     sweep(
         &rest,
         Plan {
