@@ -63,7 +63,15 @@ pub fn find_quantized(ck: &Checkpoint) -> Result<Vec<QWeight>> {
                         let c = match shape {
                             Some(s) => {
                                 let b = read_all(ck, &s)?;
-                                i64::from_le_bytes(b[8..16].try_into().unwrap()) as usize
+                                // [rows, cols] as int64: a shorter tensor is an error, not a
+                                // slice panic.
+                                let Some(c) = b.get(8..16) else {
+                                    bail!(
+                                        "{module}.weight_shape: {} bytes, expected [rows, cols] as int64 (16 bytes)",
+                                        b.len()
+                                    );
+                                };
+                                i64::from_le_bytes(c.try_into().unwrap()) as usize
                             }
                             None => p.shape[1] * 8,
                         };
@@ -100,7 +108,18 @@ pub fn find_quantized(ck: &Checkpoint) -> Result<Vec<QWeight>> {
 fn compare(q: &Checkpoint, o: &Checkpoint, w: &QWeight, orig: &TensorRef) -> Result<ErrorSums> {
     let band = w.scheme.row_block();
     let global = match &w.global {
-        Some(g) => f32::from_le_bytes(read_all(q, g)?[..4].try_into().unwrap()),
+        Some(g) => {
+            let b = read_all(q, g)?;
+            // One f32: a shorter tensor is an error, not a slice panic.
+            let Some(b) = b.get(..4) else {
+                bail!(
+                    "{}.weight_global_scale: {} bytes, expected one f32",
+                    w.module,
+                    b.len()
+                );
+            };
+            f32::from_le_bytes(b.try_into().unwrap())
+        }
         None => 1.0,
     };
     let data = q.shards[w.data.shard].map(w.data.start, w.data.len)?;

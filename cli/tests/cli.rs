@@ -699,3 +699,50 @@ fn verify_catches_a_changed_copy() {
         text(&o)
     );
 }
+
+/// verify refuses (an error, exit code 1, not a panic) a quantized checkpoint whose
+/// `weight_shape` or `weight_global_scale` tensor is too short to hold what it must.
+#[test]
+fn verify_refuses_short_shape_and_global_scale_tensors() {
+    let t = tmp();
+    let input = t.path().join("in");
+    checkpoint(&input, Dtype::BF16, 1);
+    for (scheme, name, what) in [
+        ("W4A16", "weight_shape", "expected [rows, cols]"),
+        ("NVFP4A16", "weight_global_scale", "expected one f32"),
+    ] {
+        let out = t.path().join(scheme);
+        assert!(
+            run(&["quantize", s(&input), s(&out), "--scheme", scheme, "-q"])
+                .status
+                .success()
+        );
+        assert!(run(&["verify", s(&out), s(&input)]).status.success());
+        let mut m = read_dir_tensors(&out);
+        let key = m
+            .keys()
+            .find(|k| k.ends_with(&format!(".{name}")))
+            .unwrap()
+            .clone();
+        let (d, _, b) = m[&key].clone();
+        let keep = if d == Dtype::I64 { 8 } else { 0 };
+        m.insert(key, (d, vec![keep / 8], b[..keep].to_vec()));
+        let names: Vec<&String> = m.keys().collect();
+        for e in std::fs::read_dir(&out).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "safetensors") {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+        let _ = std::fs::remove_file(out.join("model.safetensors.index.json"));
+        save(&out.join("model.safetensors"), &m, &names);
+        let o = run(&["verify", s(&out), s(&input)]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(
+            text(&o).contains(name) && text(&o).contains(what),
+            "{}",
+            text(&o)
+        );
+        assert!(!text(&o).contains("panicked"), "{}", text(&o));
+    }
+}
