@@ -701,17 +701,20 @@ fn verify_catches_a_changed_copy() {
 }
 
 /// verify refuses (an error, exit code 1, not a panic) a quantized checkpoint whose
-/// `weight_shape` or `weight_global_scale` tensor is too short to hold what it must.
+/// `weight_shape`, `weight_global_scale` or `weight_scale` tensor is too short to hold what it
+/// must, and an original whose weight is not a float dtype.
 #[test]
-fn verify_refuses_short_shape_and_global_scale_tensors() {
+fn verify_refuses_malformed_tensors_without_panicking() {
     let t = tmp();
     let input = t.path().join("in");
     checkpoint(&input, Dtype::BF16, 1);
     for (scheme, name, what) in [
         ("W4A16", "weight_shape", "expected [rows, cols]"),
         ("NVFP4A16", "weight_global_scale", "expected one f32"),
+        ("W4A16", "weight_scale", "do not fit"),
+        ("FP8_BLOCK", "weight_scale", "do not fit"),
     ] {
-        let out = t.path().join(scheme);
+        let out = t.path().join(format!("{scheme}-{name}"));
         assert!(
             run(&["quantize", s(&input), s(&out), "--scheme", scheme, "-q"])
                 .status
@@ -724,9 +727,14 @@ fn verify_refuses_short_shape_and_global_scale_tensors() {
             .find(|k| k.ends_with(&format!(".{name}")))
             .unwrap()
             .clone();
-        let (d, _, b) = m[&key].clone();
-        let keep = if d == Dtype::I64 { 8 } else { 0 };
-        m.insert(key, (d, vec![keep / 8], b[..keep].to_vec()));
+        let (d, shape, b) = m[&key].clone();
+        if name == "weight_scale" {
+            // No scale columns: too few scales for the weight.
+            m.insert(key, (d, vec![shape[0], 0], Vec::new()));
+        } else {
+            let keep = if d == Dtype::I64 { 8 } else { 0 };
+            m.insert(key, (d, vec![keep / 8], b[..keep].to_vec()));
+        }
         let names: Vec<&String> = m.keys().collect();
         for e in std::fs::read_dir(&out).unwrap() {
             let p = e.unwrap().path();
@@ -745,4 +753,25 @@ fn verify_refuses_short_shape_and_global_scale_tensors() {
         );
         assert!(!text(&o).contains("panicked"), "{}", text(&o));
     }
+    // An original whose weight is not a float dtype (same shape, 2 bytes an element).
+    let out = t.path().join("W8A8");
+    assert!(
+        run(&["quantize", s(&input), s(&out), "--scheme", "W8A8", "-q"])
+            .status
+            .success()
+    );
+    let mut m = read_dir_tensors(&input);
+    let key = "model.layers.0.mlp.down_proj.weight".to_string();
+    let (_, shape, b) = m[&key].clone();
+    m.insert(key, (Dtype::I16, shape, b));
+    let names: Vec<&String> = m.keys().collect();
+    save(&input.join("model.safetensors"), &m, &names);
+    let o = run(&["verify", s(&out), s(&input)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("expected BF16, F16 or F32"),
+        "{}",
+        text(&o)
+    );
+    assert!(!text(&o).contains("panicked"), "{}", text(&o));
 }
