@@ -141,8 +141,8 @@ fn compare(q: &Checkpoint, o: &Checkpoint, w: &QWeight, orig: &TensorRef) -> Res
     let need_data = w.rows.checked_mul(drow);
     let need_scales = nb.checked_mul(spb).and_then(|v| v.checked_mul(ssize));
     let whole_blocks = match w.scheme {
-        Scheme::Nvfp4A16 => w.cols % 16 == 0,
-        Scheme::Mxfp4A16 | Scheme::Mxfp4 => w.cols % 32 == 0,
+        Scheme::Nvfp4A16 => w.cols.is_multiple_of(16),
+        Scheme::Mxfp4A16 | Scheme::Mxfp4 => w.cols.is_multiple_of(32),
         _ => true,
     };
     if need_data.is_none_or(|n| data.len() < n)
