@@ -1028,19 +1028,19 @@ fn more_quantizers(x: &[f32], xs: &[f32], put: &mut impl FnMut(String, Vec<u64>)
         for dtype in [TorchDtype::F32, TorchDtype::BF16, TorchDtype::F16] {
             let t = format!("{tag} {dtype:?}");
             let mut q = vec![0i8; xs.len()];
-            pr::ct_quantize_int(xs, s, CtElement::Int8, dtype, &mut q);
+            pr::ct_quantize_int(xs, s, CtElement::Int8, dtype, &mut q).unwrap();
             put(
                 format!("{t} ct_quantize_int"),
                 q.iter().map(|&v| v as u64).collect(),
             );
             let mut q = vec![F8E4M3FN::ZERO; xs.len()];
-            pr::ct_quantize_fp8(xs, s, dtype, &mut q);
+            pr::ct_quantize_fp8(xs, s, dtype, &mut q).unwrap();
             put(
                 format!("{t} ct_quantize_fp8"),
                 q.iter().map(|v| v.to_bits() as u64).collect(),
             );
             let mut p = vec![0u8; m / 2];
-            pr::ct_quantize_fp4(xr, s, dtype, &mut p);
+            pr::ct_quantize_fp4(xr, s, dtype, &mut p).unwrap();
             put(
                 format!("{t} ct_quantize_fp4"),
                 p.iter().map(|&v| v as u64).collect(),
@@ -1068,7 +1068,7 @@ fn more_quantizers(x: &[f32], xs: &[f32], put: &mut impl FnMut(String, Vec<u64>)
             let mut v = vec![];
             for b in xs.chunks(16) {
                 let mut c = vec![0u8; b.len()];
-                v.push(pr::nvfp4_block(b, s, rule, &mut c).to_bits() as u64);
+                v.push(pr::nvfp4_block(b, s, rule, &mut c).unwrap().to_bits() as u64);
                 v.extend(c.iter().map(|&c| c as u64));
             }
             put(format!("{tag} nvfp4_block {rule:?}"), v);
@@ -1103,7 +1103,7 @@ fn more_quantizers(x: &[f32], xs: &[f32], put: &mut impl FnMut(String, Vec<u64>)
             let mut v = vec![];
             for b in xs.chunks(32) {
                 let mut c = vec![0u8; b.len()];
-                v.push(pr::mx_block(b, format, rule, &mut c) as u64);
+                v.push(pr::mx_block(b, format, rule, &mut c).unwrap() as u64);
                 v.extend(c.iter().map(|&c| c as u64));
             }
             put(format!("mx_block {format:?} {rule:?}"), v);

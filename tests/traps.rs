@@ -656,3 +656,81 @@ fn software_gemm_checks_operand_sizes() {
     ));
     assert_eq!(y, [7.0; 4]);
 }
+
+/// The exact accumulation of all-zero operands: every product is +0 (found by the gemm fuzz
+/// target: the exponent of the lowest bit of an all-zero operand was `i32::MAX`, and the sum
+/// of two such exponents overflowed).
+#[test]
+fn exact_gemm_of_zero_operands_is_zero() {
+    use lowp::gemm::{Accumulation, Gemm, Mma};
+    let mma = Mma::nvidia("Hopper", "wgmma", "m64n8k32.f32.e4m3.e4m3").unwrap();
+    let g = Gemm::new(mma).with_accumulation(Accumulation::Exact);
+    let z = [lowp::F8E4M3FN::ZERO; 6];
+    let mut y = [7.0f32; 4];
+    g.run::<lowp::F8E4M3FN, lowp::F8E4M3FN>(2, 2, 3, &z, &z, &mut y)
+        .unwrap();
+    assert_eq!(y.map(f32::to_bits), [0; 4]);
+}
+
+/// The producer rules that write into a caller's slice return an `Err` for a length that does
+/// not fit, and write nothing (they panicked before).
+#[test]
+fn producer_rules_reject_wrong_lengths_without_writing() {
+    use lowp::quant::producer::{self as pr, CtElement, E8m0Rule, Nvfp4Rule, TorchDtype};
+    use lowp::quant::MxFormat;
+    let x = [1.0f32, -2.0, 3.0, 0.5];
+    let mut q = [9i8; 3];
+    let r = pr::ct_quantize_int(&x, 0.5, CtElement::Int8, TorchDtype::BF16, &mut q);
+    assert_eq!(
+        r,
+        Err(Error::LengthMismatch {
+            expected: 4,
+            found: 3
+        })
+    );
+    assert_eq!(q, [9; 3]);
+    let mut f8 = [lowp::F8E4M3FN::from_bits(0x55); 5];
+    let r = pr::ct_quantize_fp8(&x, 1.0, TorchDtype::F16, &mut f8);
+    assert_eq!(
+        r,
+        Err(Error::LengthMismatch {
+            expected: 4,
+            found: 5
+        })
+    );
+    assert!(f8.iter().all(|v| v.to_bits() == 0x55));
+    let mut p = [0xEEu8; 1];
+    let r = pr::ct_quantize_fp4(&x, 1.0, TorchDtype::F32, &mut p);
+    assert_eq!(
+        r,
+        Err(Error::LengthMismatch {
+            expected: 2,
+            found: 1
+        })
+    );
+    let r = pr::ct_quantize_fp4(&x[..3], 1.0, TorchDtype::F32, &mut p);
+    assert!(matches!(r, Err(Error::InvalidInput(_))), "{r:?}");
+    assert_eq!(p, [0xEE]);
+    let mut c = [0x55u8; 3];
+    let r = pr::mx_block(&x, MxFormat::E2M1, E8m0Rule::Floor, &mut c);
+    assert_eq!(
+        r,
+        Err(Error::LengthMismatch {
+            expected: 4,
+            found: 3
+        })
+    );
+    let r = pr::nvfp4_block(&x, 1.0, Nvfp4Rule::Divide, &mut c);
+    assert_eq!(
+        r,
+        Err(Error::LengthMismatch {
+            expected: 4,
+            found: 3
+        })
+    );
+    assert_eq!(c, [0x55; 3]);
+    // The right lengths still work.
+    let mut c = [0u8; 4];
+    assert!(pr::mx_block(&x, MxFormat::E2M1, E8m0Rule::Floor, &mut c).is_ok());
+    assert!(pr::nvfp4_block(&x, 1.0, Nvfp4Rule::Divide, &mut c).is_ok());
+}

@@ -715,11 +715,11 @@ mod tests {
                         push(&mut out, s);
                     } else if scheme == Scheme::W8A8 {
                         let mut q = vec![0i8; r.len()];
-                        ct_quantize_int(r, s, CtElement::Int8, w, &mut q);
+                        ct_quantize_int(r, s, CtElement::Int8, w, &mut q).unwrap();
                         out.extend(q.iter().map(|&v| v as u8));
                     } else {
                         let mut q = vec![F8E4M3FN::ZERO; r.len()];
-                        ct_quantize_fp8(r, s, w, &mut q);
+                        ct_quantize_fp8(r, s, w, &mut q).unwrap();
                         out.extend(q.iter().map(|v| v.to_bits()));
                     }
                 }
@@ -747,7 +747,7 @@ mod tests {
                         for (b, &s) in scales.iter().enumerate() {
                             let (i0, i1) =
                                 (r * cols + b * 128, r * cols + ((b + 1) * 128).min(cols));
-                            ct_quantize_fp8(&x[i0..i1], s, w, &mut o[i0..i1]);
+                            ct_quantize_fp8(&x[i0..i1], s, w, &mut o[i0..i1]).unwrap();
                         }
                     }
                     out.extend(o.iter().map(|v| v.to_bits()));
@@ -760,7 +760,7 @@ mod tests {
                     if scale_part {
                         push(&mut out, s);
                     } else {
-                        ct_quantize_int(g, s, CtElement::Int4, w, &mut q);
+                        ct_quantize_int(g, s, CtElement::Int4, w, &mut q).unwrap();
                         for word in q.chunks_exact(8) {
                             let mut v = 0u32;
                             for (j, &e) in word.iter().enumerate() {
@@ -778,7 +778,7 @@ mod tests {
                     if scale_part {
                         out.push(bs.to_bits());
                     } else {
-                        ct_quantize_fp4(g, bs.to_f32() / global, TorchDtype::F32, &mut c);
+                        ct_quantize_fp4(g, bs.to_f32() / global, TorchDtype::F32, &mut c).unwrap();
                         out.extend_from_slice(&c);
                     }
                 }
@@ -790,7 +790,7 @@ mod tests {
                     if scale_part {
                         out.push(code);
                     } else {
-                        ct_quantize_fp4(g, s, w, &mut c);
+                        ct_quantize_fp4(g, s, w, &mut c).unwrap();
                         out.extend_from_slice(&c);
                     }
                 }
@@ -976,7 +976,7 @@ mod tests {
             for scale in [w.eps(), 0.0078125, 0.007873535, 0.5, 1.0, 3.0, 1000.0] {
                 for e in [CtElement::Int8, CtElement::Int4] {
                     let (mut a, mut b) = (vec![0i8; x.len()], vec![0i8; x.len()]);
-                    ct_quantize_int(&x, scale, e, w, &mut a);
+                    ct_quantize_int(&x, scale, e, w, &mut a).unwrap();
                     quantize_int(&x, scale, e, w, &mut b);
                     assert_eq!(a, b, "{src:?} scale {scale} {e:?}");
                     // The baseline build of the same loop (the CPU's is the one above).
@@ -1001,7 +1001,7 @@ mod tests {
         ]);
         for scale in [f32::EPSILON, 0.3, 1.0, 2.0] {
             let (mut a, mut b) = (vec![0i8; x.len()], vec![0i8; x.len()]);
-            ct_quantize_int(&x, scale, CtElement::Int8, TorchDtype::F32, &mut a);
+            ct_quantize_int(&x, scale, CtElement::Int8, TorchDtype::F32, &mut a).unwrap();
             quantize_int(&x, scale, CtElement::Int8, TorchDtype::F32, &mut b);
             assert_eq!(a, b, "f32 scale {scale}");
         }
@@ -1028,7 +1028,7 @@ mod tests {
             };
             for scale in [w.eps(), 0.0078125, 0.0002236, 0.5, 1.0, 3.0, 1000.0] {
                 let mut a = vec![F8E4M3FN::ZERO; x.len()];
-                ct_quantize_fp8(&x, scale, w, &mut a);
+                ct_quantize_fp8(&x, scale, w, &mut a).unwrap();
                 let mut b = vec![F8E4M3FN::ZERO; x.len()];
                 let mut c = vec![F8E4M3FN::ZERO; x.len()];
                 for ((xs, bs), cs) in x

@@ -63,7 +63,15 @@ pub fn find_quantized(ck: &Checkpoint) -> Result<Vec<QWeight>> {
                         let c = match shape {
                             Some(s) => {
                                 let b = read_all(ck, &s)?;
-                                i64::from_le_bytes(b[8..16].try_into().unwrap()) as usize
+                                // [rows, cols] as int64: a shorter tensor is an error, not a
+                                // slice panic.
+                                let Some(c) = b.get(8..16) else {
+                                    bail!(
+                                        "{module}.weight_shape: {} bytes, expected [rows, cols] as int64 (16 bytes)",
+                                        b.len()
+                                    );
+                                };
+                                i64::from_le_bytes(c.try_into().unwrap()) as usize
                             }
                             None => p.shape[1] * 8,
                         };
@@ -98,9 +106,27 @@ pub fn find_quantized(ck: &Checkpoint) -> Result<Vec<QWeight>> {
 
 /// Error of one quantized weight against the original `orig`.
 fn compare(q: &Checkpoint, o: &Checkpoint, w: &QWeight, orig: &TensorRef) -> Result<ErrorSums> {
+    if !matches!(orig.dtype, Dtype::BF16 | Dtype::F16 | Dtype::F32) {
+        bail!(
+            "{}.weight in the original: dtype {:?}, expected BF16, F16 or F32",
+            w.module,
+            orig.dtype
+        );
+    }
     let band = w.scheme.row_block();
     let global = match &w.global {
-        Some(g) => f32::from_le_bytes(read_all(q, g)?[..4].try_into().unwrap()),
+        Some(g) => {
+            let b = read_all(q, g)?;
+            // One f32: a shorter tensor is an error, not a slice panic.
+            let Some(b) = b.get(..4) else {
+                bail!(
+                    "{}.weight_global_scale: {} bytes, expected one f32",
+                    w.module,
+                    b.len()
+                );
+            };
+            f32::from_le_bytes(b.try_into().unwrap())
+        }
         None => 1.0,
     };
     let data = q.shards[w.data.shard].map(w.data.start, w.data.len)?;
@@ -110,6 +136,29 @@ fn compare(q: &Checkpoint, o: &Checkpoint, w: &QWeight, orig: &TensorRef) -> Res
     let ssize = w.scale.dtype.bitsize() / 8;
     let esize = orig.dtype.bitsize() / 8;
     let nb = w.rows.div_ceil(band);
+    // The stored codes and scales must hold what [rows, cols] needs (whole FP4 blocks
+    // included): a short or misshapen tensor is an error, not a slice panic.
+    let need_data = w.rows.checked_mul(drow);
+    let need_scales = nb.checked_mul(spb).and_then(|v| v.checked_mul(ssize));
+    let whole_blocks = match w.scheme {
+        Scheme::Nvfp4A16 => w.cols.is_multiple_of(16),
+        Scheme::Mxfp4A16 | Scheme::Mxfp4 => w.cols.is_multiple_of(32),
+        _ => true,
+    };
+    if need_data.is_none_or(|n| data.len() < n)
+        || need_scales.is_none_or(|n| scales.len() < n)
+        || !whole_blocks
+    {
+        bail!(
+            "{}: the stored codes ({} bytes) and weight_scale ({} bytes) do not fit a {} weight of [{}, {}]",
+            w.module,
+            data.len(),
+            scales.len(),
+            w.scheme.name(),
+            w.rows,
+            w.cols
+        );
+    }
     let _ = scale_at;
     let sums: Result<ErrorSums> = (0..nb)
         .into_par_iter()

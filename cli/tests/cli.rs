@@ -699,3 +699,79 @@ fn verify_catches_a_changed_copy() {
         text(&o)
     );
 }
+
+/// verify refuses (an error, exit code 1, not a panic) a quantized checkpoint whose
+/// `weight_shape`, `weight_global_scale` or `weight_scale` tensor is too short to hold what it
+/// must, and an original whose weight is not a float dtype.
+#[test]
+fn verify_refuses_malformed_tensors_without_panicking() {
+    let t = tmp();
+    let input = t.path().join("in");
+    checkpoint(&input, Dtype::BF16, 1);
+    for (scheme, name, what) in [
+        ("W4A16", "weight_shape", "expected [rows, cols]"),
+        ("NVFP4A16", "weight_global_scale", "expected one f32"),
+        ("W4A16", "weight_scale", "do not fit"),
+        ("FP8_BLOCK", "weight_scale", "do not fit"),
+    ] {
+        let out = t.path().join(format!("{scheme}-{name}"));
+        assert!(
+            run(&["quantize", s(&input), s(&out), "--scheme", scheme, "-q"])
+                .status
+                .success()
+        );
+        assert!(run(&["verify", s(&out), s(&input)]).status.success());
+        let mut m = read_dir_tensors(&out);
+        let key = m
+            .keys()
+            .find(|k| k.ends_with(&format!(".{name}")))
+            .unwrap()
+            .clone();
+        let (d, shape, b) = m[&key].clone();
+        if name == "weight_scale" {
+            // No scale columns: too few scales for the weight.
+            m.insert(key, (d, vec![shape[0], 0], Vec::new()));
+        } else {
+            let keep = if d == Dtype::I64 { 8 } else { 0 };
+            m.insert(key, (d, vec![keep / 8], b[..keep].to_vec()));
+        }
+        let names: Vec<&String> = m.keys().collect();
+        for e in std::fs::read_dir(&out).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "safetensors") {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+        let _ = std::fs::remove_file(out.join("model.safetensors.index.json"));
+        save(&out.join("model.safetensors"), &m, &names);
+        let o = run(&["verify", s(&out), s(&input)]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(
+            text(&o).contains(name) && text(&o).contains(what),
+            "{}",
+            text(&o)
+        );
+        assert!(!text(&o).contains("panicked"), "{}", text(&o));
+    }
+    // An original whose weight is not a float dtype (same shape, 2 bytes an element).
+    let out = t.path().join("W8A8");
+    assert!(
+        run(&["quantize", s(&input), s(&out), "--scheme", "W8A8", "-q"])
+            .status
+            .success()
+    );
+    let mut m = read_dir_tensors(&input);
+    let key = "model.layers.0.mlp.down_proj.weight".to_string();
+    let (_, shape, b) = m[&key].clone();
+    m.insert(key, (Dtype::I16, shape, b));
+    let names: Vec<&String> = m.keys().collect();
+    save(&input.join("model.safetensors"), &m, &names);
+    let o = run(&["verify", s(&out), s(&input)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("expected BF16, F16 or F32"),
+        "{}",
+        text(&o)
+    );
+    assert!(!text(&o).contains("panicked"), "{}", text(&o));
+}

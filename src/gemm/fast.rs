@@ -560,7 +560,14 @@ pub(crate) fn exact_dot(
     let sa: Vec<(i64, i32)> = a32.iter().map(|&x| split(x)).collect::<Option<_>>()?;
     let sb: Vec<(i64, i32)> = b32.iter().map(|&x| split(x)).collect::<Option<_>>()?;
     let range = |s: &[(i64, i32)]| -> (i32, i32) {
-        let lo = s.iter().map(|x| x.1).min().unwrap_or(0);
+        // Over the nonzero values: a zero's exponent is i32::MAX (fuzz crash: two all-zero
+        // operands overflowed `alo + blo`).
+        let lo = s
+            .iter()
+            .filter(|x| x.0 != 0)
+            .map(|x| x.1)
+            .min()
+            .unwrap_or(0);
         let hi = s
             .iter()
             .filter(|x| x.0 != 0)

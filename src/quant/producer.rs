@@ -27,7 +27,8 @@
 use super::mx::MxFormat;
 use crate::fenv::{div, is_zero, lt, mul};
 use crate::kernels::scaled::quotients;
-use crate::{Format, Overflow, Rounding, F4E2M1FN, F8E4M3FN};
+use crate::round::round_half_even;
+use crate::{Error, Format, Overflow, Rounding, F4E2M1FN, F8E4M3FN};
 use half::{bf16, f16};
 
 /// The dtype in which a PyTorch producer computes (the weight's own dtype).
@@ -98,16 +99,16 @@ fn round_bf16(x: f32) -> f32 {
     f32::from_bits(r & 0xFFFF_0000)
 }
 
-/// Round half to even of |y| < 2^22 (beyond, `y` itself), without a libm call: the sum with
-/// 1.5 · 2^23 rounds the fraction away by IEEE addition (round to nearest even, the only
-/// rounding Rust code runs under); subnormals round to ±0 with or without DAZ.
-#[inline(always)]
-fn rint(y: f32) -> f32 {
-    const M: f32 = 12_582_912.0;
-    if y.abs() < 4_194_304.0 {
-        (y + M) - M
+/// `Err(LengthMismatch)` unless the output has the input's length (checked before anything is
+/// written).
+fn same_len(x: usize, out: usize) -> Result<(), Error> {
+    if x == out {
+        Ok(())
     } else {
-        y
+        Err(Error::LengthMismatch {
+            expected: x,
+            found: out,
+        })
     }
 }
 
@@ -184,20 +185,22 @@ pub fn ct_scale(amax: f32, element: CtElement, dtype: TorchDtype) -> f32 {
 /// ```
 /// use lowp::quant::producer::{ct_quantize_int, CtElement, TorchDtype};
 /// let mut q = [0i8; 3];
-/// ct_quantize_int(&[0.25, -1.0, 3.0], 0.5, CtElement::Int4, TorchDtype::BF16, &mut q);
+/// ct_quantize_int(&[0.25, -1.0, 3.0], 0.5, CtElement::Int4, TorchDtype::BF16, &mut q).unwrap();
 /// assert_eq!(q, [0, -2, 6]);
+/// // A length mismatch is an error, and nothing is written.
+/// assert!(ct_quantize_int(&[1.0], 0.5, CtElement::Int8, TorchDtype::BF16, &mut q).is_err());
 /// ```
 ///
-/// # Panics
-/// If `out.len() != x.len()`.
+/// # Errors
+/// [`Error::LengthMismatch`] if `out.len() != x.len()` (`out` untouched).
 pub fn ct_quantize_int(
     x: &[f32],
     scale: f32,
     element: CtElement,
     dtype: TorchDtype,
     out: &mut [i8],
-) {
-    assert_eq!(x.len(), out.len(), "ct_quantize_int: length mismatch");
+) -> Result<(), Error> {
+    same_len(x.len(), out.len())?;
     let (lo, hi) = match element {
         CtElement::Int4 => CtElement::Int4.range(),
         _ => CtElement::Int8.range(),
@@ -209,9 +212,10 @@ pub fn ct_quantize_int(
         for (o, &y) in os.iter_mut().zip(q.iter()) {
             let y = dtype.round(y);
             let y = if y.is_nan() { 0.0 } else { y.clamp(lo, hi) };
-            *o = rint(y) as i8;
+            *o = round_half_even(y) as i8;
         }
     }
+    Ok(())
 }
 
 /// compressed-tensors' FP8 (E4M3FN) quantization of `x` with a scale of the weight's dtype:
@@ -222,14 +226,19 @@ pub fn ct_quantize_int(
 /// use lowp::quant::producer::{ct_quantize_fp8, TorchDtype};
 /// use lowp::F8E4M3FN;
 /// let mut q = [F8E4M3FN::ZERO; 2];
-/// ct_quantize_fp8(&[1000.0, -0.5], 1.0, TorchDtype::BF16, &mut q);
+/// ct_quantize_fp8(&[1000.0, -0.5], 1.0, TorchDtype::BF16, &mut q).unwrap();
 /// assert_eq!([q[0].to_bits(), q[1].to_bits()], [0x7E, 0xB0]); // 448 (clamped), −0.5
 /// ```
 ///
-/// # Panics
-/// If `out.len() != x.len()`.
-pub fn ct_quantize_fp8(x: &[f32], scale: f32, dtype: TorchDtype, out: &mut [F8E4M3FN]) {
-    assert_eq!(x.len(), out.len(), "ct_quantize_fp8: length mismatch");
+/// # Errors
+/// [`Error::LengthMismatch`] if `out.len() != x.len()` (`out` untouched).
+pub fn ct_quantize_fp8(
+    x: &[f32],
+    scale: f32,
+    dtype: TorchDtype,
+    out: &mut [F8E4M3FN],
+) -> Result<(), Error> {
+    same_len(x.len(), out.len())?;
     let mut tmp = [0f32; 256];
     for (xs, os) in x.chunks(256).zip(out.chunks_mut(256)) {
         let t = &mut tmp[..xs.len()];
@@ -241,6 +250,7 @@ pub fn ct_quantize_fp8(x: &[f32], scale: f32, dtype: TorchDtype, out: &mut [F8E4
         }
         crate::slice::encode_with(t, os, Rounding::NearestEven, Overflow::Saturate);
     }
+    Ok(())
 }
 
 #[inline(always)]
@@ -333,17 +343,26 @@ pub fn ct_fp4_code(y: f32) -> u8 {
 /// ```
 /// use lowp::quant::producer::{ct_quantize_fp4, TorchDtype};
 /// let mut p = [0u8; 2];
-/// ct_quantize_fp4(&[6.0, -1.25, -0.0, -0.1], 1.0, TorchDtype::F32, &mut p);
+/// ct_quantize_fp4(&[6.0, -1.25, -0.0, -0.1], 1.0, TorchDtype::F32, &mut p).unwrap();
 /// assert_eq!(p, [0xA7, 0x80]); // 6 → 0x7, −1.25 → −1 (0xA); −0 → 0x0, −0.1 → −0 (0x8)
 /// ```
 ///
-/// # Panics
-/// If `x.len()` is odd or `packed.len() != x.len() / 2`.
-pub fn ct_quantize_fp4(x: &[f32], divisor: f32, dtype: TorchDtype, packed: &mut [u8]) {
-    assert!(
-        x.len().is_multiple_of(2) && packed.len() == x.len() / 2,
-        "ct_quantize_fp4: lengths"
-    );
+/// # Errors
+/// [`Error::InvalidInput`] if `x.len()` is odd (codes are packed two per byte);
+/// [`Error::LengthMismatch`] (counted in bytes) if `packed.len() != x.len() / 2`. `packed` is
+/// untouched on an error.
+pub fn ct_quantize_fp4(
+    x: &[f32],
+    divisor: f32,
+    dtype: TorchDtype,
+    packed: &mut [u8],
+) -> Result<(), Error> {
+    if !x.len().is_multiple_of(2) {
+        return Err(Error::InvalidInput(
+            "ct_quantize_fp4: an odd element count (FP4 codes are packed two per byte)",
+        ));
+    }
+    same_len(x.len() / 2, packed.len())?;
     let mut tmp = [0f32; 256];
     for (xs, ps) in x.chunks(256).zip(packed.chunks_mut(128)) {
         let t = &mut tmp[..xs.len()];
@@ -359,6 +378,7 @@ pub fn ct_quantize_fp4(x: &[f32], divisor: f32, dtype: TorchDtype, packed: &mut 
             Overflow::Saturate,
         );
     }
+    Ok(())
 }
 
 #[inline(always)]
@@ -555,18 +575,23 @@ pub enum Nvfp4Rule {
 /// ```
 /// use lowp::quant::producer::{nvfp4_block, Nvfp4Rule};
 /// let mut c = [0u8; 2];
-/// let s = nvfp4_block(&[6.0, -1.25], 1.0, Nvfp4Rule::Divide, &mut c);
+/// let s = nvfp4_block(&[6.0, -1.25], 1.0, Nvfp4Rule::Divide, &mut c).unwrap();
 /// assert_eq!((s.to_f32(), c), (1.0, [0x7, 0xA])); // −1.25 ties to −1.0
 /// ```
 ///
-/// # Panics
-/// If `codes.len() != x.len()`.
-pub fn nvfp4_block(x: &[f32], s: f32, rule: Nvfp4Rule, codes: &mut [u8]) -> F8E4M3FN {
-    assert_eq!(x.len(), codes.len(), "nvfp4_block: length mismatch");
+/// # Errors
+/// [`Error::LengthMismatch`] if `codes.len() != x.len()` (`codes` untouched).
+pub fn nvfp4_block(
+    x: &[f32],
+    s: f32,
+    rule: Nvfp4Rule,
+    codes: &mut [u8],
+) -> Result<F8E4M3FN, Error> {
+    same_len(x.len(), codes.len())?;
     let amax = ct_amax(x);
     if !amax.is_finite() {
         codes.fill(0);
-        return F8E4M3FN::NAN;
+        return Ok(F8E4M3FN::NAN);
     }
     let e4m3 = |v: f32| F8E4M3FN::from_f32_with(v, Rounding::NearestEven, Overflow::Saturate);
     let fp4 = |y: f32| {
@@ -588,7 +613,7 @@ pub fn nvfp4_block(x: &[f32], s: f32, rule: Nvfp4Rule, codes: &mut [u8]) -> F8E4
                     fp4(div(v, total))
                 };
             }
-            bs
+            Ok(bs)
         }
         Nvfp4Rule::Reciprocal => {
             let bs = e4m3(div(div(amax, 6.0), s).clamp(1.0 / 64.0, 448.0));
@@ -596,7 +621,7 @@ pub fn nvfp4_block(x: &[f32], s: f32, rule: Nvfp4Rule, codes: &mut [u8]) -> F8E4
             for (c, &v) in codes.iter_mut().zip(x) {
                 *c = fp4(mul(v, r));
             }
-            bs
+            Ok(bs)
         }
         Nvfp4Rule::ModelOpt => {
             let b = div(amax, mul(6.0, s));
@@ -606,7 +631,7 @@ pub fn nvfp4_block(x: &[f32], s: f32, rule: Nvfp4Rule, codes: &mut [u8]) -> F8E4
             for (c, &v) in codes.iter_mut().zip(x) {
                 *c = ct_fp4_code(div(v, total));
             }
-            bs
+            Ok(bs)
         }
     }
 }
@@ -624,18 +649,23 @@ pub fn nvfp4_block(x: &[f32], s: f32, rule: Nvfp4Rule, codes: &mut [u8]) -> F8E4
 /// use lowp::quant::producer::{mx_block, E8m0Rule};
 /// use lowp::quant::MxFormat;
 /// let mut c = [0u8; 2];
-/// assert_eq!(mx_block(&[7.0, -0.5], MxFormat::E2M1, E8m0Rule::Even, &mut c), 128);
+/// assert_eq!(mx_block(&[7.0, -0.5], MxFormat::E2M1, E8m0Rule::Even, &mut c), Ok(128));
 /// assert_eq!(c, [0x6, 0x8]); // 7 / 2 = 3.5 ties to 4 (0x6); −0.5 / 2 = −0.25 ties to −0 (0x8)
 /// ```
 ///
-/// # Panics
-/// If `codes.len() != x.len()`.
-pub fn mx_block(x: &[f32], format: MxFormat, rule: E8m0Rule, codes: &mut [u8]) -> u8 {
-    assert_eq!(x.len(), codes.len(), "mx_block: length mismatch");
+/// # Errors
+/// [`Error::LengthMismatch`] if `codes.len() != x.len()` (`codes` untouched).
+pub fn mx_block(
+    x: &[f32],
+    format: MxFormat,
+    rule: E8m0Rule,
+    codes: &mut [u8],
+) -> Result<u8, Error> {
+    same_len(x.len(), codes.len())?;
     let amax = ct_amax(x);
     let Some(e) = e8m0_exponent(amax, format, rule) else {
         codes.fill(0);
-        return 255;
+        return Ok(255);
     };
     let byte = (e + 127) as u8;
     let max = format.max();
@@ -658,7 +688,7 @@ pub fn mx_block(x: &[f32], format: MxFormat, rule: E8m0Rule, codes: &mut [u8]) -
             *c = enc(div(v, scale).clamp(-max, max));
         }
     }
-    byte
+    Ok(byte)
 }
 
 #[cfg(test)]
@@ -726,7 +756,7 @@ mod tests {
                 let r = &b[4 + k * rec..4 + (k + 1) * rec];
                 let x = f32s(r, 32);
                 let mut codes = [0u8; 32];
-                let byte = mx_block(&x, format, rule, &mut codes);
+                let byte = mx_block(&x, format, rule, &mut codes).unwrap();
                 assert_eq!(
                     byte,
                     r[128],
@@ -753,7 +783,7 @@ mod tests {
         assert_eq!(packed.len(), n / 2, "{name}");
         let mut codes = [0u8; 16];
         for blk in 0..n / 16 {
-            let bs = nvfp4_block(&x[blk * 16..blk * 16 + 16], s, rule, &mut codes);
+            let bs = nvfp4_block(&x[blk * 16..blk * 16 + 16], s, rule, &mut codes).unwrap();
             assert_eq!(bs.to_bits(), scales[blk], "{name} block {blk}: scale");
             let want: Vec<u8> = packed[blk * 8..blk * 8 + 8]
                 .iter()
@@ -804,7 +834,7 @@ mod tests {
                 .into_iter()
                 .enumerate()
             {
-                seen[i] |= mx_block(&x, MxFormat::E2M1, rule, &mut c) != r[128];
+                seen[i] |= mx_block(&x, MxFormat::E2M1, rule, &mut c).unwrap() != r[128];
             }
         }
         assert_eq!(seen, [true; 3]);
@@ -823,7 +853,7 @@ mod tests {
         let mut codes = [0u8; 16];
         for b in 0..4 {
             assert_eq!(
-                nvfp4_block(&x[b * 16..b * 16 + 16], s, Nvfp4Rule::Divide, &mut codes),
+                nvfp4_block(&x[b * 16..b * 16 + 16], s, Nvfp4Rule::Divide, &mut codes).unwrap(),
                 bs[b]
             );
             let want: Vec<u8> = p[b * 8..b * 8 + 8]
