@@ -27,8 +27,8 @@
 use super::alloc::vec;
 use super::alloc::vec::Vec;
 use super::int::{
-    dequantize_per_axis, pack_4bit, packed_4bit_len, quantize_per_axis, round_half_even,
-    unpack_4bit, Nibble, QParams, QuantInt, Scheme,
+    dequantize_per_axis, pack_4bit, packed_4bit_len, quantize_per_axis, unpack_4bit, Nibble,
+    QParams, QuantInt, Scheme,
 };
 use super::{check_len, Plan, Run};
 use crate::Error;
@@ -167,7 +167,7 @@ pub fn choose_qparams_in<Q: QuantInt>(
             let scale = if is_zero(scale) { 1.0 } else { scale };
             let z = sub(qmin as f32, div(min, scale));
             let z = z.clamp(qmin as f32, qmax as f32);
-            QParams::new(scale, round_half_even(z) as i32)
+            QParams::new(scale, crate::round::round_half_even(z) as i32)
         }
         Scheme::Symmetric | Scheme::SymmetricFullRange => {
             let amax = if gt(-min, max) { -min } else { max };
