@@ -11,11 +11,15 @@
 //! - [`each`]: a run with a parameter per element (per axis along the last axis: a row against
 //!   the parameter vector; blocked along another axis), on the raw [`QParams`] (an integer
 //!   clamp instead of the kernel's float clamps, see [`q_each`]);
-//! - [`blocks`]: blocks along the last axis, a kernel per block (blocks of 32 unrolled).
+//! - [`blocks`]: blocks along the last axis, on the raw parameters of each block (blocks of 32
+//!   unrolled).
 //!
 //! A parameter set whose scale is tiny takes the exact helpers (CONTRACT.md §14): a run with
-//! one parameter set through [`Kernel::q_exact`], a run of per-element parameters element by
-//! element where any of the call's parameters is tiny.
+//! one parameter set through [`Kernel::q_exact`]; where any of a call's parameters is tiny,
+//! its runs of per-element parameters go element by element and its blocks a kernel per
+//! block. The packed forms quantize into a buffer on the stack, 96 values (per tensor) or a
+//! piece of 3840 (per axis) at a time, and pack it with the crate's packer
+//! ([`crate::packing`]'s `pack_groups`, and `pack_bits` for the tail).
 
 use super::super::{check_len, Plan, Run};
 use super::{Nibble, QParams, QuantInt, QuantOptions, ScaleRule};
@@ -291,15 +295,45 @@ fn each<O: Op>(
     }
 }
 
-/// Blocks of `block` (≥ 2) along a row: `out[i]` = op(`src[i]`, `params[i / block]`).
+/// Blocks of `block` (≥ 2) along a row: `out[i]` = op(`src[i]`, `params[i / block]`): on the
+/// raw parameters where `fast` (none of the call's parameters is exact), else a kernel per
+/// block.
 #[inline(always)]
 fn blocks<O: Op>(
     src: &[O::Src],
     params: &[QParams],
     block: usize,
     o: QuantOptions,
+    fast: bool,
     out: &mut [O::Dst],
 ) {
+    if fast {
+        let (qmin, qmax) = (O::Int::MIN + o.restricted_range as i32, O::Int::MAX);
+        if block == 32 {
+            let whole = src.len() / 32 * 32;
+            let (sb, st) = src.split_at(whole);
+            let (ob, ot) = out.split_at_mut(whole);
+            for ((sc, oc), &p) in sb.chunks_exact(32).zip(ob.chunks_exact_mut(32)).zip(params) {
+                let (sc, oc): (&[O::Src; 32], &mut [O::Dst; 32]) =
+                    (sc.try_into().unwrap(), oc.try_into().unwrap());
+                for t in 0..32 {
+                    oc[t] = O::each(p, qmin, qmax, sc[t]);
+                }
+            }
+            if let Some(&p) = params.get(whole / 32) {
+                for (d, &v) in ot.iter_mut().zip(st) {
+                    *d = O::each(p, qmin, qmax, v);
+                }
+            }
+        } else {
+            for ((sc, oc), &p) in src.chunks(block).zip(out.chunks_mut(block)).zip(params) {
+                for (d, &v) in oc.iter_mut().zip(sc) {
+                    *d = O::each(p, qmin, qmax, v);
+                }
+            }
+        }
+        return;
+    }
     if block == 32 {
         // The common block: a loop of fixed length (no remainder loop per block).
         let whole = src.len() / 32 * 32;
@@ -389,10 +423,11 @@ impl<O: Op> Job for PlanJob<'_, O> {
             }
             // Blocks along the last axis: a row at a time.
             Some(b) if inner == 1 => {
+                let fast = all_fast::<O>(params);
                 let nb = plan.blocks_along_axis();
                 let rows = src.chunks_exact(dim).zip(out.chunks_exact_mut(dim));
                 for ((s, d), ps) in rows.zip(params.chunks_exact(nb)) {
-                    blocks::<O>(s, ps, b, o, d);
+                    blocks::<O>(s, ps, b, o, fast, d);
                 }
             }
             // Blocks along another axis: runs of `inner` against a row of parameters.
@@ -644,4 +679,170 @@ pub(super) fn dequantize_packed<Q: Nibble>(packed: &[u8], p: QParams, out: &mut 
     } else {
         job.run()
     }
+}
+
+/// Elements per piece of the per-axis packed loops: whole groups of the packer's fast path
+/// (96 nibbles), quantized into a buffer on the stack and packed from it.
+const PIECE: usize = 96 * 40;
+
+/// Elements `e0..e0 + src.len()` of a per-axis tensor (`dim` parameters, `inner` elements per
+/// index along the axis) through `O`, in spans that share a layout: along the last axis a row
+/// piece against its parameters, else a run piece with one kernel.
+#[inline(always)]
+fn axis_span<O: Op>(
+    src: &[O::Src],
+    e0: usize,
+    (dim, inner): (usize, usize),
+    params: &[QParams],
+    fast: bool,
+    out: &mut [O::Dst],
+) {
+    let o = QuantOptions::default();
+    let mut done = 0;
+    while done < src.len() {
+        let e = e0 + done;
+        let left = src.len() - done;
+        let (s, d) = (&src[done..], &mut out[done..]);
+        let len = if inner == 1 {
+            let j = e % dim;
+            let len = left.min(dim - j);
+            each::<O>(&s[..len], &params[j..j + len], o, fast, &mut d[..len]);
+            len
+        } else {
+            let (j, i) = ((e / inner) % dim, e % inner);
+            let len = left.min(inner - i);
+            whole::<O>(
+                &s[..len],
+                &Kernel::new::<O::Int>(params[j], o),
+                &mut d[..len],
+            );
+            len
+        };
+        done += len;
+    }
+}
+
+/// Per-axis quantization to packed nibbles (default options), a piece at a time.
+struct AxisPackedQuantize<'a, Q> {
+    x: &'a [f32],
+    layout: (usize, usize),
+    params: &'a [QParams],
+    out: &'a mut [u8],
+    q: PhantomData<Q>,
+}
+
+impl<Q: Nibble> Job for AxisPackedQuantize<'_, Q> {
+    #[inline(always)]
+    fn run(self) {
+        type O<Q> = Quantize<Q, false>;
+        let fast = all_fast::<O<Q>>(self.params);
+        let mut buf = [Q::default(); PIECE];
+        let mut codes = [0u32; PIECE];
+        let pieces = self.x.chunks(PIECE).zip(self.out.chunks_mut(PIECE / 2));
+        for (n, (xs, os)) in pieces.enumerate() {
+            let (buf, codes) = (&mut buf[..xs.len()], &mut codes[..xs.len()]);
+            axis_span::<O<Q>>(xs, n * PIECE, self.layout, self.params, fast, buf);
+            for (c, q) in codes.iter_mut().zip(buf.iter()) {
+                *c = q.to_nibble() as u32;
+            }
+            let whole = xs.len() / PACK * PACK;
+            let (ob, ot) = os.split_at_mut(whole / 2);
+            pack_groups(&codes[..whole], 4, ob);
+            pack_bits(codes[whole..].iter().copied(), 4, ot);
+        }
+    }
+}
+
+/// Per-axis dequantization of packed nibbles, a piece at a time.
+struct AxisPackedDequantize<'a, Q> {
+    packed: &'a [u8],
+    layout: (usize, usize),
+    params: &'a [QParams],
+    out: &'a mut [f32],
+    q: PhantomData<Q>,
+}
+
+impl<Q: Nibble> Job for AxisPackedDequantize<'_, Q> {
+    #[inline(always)]
+    fn run(self) {
+        type O<Q> = Dequantize<Q>;
+        let fast = all_fast::<O<Q>>(self.params);
+        let mut buf = [Q::default(); PIECE];
+        let mut codes = [0u32; PIECE];
+        let pieces = self
+            .packed
+            .chunks(PIECE / 2)
+            .zip(self.out.chunks_mut(PIECE));
+        for (n, (ps, os)) in pieces.enumerate() {
+            let (buf, codes) = (&mut buf[..os.len()], &mut codes[..os.len()]);
+            let whole = os.len() / PACK * PACK;
+            unpack_groups(&ps[..whole / 2], 4, &mut codes[..whole]);
+            let mut it = codes[whole..].iter_mut();
+            unpack_bits(&ps[whole / 2..], 4, it.len(), |v| {
+                if let Some(c) = it.next() {
+                    *c = v;
+                }
+            });
+            for (q, &c) in buf.iter_mut().zip(codes.iter()) {
+                *q = Q::from_nibble(c as u8);
+            }
+            axis_span::<O<Q>>(buf, n * PIECE, self.layout, self.params, fast, os);
+        }
+    }
+}
+
+/// Quantize per axis into packed nibbles (the parameters checked here, the lengths by the
+/// caller; default options).
+pub(super) fn quantize_per_axis_packed<Q: Nibble>(
+    plan: &Plan,
+    x: &[f32],
+    params: &[QParams],
+    out: &mut [u8],
+) -> Result<(), Error> {
+    plan.check_params(params.len())?;
+    params.iter().try_for_each(|p| p.check::<Q>())?;
+    if plan.len == 0 {
+        return Ok(());
+    }
+    let job = AxisPackedQuantize::<Q> {
+        x,
+        layout: (plan.dim, plan.inner),
+        params,
+        out,
+        q: PhantomData,
+    };
+    if super::super::fast::enabled() {
+        run(job)
+    } else {
+        job.run()
+    }
+    Ok(())
+}
+
+/// Dequantize packed nibbles per axis (the parameters checked here, the lengths by the
+/// caller).
+pub(super) fn dequantize_per_axis_packed<Q: Nibble>(
+    plan: &Plan,
+    packed: &[u8],
+    params: &[QParams],
+    out: &mut [f32],
+) -> Result<(), Error> {
+    plan.check_params(params.len())?;
+    params.iter().try_for_each(|p| p.check::<Q>())?;
+    if plan.len == 0 {
+        return Ok(());
+    }
+    let job = AxisPackedDequantize::<Q> {
+        packed,
+        layout: (plan.dim, plan.inner),
+        params,
+        out,
+        q: PhantomData,
+    };
+    if super::super::fast::enabled() {
+        run(job)
+    } else {
+        job.run()
+    }
+    Ok(())
 }

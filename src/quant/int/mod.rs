@@ -29,6 +29,7 @@ pub use blocked::{
     quantize_blocked_with,
 };
 pub use packed::{dequantize_packed, pack_4bit, packed_4bit_len, quantize_packed, unpack_4bit};
+pub(crate) use packed::{dequantize_per_axis_packed, quantize_per_axis_packed};
 pub use params::{
     choose_qparams, qparams_blocked, qparams_from_data, qparams_per_axis, QParams, QuantOptions,
     ScaleRule, Scheme,

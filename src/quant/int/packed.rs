@@ -2,7 +2,7 @@
 //! through the crate's one bit packer ([`crate::packing`]), and per-tensor quantization
 //! straight into that layout.
 
-use super::super::check_len;
+use super::super::{check_len, Plan};
 use super::jobs;
 use super::{Nibble, QParams};
 use crate::packing::{pack_bits, pack_groups, unpack_bits, unpack_groups};
@@ -104,4 +104,33 @@ pub fn dequantize_packed<Q: Nibble>(
     check_len(packed_4bit_len(out.len()), packed.len())?;
     jobs::dequantize_packed::<Q>(packed, p, out);
     Ok(())
+}
+
+/// Per-axis quantization into packed nibbles, without an unpacked copy: the body of
+/// [`quantize_per_axis_packed`](crate::quant::quantize_per_axis_packed) (the packed length checked
+/// first, then what [`quantize_per_axis`](super::quantize_per_axis) checks).
+pub(crate) fn quantize_per_axis_packed<Q: Nibble>(
+    x: &[f32],
+    shape: &[usize],
+    axis: usize,
+    params: &[QParams],
+    out: &mut [u8],
+) -> Result<(), Error> {
+    check_len(packed_4bit_len(x.len()), out.len())?;
+    let plan = Plan::new(x.len(), shape, axis, None)?;
+    jobs::quantize_per_axis_packed::<Q>(&plan, x, params, out)
+}
+
+/// Per-axis dequantization of packed nibbles, without an unpacked copy: the body of
+/// [`dequantize_per_axis_packed`](crate::quant::dequantize_per_axis_packed).
+pub(crate) fn dequantize_per_axis_packed<Q: Nibble>(
+    packed: &[u8],
+    shape: &[usize],
+    axis: usize,
+    params: &[QParams],
+    out: &mut [f32],
+) -> Result<(), Error> {
+    check_len(packed_4bit_len(out.len()), packed.len())?;
+    let plan = Plan::new(out.len(), shape, axis, None)?;
+    jobs::dequantize_per_axis_packed::<Q>(&plan, packed, params, out)
 }
