@@ -2,8 +2,8 @@
 //! plain scalar loop and a memcpy of the same bytes (the floor any kernel can reach).
 //!
 //! `cargo bench --bench quant -- --quick` for a short run. The `*_4m` groups run every
-//! quantizer and fake quantizer (int8 and scaled E4M3FN per tensor, per axis and blocked; MX of
-//! every element type; NVFP4) on 4M elements beside a memcpy of the f32 input in the same group
+//! quantizer and fake quantizer (int8 and scaled E4M3FN per tensor, per axis and blocked; the
+//! other integer types, int4 packed too; MX of every element type; NVFP4) on 4M elements beside a memcpy of the f32 input in the same group
 //! (`cargo bench --bench quant -- _4m`). The `*_4m_cpu` groups are the same benchmarks timed in
 //! the thread's CPU time instead of wall time (`cargo bench --bench quant -- _4m_cpu`): on a
 //! machine shared with other work, time spent descheduled does not count, which keeps the
@@ -268,6 +268,160 @@ fn int8_4m_in<M: Measurement>(c: &mut Criterion<M>, suffix: &str) {
                 .unwrap()
         })
     });
+    // Blocks of 32 along axis 0 (down the columns): a parameter per element of each row.
+    g.bench_with_input(BenchmarkId::new("quantize block32 axis0", n), &x, |b, x| {
+        b.iter(|| quant::quantize_blocked(black_box(x), &shape, 0, 32, &blocks, &mut q).unwrap())
+    });
+    g.bench_with_input(BenchmarkId::new("fake block32 axis0", n), &x, |b, x| {
+        b.iter(|| {
+            quant::fake_quantize_blocked::<i8>(black_box(x), &shape, 0, 32, &blocks, &mut y)
+                .unwrap()
+        })
+    });
+    let mut z = x.clone();
+    g.bench_function(BenchmarkId::new("fake tensor in place", n), |b| {
+        b.iter(|| quant::fake_quantize_in_place::<i8>(black_box(&mut z), p).unwrap())
+    });
+    quant::quantize(&x, p, &mut q).unwrap();
+    g.bench_with_input(BenchmarkId::new("dequantize tensor", n), &q, |b, q| {
+        b.iter(|| quant::dequantize(black_box(q), p, &mut y).unwrap())
+    });
+    g.bench_with_input(BenchmarkId::new("dequantize axis0", n), &q, |b, q| {
+        b.iter(|| quant::dequantize_per_axis(black_box(q), &shape, 0, &rows, &mut y).unwrap())
+    });
+    g.bench_with_input(BenchmarkId::new("dequantize axis1", n), &q, |b, q| {
+        b.iter(|| quant::dequantize_per_axis(black_box(q), &shape, 1, &cols, &mut y).unwrap())
+    });
+    g.bench_with_input(BenchmarkId::new("dequantize block32", n), &q, |b, q| {
+        b.iter(|| quant::dequantize_blocked(black_box(q), &shape, 1, 32, &blocks, &mut y).unwrap())
+    });
+    g.finish();
+}
+
+/// The other integer types at 4M (uint8, int4 one per byte and packed two per byte, uint4,
+/// int16, uint16): per tensor and per axis 1 (the scale changing every element), quantize,
+/// dequantize and fake, beside a memcpy of the f32 input.
+fn int_4m(c: &mut Criterion) {
+    int_4m_in(c, "")
+}
+
+fn int_4m_cpu(c: &mut Criterion<CpuTime>) {
+    int_4m_in(c, "_cpu")
+}
+
+fn int_4m_in<M: Measurement>(c: &mut Criterion<M>, suffix: &str) {
+    use quant::{QuantInt, I4, U4};
+    let mut g = c.benchmark_group(format!("{}{suffix}", "int_4m"));
+    g.sample_size(10);
+    let x = data(N4M);
+    let n = N4M;
+    g.throughput(Throughput::Bytes(4 * n as u64));
+    let shape = [ROWS, COLS];
+    memcpy_in(&mut g, &x);
+    /// Quantize, dequantize and fake per tensor and per axis 1 for one type.
+    fn one<Q: QuantInt, M: Measurement>(
+        g: &mut criterion::BenchmarkGroup<'_, M>,
+        x: &[f32],
+        p: QParams,
+        cols: &[QParams],
+    ) {
+        let (n, shape) = (x.len(), [ROWS, COLS]);
+        let mut q = vec![Q::default(); n];
+        let mut y = vec![0f32; n];
+        let name = Q::NAME;
+        g.bench_with_input(
+            BenchmarkId::new(format!("{name} quantize tensor"), n),
+            x,
+            |b, x| b.iter(|| quant::quantize(black_box(x), p, &mut q).unwrap()),
+        );
+        g.bench_with_input(
+            BenchmarkId::new(format!("{name} quantize axis1"), n),
+            x,
+            |b, x| {
+                b.iter(|| quant::quantize_per_axis(black_box(x), &shape, 1, cols, &mut q).unwrap())
+            },
+        );
+        g.bench_with_input(
+            BenchmarkId::new(format!("{name} fake tensor"), n),
+            x,
+            |b, x| b.iter(|| quant::fake_quantize::<Q>(black_box(x), p, &mut y).unwrap()),
+        );
+        g.bench_with_input(
+            BenchmarkId::new(format!("{name} fake axis1"), n),
+            x,
+            |b, x| {
+                b.iter(|| {
+                    quant::fake_quantize_per_axis::<Q>(black_box(x), &shape, 1, cols, &mut y)
+                        .unwrap()
+                })
+            },
+        );
+        quant::quantize(x, p, &mut q).unwrap();
+        g.bench_with_input(
+            BenchmarkId::new(format!("{name} dequantize tensor"), n),
+            &q,
+            |b, q| b.iter(|| quant::dequantize(black_box(q), p, &mut y).unwrap()),
+        );
+    }
+    let cols = |zp: i32| -> Vec<QParams> {
+        (0..COLS)
+            .map(|i| QParams::new(0.05 + i as f32 * 1e-5, zp))
+            .collect()
+    };
+    one::<u8, M>(&mut g, &x, QParams::new(0.05, 128), &cols(128));
+    one::<I4, M>(&mut g, &x, QParams::new(0.5, 0), &cols(0));
+    one::<U4, M>(&mut g, &x, QParams::new(0.5, 8), &cols(8));
+    one::<i16, M>(&mut g, &x, QParams::new(1e-3, 0), &cols(0));
+    one::<u16, M>(&mut g, &x, QParams::new(1e-3, 32768), &cols(32768));
+    // int4 packed two per byte: per tensor, and per axis (both axes).
+    let p4 = QParams::new(0.5, 0);
+    let rows4: Vec<QParams> = (0..ROWS)
+        .map(|i| QParams::new(0.5 + i as f32 * 1e-4, 0))
+        .collect();
+    let cols4 = cols(0);
+    let mut packed = vec![0u8; n / 2];
+    let mut y = vec![0f32; n];
+    g.bench_with_input(
+        BenchmarkId::new("int4 packed quantize tensor", n),
+        &x,
+        |b, x| b.iter(|| quant::quantize_packed::<I4>(black_box(x), p4, &mut packed).unwrap()),
+    );
+    g.bench_with_input(
+        BenchmarkId::new("int4 packed quantize axis0", n),
+        &x,
+        |b, x| {
+            b.iter(|| {
+                quant::quantize_per_axis_packed::<I4>(black_box(x), &shape, 0, &rows4, &mut packed)
+                    .unwrap()
+            })
+        },
+    );
+    g.bench_with_input(
+        BenchmarkId::new("int4 packed quantize axis1", n),
+        &x,
+        |b, x| {
+            b.iter(|| {
+                quant::quantize_per_axis_packed::<I4>(black_box(x), &shape, 1, &cols4, &mut packed)
+                    .unwrap()
+            })
+        },
+    );
+    quant::quantize_packed::<I4>(&x, p4, &mut packed).unwrap();
+    g.bench_with_input(
+        BenchmarkId::new("int4 packed dequantize tensor", n),
+        &packed,
+        |b, pk| b.iter(|| quant::dequantize_packed::<I4>(black_box(pk), p4, &mut y).unwrap()),
+    );
+    g.bench_with_input(
+        BenchmarkId::new("int4 packed dequantize axis1", n),
+        &packed,
+        |b, pk| {
+            b.iter(|| {
+                quant::dequantize_per_axis_packed::<I4>(black_box(pk), &shape, 1, &cols4, &mut y)
+                    .unwrap()
+            })
+        },
+    );
     g.finish();
 }
 
@@ -397,12 +551,13 @@ criterion_group!(
     scaled_fp8,
     mx,
     int8_4m,
+    int_4m,
     scaled_4m,
     mx_4m
 );
 criterion_group! {
     name = cpu;
     config = Criterion::default().with_measurement(CpuTime);
-    targets = int8_4m_cpu, scaled_4m_cpu, mx_4m_cpu
+    targets = int8_4m_cpu, int_4m_cpu, scaled_4m_cpu, mx_4m_cpu
 }
 criterion_main!(benches, cpu);

@@ -558,7 +558,6 @@ pub fn overflows(spec: &Spec, src: Source, rounding: Rounding) -> bool {
 /// (−0.3 gives −0). The result does not depend on the FTZ/DAZ flags: the sums are integers far
 /// from the subnormal range, and a subnormal `v` read as 0 rounds to the same ±0.
 #[inline(always)]
-#[cfg_attr(not(test), allow(dead_code))] // its callers in quant/ and kernels/scaled.rs move here
 pub(crate) fn round_half_even(v: f32) -> f32 {
     const TWO_23: f32 = 8_388_608.0;
     let a = f32::from_bits(v.to_bits() & 0x7FFF_FFFF);
@@ -567,6 +566,18 @@ pub(crate) fn round_half_even(v: f32) -> f32 {
     } else {
         v
     }
+}
+
+/// [`round_half_even`] of a clamped `v` (|v| ≤ 2^22) as an `i32`, in two branch-free steps
+/// (the form the integer quantizers' and MXINT8's vector loops use): 1.5·2^23 + v lies in
+/// [2^23, 2^24), where the `f32` spacing is 1, so that the IEEE addition rounds v to an
+/// integer, ties to even, and the sum's bits minus those of 1.5·2^23 are that integer (−0.3
+/// gives 0). Independent of FTZ/DAZ for the same reason as [`round_half_even`]. A larger |v|
+/// gives a meaningless integer: callers clamp first (a NaN too).
+#[inline(always)]
+pub(crate) fn round_half_even_i32(v: f32) -> i32 {
+    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
+    ((v + MAGIC).to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32)
 }
 
 /// [`round_half_even`] for an `f64` (with 2^52: |v| ≥ 2^52 is already an integer), for exact
@@ -584,7 +595,34 @@ pub(crate) fn round_half_even_f64(v: f64) -> f64 {
 
 #[cfg(test)]
 mod half_even_tests {
-    use super::{round_half_even, round_half_even_f64};
+    use super::{round_half_even, round_half_even_f64, round_half_even_i32};
+
+    /// The integer form is the float form on every f32 in [−2^22, 2^22] of a stride, every
+    /// quarter near 0 and the range's ends, and does not depend on the sign of a zero result.
+    #[test]
+    fn round_half_even_i32_is_round_half_even() {
+        let lim = 4_194_304.0f32;
+        let mut xs: Vec<f32> = (-4096..=4096).map(|i| i as f32 * 0.25).collect();
+        xs.extend([
+            lim,
+            -lim,
+            lim - 0.5,
+            0.5 - lim,
+            -0.0,
+            1e-40,
+            -1e-40,
+            0.49999997,
+        ]);
+        xs.extend(
+            (0..=u32::MAX)
+                .step_by(4_099)
+                .map(f32::from_bits)
+                .filter(|v| v.abs() <= lim),
+        );
+        for x in xs {
+            assert_eq!(round_half_even_i32(x), round_half_even(x) as i32, "{x:e}");
+        }
+    }
 
     /// Against the standard library's `round_ties_even`, bit for bit (−0 included), on every
     /// quarter in ±2^10, the boundaries of the magic-number range, specials and a stride of

@@ -510,3 +510,268 @@ fn huge_shapes_with_a_zero_dimension_do_not_panic() {
     let mut y: [f32; 0] = [];
     assert!(quant::mx_fake_quantize(&[], quant::MxFormat::E2M1, &mut y).is_ok());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every kernel level against the reference.
+
+/// A small deterministic generator.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 32) as u32
+    }
+    fn below(&mut self, n: u32) -> u32 {
+        self.next() % n
+    }
+}
+
+/// Inputs with what the loops must get right: ordinary values, ties of common scales, NaN,
+/// ±∞, ±0, f32 subnormals, huge values, random bits.
+fn level_data(n: usize, seed: u64) -> Vec<f32> {
+    let mut r = Rng(seed | 1);
+    (0..n)
+        .map(|_| {
+            let b = r.next();
+            let s = if b & 1 == 1 { -1.0f32 } else { 1.0 };
+            match r.below(10) {
+                0 => f32::NAN,
+                1 => s * f32::INFINITY,
+                2 => s * 0.0,
+                3 => s * f32::from_bits(1 + r.below(0x7F_FFFF)),
+                4 => {
+                    s * (r.below(300) as f32 + 0.5) * [0.05f32, 0.1, 0.5, 1.0][r.below(4) as usize]
+                }
+                5 => s * 3e38,
+                6 => f32::from_bits(b),
+                _ => s * (r.below(1 << 20) as f32) * 1e-3,
+            }
+        })
+        .collect()
+}
+
+/// `count` parameter sets for `Q`: scales from tiny (which take the exact helpers) to huge
+/// (whose reciprocal is tiny) where `tiny`, else ordinary ones; zero points over the whole
+/// range, its ends included.
+fn level_params<Q: QuantInt>(count: usize, tiny: bool, seed: u64) -> Vec<QParams> {
+    let mut r = Rng(seed | 1);
+    (0..count)
+        .map(|_| {
+            let scale = match r.below(if tiny { 6 } else { 3 }) {
+                0 => 0.05,
+                1 => (r.below(999) + 1) as f32 * 3.1e-3,
+                2 => 2f32.powi(r.below(30) as i32 - 15),
+                3 => f32::from_bits(1 + r.below(1000)),
+                4 => f32::from_bits(0x0080_0000 + r.below(0x0100_0000)),
+                _ => f32::from_bits(0x7F00_0000 + r.below(0x7F_FFFF)),
+            };
+            let zero_point = match r.below(4) {
+                0 => Q::MIN,
+                1 => Q::MAX,
+                _ => Q::MIN + r.below((Q::MAX - Q::MIN) as u32 + 1) as i32,
+            };
+            QParams::new(scale, zero_point)
+        })
+        .collect()
+}
+
+/// The parameter index of element `i` (row-major `shape`, along `axis`, blocks of `block`).
+fn param_index(shape: &[usize], axis: usize, block: Option<usize>, i: usize) -> usize {
+    let inner: usize = shape[axis + 1..].iter().product();
+    let dim = shape[axis];
+    let (outer, j, k) = (i / (inner * dim), (i / inner) % dim, i % inner);
+    match block {
+        None => j,
+        Some(b) => (outer * dim.div_ceil(b) + j / b) * inner + k,
+    }
+}
+
+/// The layouts of `n` = 3 · `b` elements: per tensor (`None`), per axis along both axes of
+/// both shapes, blocked (32, 5 and 1) along both axes.
+type Layout = Option<(Vec<usize>, usize, Option<usize>)>;
+fn level_layouts(b: usize) -> (usize, Vec<Layout>) {
+    let a = 3;
+    let mut out = vec![None];
+    for shape in [vec![a, b], vec![b, a]] {
+        for axis in 0..2 {
+            for block in [None, Some(32), Some(5), Some(1)] {
+                out.push(Some((shape.clone(), axis, block)));
+            }
+        }
+    }
+    (a * b, out)
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+/// Assert `got == want`, naming the first difference only (the slices are long).
+fn same<T: PartialEq + std::fmt::Debug>(got: &[T], want: &[T], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    if let Some(i) = (0..got.len()).find(|&i| got[i] != want[i]) {
+        panic!("{what}: element {i}: {:?}, want {:?}", got[i], want[i]);
+    }
+}
+
+/// Quantize, dequantize and fake quantize of `Q` in every layout, both option sets, at the
+/// active level, against [`reference`].
+fn check_layouts<Q: QuantInt>(level: lowp::Level) {
+    // 1401 elements: rows of 467 and 3, runs of 3 and 467, across the loops' chunks of 64.
+    let (n, layouts) = level_layouts(467);
+    let x = level_data(n, 41 + Q::BITS as u64);
+    for (li, layout) in layouts.iter().enumerate() {
+        let count = match layout {
+            None => 1,
+            Some((shape, axis, None)) => shape[*axis],
+            Some((shape, axis, Some(b))) => n / shape[*axis] * shape[*axis].div_ceil(*b),
+        };
+        for tiny in [false, true] {
+            let params = level_params::<Q>(count, tiny, li as u64 * 2 + tiny as u64);
+            let index = |i: usize| match layout {
+                None => 0,
+                Some((shape, axis, block)) => param_index(shape, *axis, *block, i),
+            };
+            for o in [
+                QuantOptions::default(),
+                QuantOptions {
+                    rule: ScaleRule::Reciprocal,
+                    restricted_range: true,
+                },
+            ] {
+                let want: Vec<i32> = (0..n)
+                    .map(|i| reference::<Q>(x[i], params[index(i)], o))
+                    .collect();
+                let want_deq: Vec<f32> = (0..n)
+                    .map(|i| {
+                        let p = params[index(i)];
+                        (want[i] - p.zero_point) as f32 * p.scale
+                    })
+                    .collect();
+                let codes: Vec<Q> = want.iter().map(|&q| Q::from_i32(q)).collect();
+                let mut q = vec![Q::default(); n];
+                let mut deq = vec![0f32; n];
+                let mut fake = vec![0f32; n];
+                match layout {
+                    None => {
+                        quant::quantize_with(&x, params[0], o, &mut q).unwrap();
+                        quant::dequantize(&codes, params[0], &mut deq).unwrap();
+                        quant::fake_quantize_with::<Q>(&x, params[0], o, &mut fake).unwrap();
+                    }
+                    Some((shape, axis, None)) => {
+                        quant::quantize_per_axis_with(&x, shape, *axis, &params, o, &mut q)
+                            .unwrap();
+                        quant::dequantize_per_axis(&codes, shape, *axis, &params, &mut deq)
+                            .unwrap();
+                        quant::fake_quantize_per_axis_with::<Q>(
+                            &x, shape, *axis, &params, o, &mut fake,
+                        )
+                        .unwrap();
+                    }
+                    Some((shape, axis, Some(b))) => {
+                        quant::quantize_blocked_with(&x, shape, *axis, *b, &params, o, &mut q)
+                            .unwrap();
+                        quant::dequantize_blocked(&codes, shape, *axis, *b, &params, &mut deq)
+                            .unwrap();
+                        quant::fake_quantize_blocked_with::<Q>(
+                            &x, shape, *axis, *b, &params, o, &mut fake,
+                        )
+                        .unwrap();
+                    }
+                }
+                let what = format!("{} {layout:?} tiny={tiny} {o:?} {level:?}", Q::NAME);
+                same(&q, &codes, &format!("quantize {what}"));
+                same(&bits(&deq), &bits(&want_deq), &format!("dequantize {what}"));
+                same(&bits(&fake), &bits(&want_deq), &format!("fake {what}"));
+                if layout.is_none() && o == QuantOptions::default() {
+                    let mut z = x.clone();
+                    quant::fake_quantize_in_place::<Q>(&mut z, params[0]).unwrap();
+                    same(&bits(&z), &bits(&want_deq), &format!("in place {what}"));
+                }
+            }
+        }
+    }
+}
+
+/// 4-bit values packed two per byte, per tensor and per axis, at the active level, against
+/// [`reference`] and `pack_4bit` (lengths odd and even, across the loops' group sizes).
+fn check_packed<Q: quant::Nibble>(level: lowp::Level) {
+    // 4101 elements: more than one piece (3840) of the per-axis packed loops.
+    let (n, layouts) = level_layouts(1367);
+    let o = QuantOptions::default();
+    for m in [n, n - 1] {
+        let x = level_data(m, 7 + m as u64);
+        for (li, layout) in layouts.iter().enumerate() {
+            let per_axis = match layout {
+                None => None,
+                Some((shape, axis, None)) if m == n => Some((shape, *axis)),
+                _ => continue,
+            };
+            for tiny in [false, true] {
+                let count = per_axis.map_or(1, |(s, a)| s[a]);
+                let params = level_params::<Q>(count, tiny, 100 + li as u64 * 2 + tiny as u64);
+                let index = |i: usize| per_axis.map_or(0, |(s, a)| param_index(s, a, None, i));
+                let codes: Vec<Q> = (0..m)
+                    .map(|i| Q::from_i32(reference::<Q>(x[i], params[index(i)], o)))
+                    .collect();
+                let mut want = vec![0u8; quant::packed_4bit_len(m)];
+                quant::pack_4bit(&codes, &mut want).unwrap();
+                let want_deq: Vec<f32> = (0..m)
+                    .map(|i| {
+                        let p = params[index(i)];
+                        (codes[i].to_i32() - p.zero_point) as f32 * p.scale
+                    })
+                    .collect();
+                let mut got = vec![0xAAu8; want.len()];
+                let mut deq = vec![0f32; m];
+                match per_axis {
+                    None => {
+                        quant::quantize_packed::<Q>(&x, params[0], &mut got).unwrap();
+                        quant::dequantize_packed::<Q>(&want, params[0], &mut deq).unwrap();
+                    }
+                    Some((shape, axis)) => {
+                        quant::quantize_per_axis_packed::<Q>(&x, shape, axis, &params, &mut got)
+                            .unwrap();
+                        quant::dequantize_per_axis_packed::<Q>(
+                            &want, shape, axis, &params, &mut deq,
+                        )
+                        .unwrap();
+                    }
+                }
+                let what = format!("{} m={m} {per_axis:?} tiny={tiny} {level:?}", Q::NAME);
+                same(&got, &want, &format!("packed quantize {what}"));
+                same(
+                    &bits(&deq),
+                    &bits(&want_deq),
+                    &format!("packed dequantize {what}"),
+                );
+                let mut back = vec![Q::default(); m];
+                quant::unpack_4bit(&want, &mut back).unwrap();
+                same(&back, &codes, &format!("unpack_4bit {what}"));
+            }
+        }
+    }
+}
+
+/// Every integer quantizer's loops (the kernel jobs of `quant::int`, compiled per level) give
+/// the reference's bits at every available kernel level, `Level::Scalar` (the per-element
+/// formula) included: every type, layout (per tensor, per axis along each axis, blocked along
+/// each axis with blocks of 32, 5 and 1), option set, tiny and huge scales (the exact helpers)
+/// and zero points at the range's ends, lengths across the loops' chunk sizes.
+#[test]
+fn every_level_gives_the_reference_bits() {
+    for level in lowp::Level::available() {
+        lowp::set_level(Some(level)).unwrap();
+        check_layouts::<i8>(level);
+        check_layouts::<u8>(level);
+        check_layouts::<I4>(level);
+        check_layouts::<U4>(level);
+        check_layouts::<i16>(level);
+        check_layouts::<u16>(level);
+        check_packed::<I4>(level);
+        check_packed::<U4>(level);
+    }
+    lowp::set_level(None).unwrap();
+}

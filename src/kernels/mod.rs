@@ -146,23 +146,6 @@ pub fn active_level() -> Level {
     Level::from_u8(OVERRIDE.load(Ordering::Relaxed)).unwrap_or_else(detected)
 }
 
-/// Run `f(a)` on the active level's trampoline (AVX-512 or AVX2 where the CPU has them).
-///
-/// Superseded by [`scaled::run`] with a [`scaled::Job`]: `f` is called through its
-/// `FnOnce::call_once` shim, which LLVM may compile out of line *without* the level's
-/// features (see `x86::vectorize_avx2`); the int quantizers' per-tensor loops, its last users,
-/// are affected and should move to a `Job`.
-#[inline]
-pub(crate) fn vectorize<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
-    match active_level() {
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx512 => x86::vectorize_avx512(f, a),
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx2 => x86::vectorize_avx2(f, a),
-        _ => f(a),
-    }
-}
-
 /// Call `$path::<generics…, MODE, SAT>(args)` with the const mode number and overflow policy
 /// of the parameters `$p`.
 macro_rules! by_mode {

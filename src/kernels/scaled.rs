@@ -1,7 +1,8 @@
 //! Lanes of the scaled quantizers: the step before the encode lane (a division by the scale,
 //! or an exact multiplication by a power of two) fused with it, and the block parameters of MX
 //! and NVFP4 computed branch-free, so that the quantizers' loops vectorise like the
-//! conversions' (the drivers are in `quant::fast`, run through [`super::vectorize`]).
+//! conversions' (the drivers are in `quant::fast` and `quant::int`, each loop a [`Job`] run
+//! through [`run`]).
 //!
 //! Every function here gives the bits of the quantizers' per-element formulas (the scalar
 //! path of `quant`, kept as the [`Level::Scalar`](super::Level::Scalar) reference; the test
@@ -254,17 +255,15 @@ pub(crate) fn pow2_f32(e: i32) -> f32 {
     }
 }
 
-/// 1.5 · 2^23: added to |v| ≤ 2^22, it rounds v to an integer, ties to even.
-const MAGIC: f32 = 12_582_912.0;
-
 /// The MXINT8 element code of x · 2^k (bits `b`, `k` = 6 − E: the quotient by the scale in
-/// units of 2^-6): round half to even, clamped to [−127, 127], as a two's complement byte.
+/// units of 2^-6): round half to even ([`crate::round::round_half_even_i32`]), clamped to
+/// [−127, 127], as a two's complement byte.
 #[inline(always)]
 pub(crate) fn mx_int8_code(b: u32, k: i32) -> u32 {
     let v = f32::from_bits(mul_pow2_bits(b, k));
     let v = if v < -127.0 { -127.0 } else { v };
     let v = if v > 127.0 { 127.0 } else { v };
-    ((v + MAGIC).to_bits().wrapping_sub(MAGIC.to_bits())) & 0xFF
+    crate::round::round_half_even_i32(v) as u32 & 0xFF
 }
 
 /// The NVFP4 block scale's E4M3FN bits from the block's amax `m` and the tensor scale:

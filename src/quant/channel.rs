@@ -26,11 +26,8 @@
 
 use super::alloc::vec;
 use super::alloc::vec::Vec;
-use super::int::{
-    dequantize_per_axis, pack_4bit, packed_4bit_len, quantize_per_axis, round_half_even,
-    unpack_4bit, Nibble, QParams, QuantInt, Scheme,
-};
-use super::{check_len, Plan, Run};
+use super::int::{Nibble, QParams, QuantInt, Scheme};
+use super::{Plan, Run};
 use crate::Error;
 
 /// A range [qmin, qmax] of quantized integers that parameters are chosen for, inside the
@@ -167,7 +164,7 @@ pub fn choose_qparams_in<Q: QuantInt>(
             let scale = if is_zero(scale) { 1.0 } else { scale };
             let z = sub(qmin as f32, div(min, scale));
             let z = z.clamp(qmin as f32, qmax as f32);
-            QParams::new(scale, round_half_even(z) as i32)
+            QParams::new(scale, crate::round::round_half_even(z) as i32)
         }
         Scheme::Symmetric | Scheme::SymmetricFullRange => {
             let amax = if gt(-min, max) { -min } else { max };
@@ -360,7 +357,7 @@ impl PerChannelMinMaxObserver {
 
     /// One parameter set per channel ([`choose_qparams_in`] on its range, [0, 0] for a
     /// channel without data: scale 1), in channel order — what
-    /// [`quantize_per_axis`] takes. Errors: as
+    /// [`quantize_per_axis`](super::quantize_per_axis) takes. Errors: as
     /// [`choose_qparams_in`].
     pub fn qparams<Q: QuantInt>(
         &self,
@@ -382,12 +379,12 @@ impl PerChannelMinMaxObserver {
     }
 }
 
-/// Quantize per axis ([`quantize_per_axis`]: element `(…, j, …)` uses `params[j]`) to a 4-bit
+/// Quantize per axis ([`quantize_per_axis`](super::quantize_per_axis): element `(…, j, …)` uses `params[j]`) to a 4-bit
 /// type, packed two per byte in row-major element order: element 0 in the low nibble, an odd
 /// tail's high nibble 0 (ONNX's `int4`/`uint4` tensor layout). `out.len()` must be
 /// ⌈`x.len()` / 2⌉. Rounding, NaN and overflow as [`quantize`](super::quantize).
 ///
-/// Errors (nothing written): those of [`quantize_per_axis`], and a wrong `out` length.
+/// Errors (nothing written): those of [`quantize_per_axis`](super::quantize_per_axis), and a wrong `out` length.
 pub fn quantize_per_axis_packed<Q: Nibble>(
     x: &[f32],
     shape: &[usize],
@@ -395,16 +392,13 @@ pub fn quantize_per_axis_packed<Q: Nibble>(
     params: &[QParams],
     out: &mut [u8],
 ) -> Result<(), Error> {
-    check_len(packed_4bit_len(x.len()), out.len())?;
-    let mut q = vec![Q::default(); x.len()];
-    quantize_per_axis(x, shape, axis, params, &mut q)?;
-    pack_4bit(&q, out)
+    super::int::quantize_per_axis_packed::<Q>(x, shape, axis, params, out)
 }
 
 /// Dequantize `out.len()` 4-bit values packed as [`quantize_per_axis_packed`] writes them
 /// (⌈`out.len()` / 2⌉ bytes), per axis.
 ///
-/// Errors (nothing written): those of [`dequantize_per_axis`], and a wrong `packed` length.
+/// Errors (nothing written): those of [`dequantize_per_axis`](super::dequantize_per_axis), and a wrong `packed` length.
 pub fn dequantize_per_axis_packed<Q: Nibble>(
     packed: &[u8],
     shape: &[usize],
@@ -412,8 +406,5 @@ pub fn dequantize_per_axis_packed<Q: Nibble>(
     params: &[QParams],
     out: &mut [f32],
 ) -> Result<(), Error> {
-    check_len(packed_4bit_len(out.len()), packed.len())?;
-    let mut q = vec![Q::default(); out.len()];
-    unpack_4bit(packed, &mut q)?;
-    dequantize_per_axis(&q, shape, axis, params, out)
+    super::int::dequantize_per_axis_packed::<Q>(packed, shape, axis, params, out)
 }

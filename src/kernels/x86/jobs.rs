@@ -1,8 +1,9 @@
 //! `#[target_feature]` trampolines for [`Job`]s: the job's `run` (`#[inline(always)]`) is
 //! inlined into a function compiled for AVX-512 or AVX2, so that its loops vectorise for it.
-//! A direct call of the trait method, unlike [`super::vectorize_avx512`]'s call of an
-//! `FnOnce`, whose `call_once` shim LLVM may leave out of line (then compiled without the
-//! features) when the body is large.
+//! A direct call of the trait method: unlike a call of a closure or an `FnOnce` (whose
+//! `call_once` shim LLVM may leave out of line, then compiled without the features, when the
+//! body is large), it cannot escape the feature-enabled function. Every quantizer loop that is
+//! to run at a SIMD level goes through here (`quant::fast`, `quant::int`).
 
 use crate::kernels::scaled::Job;
 use crate::kernels::Level;

@@ -188,44 +188,6 @@ macro_rules! isa {
     };
 }
 
-/// Run `f(a)` inside a function compiled for AVX2+FMA+F16C (the pulp-style "vectorize"
-/// trampoline). Falls back to a plain call where the CPU lacks them.
-///
-/// **Not reliable**: `f` is called through its `FnOnce::call_once` shim, which LLVM leaves out
-/// of line when the body is large, and then the loop is compiled *without* the features. That
-/// is measured for the int quantizers' per-tensor loops (`quant::int`'s `quantize_job` & co.):
-/// in a release build their code sits in `FnOnce::call_once` functions with no ymm/zmm
-/// instruction, and every level runs at the same speed. A loop that must get the features goes
-/// through a `kernels::scaled::Job` and `x86::jobs` (a direct, always-inlined method call).
-#[inline]
-pub(crate) fn vectorize_avx2<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
-    #[target_feature(enable = "avx2,fma,f16c")]
-    fn tf<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
-        f(a)
-    }
-    if crate::kernels::Level::Avx2.is_available() {
-        // SAFETY: the CPU has every feature the function enables (just checked).
-        unsafe { tf(f, a) }
-    } else {
-        f(a)
-    }
-}
-
-/// As [`vectorize_avx2`], for AVX-512 (F, BW, VL, DQ).
-#[inline]
-pub(crate) fn vectorize_avx512<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
-    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
-    fn tf<A, R>(f: impl FnOnce(A) -> R, a: A) -> R {
-        f(a)
-    }
-    if crate::kernels::Level::Avx512.is_available() {
-        // SAFETY: the CPU has every feature the function enables (just checked).
-        unsafe { tf(f, a) }
-    } else {
-        f(a)
-    }
-}
-
 /// The AVX2 level has no table-lookup decoder (VBMI's needs AVX-512).
 #[inline(always)]
 fn no_table_decode<F: crate::format::Format>(_: &[F], _: &mut [f32]) -> bool {
