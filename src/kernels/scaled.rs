@@ -131,12 +131,6 @@ fn redo_products(v: &[f32], s: f32, out: &mut [f32]) {
     }
 }
 
-/// decode · scale for one value (the block scales of NVFP4: one per block), as [`products`].
-#[inline(always)]
-pub(crate) fn product(value: f32, scale: f32) -> f32 {
-    saturate_product(crate::fenv::mul(value, scale), value, scale)
-}
-
 /// The product `p` of two finite factors that overflowed `f32` made ±`f32::MAX` (the
 /// quantizers' rule, as the scalar `mul_saturating`): fake quantization never makes ∞ from a
 /// finite input. Integer tests only.
@@ -264,15 +258,6 @@ pub(crate) fn mx_int8_code(b: u32, k: i32) -> u32 {
     let v = if v < -127.0 { -127.0 } else { v };
     let v = if v > 127.0 { 127.0 } else { v };
     crate::round::round_half_even_i32(v) as u32 & 0xFF
-}
-
-/// The NVFP4 block scale's E4M3FN bits from the block's amax `m` and the tensor scale:
-/// Saturate(NearestEven((m / 6) / tensor_scale)), both divisions exact in any environment
-/// (one per block: scalar).
-#[inline(always)]
-pub(crate) fn nvfp4_block_scale<E4: Format>(m: f32, tensor_scale: f32) -> u32 {
-    use crate::fenv::div;
-    encode_saturate::<E4>(div(div(m, 6.0), tensor_scale).to_bits())
 }
 
 #[cfg(test)]

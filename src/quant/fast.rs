@@ -721,11 +721,6 @@ fn nvfp4_params(x: &[f32; CHUNK], ts: f32) -> ([u8; NV_NB], [f32; NV_NB], [bool;
     (codes, s, bad)
 }
 
-// The per-block scalar helpers that `nvfp4_params` replaced (`kernels::scaled` belongs to
-// another branch of work; the lead removes them and these two lines when merging).
-const _: fn(f32, f32) -> f32 = lane::product;
-const _: fn(f32, f32) -> u32 = lane::nvfp4_block_scale::<F8E4M3FN>;
-
 /// Each element's scale: `s[i / 16]`, for the element loops of a whole chunk (loops of
 /// [`lane::RUN`] elements, which vectorise with the quotients' environment check; written
 /// per block, 16 lanes unrolled, that check went scalar).
