@@ -477,21 +477,27 @@ impl Default for MseObserver {
 }
 
 impl MseObserver {
-    /// An observer that tries `candidates` clip ranges; 0 is taken as 1
-    /// ([`MseObserver::try_new`] rejects it instead).
+    /// The most candidates an observer tries: 2^16 (finer steps of α than 2^-16 change no
+    /// 8-bit parameter, and the search costs candidates × histogram bins per call, so a huge
+    /// count would only make [`MseObserver::search`] run for hours).
+    pub const MAX_CANDIDATES: u32 = 1 << 16;
+    /// An observer that tries `candidates` clip ranges; 0 is taken as 1 and more than
+    /// [`MseObserver::MAX_CANDIDATES`] as that many ([`MseObserver::try_new`] rejects both
+    /// instead).
     pub fn new(candidates: u32) -> Self {
         MseObserver {
             hist: HistogramObserver::new(),
-            candidates: candidates.max(1),
+            candidates: candidates.clamp(1, Self::MAX_CANDIDATES),
         }
     }
-    /// As [`MseObserver::new`], but an [`Error::InvalidParameter`] for 0 candidates.
+    /// As [`MseObserver::new`], but an [`Error::InvalidParameter`] for 0 candidates or more
+    /// than [`MseObserver::MAX_CANDIDATES`].
     pub fn try_new(candidates: u32) -> Result<Self, Error> {
-        if candidates == 0 {
+        if candidates == 0 || candidates > Self::MAX_CANDIDATES {
             return Err(Error::InvalidParameter {
                 name: "number of MSE candidates",
-                value: 0.0,
-                valid: "at least 1",
+                value: candidates as f64,
+                valid: "1 to 65536",
             });
         }
         Ok(Self::new(candidates))
