@@ -348,7 +348,10 @@ fn observers_validate_their_parameters() {
     assert!(MseObserver::try_new(MseObserver::MAX_CANDIDATES).is_ok());
     for c in [MseObserver::MAX_CANDIDATES + 1, u32::MAX] {
         assert!(MseObserver::try_new(c).is_err(), "{c}");
-        assert_eq!(MseObserver::new(c), MseObserver::new(MseObserver::MAX_CANDIDATES));
+        assert_eq!(
+            MseObserver::new(c),
+            MseObserver::new(MseObserver::MAX_CANDIDATES)
+        );
     }
 }
 
