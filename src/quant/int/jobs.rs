@@ -27,6 +27,16 @@ use crate::round::round_half_even_i32;
 use crate::Error;
 use core::marker::PhantomData;
 
+/// Run `job` compiled for the active level when the fast paths are on, else as the baseline
+/// build compiles it (the reference path that tests compare against).
+fn dispatch<J: Job>(job: J) {
+    if super::super::fast::enabled() {
+        run(job)
+    } else {
+        job.run()
+    }
+}
+
 /// One parameter set, prepared for the inner loop.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Kernel {
@@ -627,11 +637,7 @@ pub(super) fn quantize_packed<Q: Nibble>(x: &[f32], p: QParams, out: &mut [u8]) 
         out,
         q: PhantomData,
     };
-    if super::super::fast::enabled() {
-        run(job)
-    } else {
-        job.run()
-    }
+    dispatch(job);
 }
 
 /// Dequantize packed nibbles per tensor (lengths checked by the caller).
@@ -643,11 +649,7 @@ pub(super) fn dequantize_packed<Q: Nibble>(packed: &[u8], p: QParams, out: &mut 
         out,
         q: PhantomData,
     };
-    if super::super::fast::enabled() {
-        run(job)
-    } else {
-        job.run()
-    }
+    dispatch(job);
 }
 
 /// Elements per piece of the per-axis packed loops: whole groups of the packer's fast path
@@ -780,11 +782,7 @@ pub(super) fn quantize_per_axis_packed<Q: Nibble>(
         out,
         q: PhantomData,
     };
-    if super::super::fast::enabled() {
-        run(job)
-    } else {
-        job.run()
-    }
+    dispatch(job);
     Ok(())
 }
 
@@ -808,10 +806,6 @@ pub(super) fn dequantize_per_axis_packed<Q: Nibble>(
         out,
         q: PhantomData,
     };
-    if super::super::fast::enabled() {
-        run(job)
-    } else {
-        job.run()
-    }
+    dispatch(job);
     Ok(())
 }
