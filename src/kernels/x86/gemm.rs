@@ -79,8 +79,9 @@ isa!(
     "avx512f,avx512bw,avx512vl,avx512dq,avx512cd,avx2,fma"
 );
 
-/// Whether the CPU has AVX-512 CD (leading-zero counts) and VNNI (integer dot products).
-fn has_cd_vnni() -> bool {
+/// Whether the CPU has AVX-512 CD (leading-zero counts) and VNNI (integer dot products):
+/// what the gemm microkernels need beside the AVX-512 level.
+pub(super) fn has_cd_vnni() -> bool {
     #[cfg(feature = "std")]
     {
         std::arch::is_x86_feature_detected!("avx512cd")

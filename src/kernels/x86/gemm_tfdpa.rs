@@ -180,26 +180,10 @@ fn avx2(t: &TileArgs, acc: &mut [u32; MR * NR]) -> [u32; MR] {
     unsafe { avx2_tf(t, acc) }
 }
 
-/// Whether the CPU has AVX-512 CD (lzcnt) and VNNI (`vpdpwssd`) beside the AVX-512 level.
-fn has_cd_vnni() -> bool {
-    #[cfg(feature = "std")]
-    {
-        std::arch::is_x86_feature_detected!("avx512cd")
-            && std::arch::is_x86_feature_detected!("avx512vnni")
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        cfg!(all(
-            target_feature = "avx512cd",
-            target_feature = "avx512vnni"
-        ))
-    }
-}
-
 /// The microkernel for kernel level `level` (`None`: the portable one).
 pub(crate) fn ukernel(level: Level) -> Option<Ukernel> {
     match level {
-        Level::Avx512 if Level::Avx512.is_available() && has_cd_vnni() => Some(avx512),
+        Level::Avx512 if Level::Avx512.is_available() && super::gemm::has_cd_vnni() => Some(avx512),
         Level::Avx512 | Level::Avx2 if Level::Avx2.is_available() => Some(avx2),
         _ => None,
     }
