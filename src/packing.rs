@@ -117,7 +117,7 @@ pub(crate) fn pack_groups(codes: &[u32], width: u32, out: &mut [u8]) {
 /// element codes), whole groups of 8 codes at a time: each group is read as one
 /// little-endian `u64` and its codes are drawn together by shifts and masks within that word
 /// (lane-local operations, which vectorise on every instruction set), FP4 to 4 bytes, FP6 to
-/// 6, in runs of 64 codes; 8-bit codes are copied. The codes must already fit in `width` bits and `codes.len()` must
+/// 6, in runs of 256 codes; 8-bit codes are copied. The codes must already fit in `width` bits and `codes.len()` must
 /// be a multiple of 8; it writes `codes.len() · width / 8` bytes, the same bytes as
 /// [`pack_bits`] (tested on every code: `byte_packer_equals_the_one_packer`).
 #[inline(always)]
@@ -130,12 +130,12 @@ pub(crate) fn pack_bytes(codes: &[u8], width: u32, out: &mut [u8]) {
         pack_bits(codes.iter().map(|&c| c as u32), width, out);
         return;
     }
-    // Runs of 64 codes (8 words: the loops have constant lengths), then the last groups.
+    // Runs of 256 codes (32 words: loops of constant lengths), then the last groups.
     let w = width as usize;
-    let mut cs = codes.chunks_exact(64);
-    let mut os = out.chunks_exact_mut(8 * w);
+    let mut cs = codes.chunks_exact(256);
+    let mut os = out.chunks_exact_mut(32 * w);
     for (c, o) in (&mut cs).zip(&mut os) {
-        pack_64(c.try_into().unwrap(), width, o);
+        pack_256(c.try_into().unwrap(), width, o);
     }
     let groups = cs.remainder().chunks_exact(8);
     for (c, o) in groups.zip(os.into_remainder().chunks_exact_mut(w)) {
@@ -162,27 +162,45 @@ fn pack_group(x: u64, width: u32) -> u64 {
     }
 }
 
-/// 64 codes into 32 (FP4) or 48 (FP6) bytes of `out`: the 8 groups' words side by side, then
-/// written out whole (FP6: two groups' 12 bytes as one 8-byte and one 4-byte word).
+/// 256 codes into 128 (FP4) or 192 (FP6) bytes of `out`: the 32 groups' words side by side
+/// (one loop over `u64` lanes), then written out whole (FP6: four codes in the low 24 bits of
+/// each 32-bit half, and every four halves' 12 bytes as three 32-bit words).
 #[inline(always)]
-fn pack_64(c: &[u8; 64], width: u32, out: &mut [u8]) {
-    let mut w = [0u64; 8];
+fn pack_256(c: &[u8; 256], width: u32, out: &mut [u8]) {
+    let mut w = [0u64; 32];
     for (w, c) in w.iter_mut().zip(c.chunks_exact(8)) {
-        *w = pack_group(u64::from_le_bytes(c.try_into().unwrap()), width);
+        let x = u64::from_le_bytes(c.try_into().unwrap());
+        *w = if width == 4 {
+            pack_group(x, 4)
+        } else {
+            // Two codes in 12 bits of each 16-bit lane, then four in 24 bits of each half.
+            let y = (x & 0x003F_003F_003F_003F) | ((x >> 2) & 0x0FC0_0FC0_0FC0_0FC0);
+            (y & 0x0000_0FFF_0000_0FFF) | ((y >> 4) & 0x00FF_F000_00FF_F000)
+        };
     }
     if width == 4 {
-        let mut b = [0u8; 32];
-        for (b, &w) in b.chunks_exact_mut(4).zip(&w) {
-            b.copy_from_slice(&(w as u32).to_le_bytes());
+        let mut b = [0u32; 32];
+        for (b, &w) in b.iter_mut().zip(&w) {
+            *b = w as u32;
         }
-        out.copy_from_slice(&b);
+        for (o, b) in out.chunks_exact_mut(4).zip(&b) {
+            o.copy_from_slice(&b.to_le_bytes());
+        }
     } else {
-        let mut b = [0u8; 48];
-        for (b, w) in b.chunks_exact_mut(12).zip(w.chunks_exact(2)) {
-            b[..8].copy_from_slice(&(w[0] | w[1] << 48).to_le_bytes());
-            b[8..].copy_from_slice(&((w[1] >> 16) as u32).to_le_bytes());
+        let mut h = [0u32; 64];
+        for (h, &w) in h.chunks_exact_mut(2).zip(&w) {
+            h[0] = w as u32;
+            h[1] = (w >> 32) as u32;
         }
-        out.copy_from_slice(&b);
+        let mut b = [0u32; 48];
+        for (b, h) in b.chunks_exact_mut(3).zip(h.chunks_exact(4)) {
+            b[0] = h[0] | h[1] << 24;
+            b[1] = h[1] >> 8 | h[2] << 16;
+            b[2] = h[2] >> 16 | h[3] << 8;
+        }
+        for (o, b) in out.chunks_exact_mut(4).zip(&b) {
+            o.copy_from_slice(&b.to_le_bytes());
+        }
     }
 }
 

@@ -726,16 +726,38 @@ fn nvfp4_block_scales(x: &[f32; CHUNK], ts: f32) -> [u8; NV_NB] {
     for j in 0..NV_NB {
         m[j] = f32::from_bits(if am[j] >= INF { 0 } else { am[j] });
     }
-    let mut q6 = [0f32; NV_NB];
-    lane::quotients(&m, 6.0, &mut q6);
+    // The native quotients, and whether the environment may have changed one (a non-zero
+    // amax or quotient below 2^-126: a subnormal operand or a tiny result; a subnormal tensor
+    // scale changes them all): then all 16 again by the exact division.
+    let tiny = |b: u32| (b & 0x7FFF_FFFF) < 0x0080_0000;
     let mut q = [0f32; NV_NB];
-    lane::quotients(&q6, ts, &mut q);
+    let mut redo = tiny(ts.to_bits()) as u32;
+    for j in 0..NV_NB {
+        let t = m[j] / 6.0;
+        let u = t / ts;
+        q[j] = u;
+        let nonzero = m[j].to_bits() != 0;
+        redo |= (nonzero & (tiny(m[j].to_bits()) | tiny(t.to_bits()) | tiny(u.to_bits()))) as u32;
+    }
+    if redo != 0 {
+        exact_block_quotients(&m, ts, &mut q);
+    }
     let mut codes = [0u8; NV_NB];
     for j in 0..NV_NB {
         let bs = lane::encode_saturate::<F8E4M3FN>(q[j].to_bits());
         codes[j] = if am[j] >= INF { 0x7F } else { bs as u8 };
     }
     codes
+}
+
+/// (amax / 6) / tensor scale by the exact division, for the rare chunks whose native
+/// quotients the environment may have changed.
+#[cold]
+#[inline(never)]
+fn exact_block_quotients(m: &[f32; NV_NB], ts: f32, q: &mut [f32; NV_NB]) {
+    for (q, &m) in q.iter_mut().zip(m) {
+        *q = crate::fenv::div(crate::fenv::div(m, 6.0), ts);
+    }
 }
 
 /// The E2M1 midpoints t (between grid values g and g + 1: ¼, ¾, 1¼, 1¾, 2½, 3½, 5) moved to
