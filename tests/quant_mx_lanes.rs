@@ -13,8 +13,9 @@
 //!   huge: block scales that saturate at 448 or underflow to 0, products s that saturate),
 //!   ragged tails.
 //!
-//! Under FTZ|DAZ the same entry points are compared with the default environment by
-//! `tests/fenv.rs` (`quantizers_ignore_the_environment`, at every level).
+//! Under FTZ|DAZ: `lanes_ignore_ftz_daz` here (blocks of f32 subnormals under subnormal tensor
+//! scales, where the NVFP4 block scale's native quotients differ and must be redone exactly),
+//! and `tests/fenv.rs` (`quantizers_ignore_the_environment`) on its own data, at every level.
 
 use lowp::quant::{self, MxFormat, MxOptions, MxScaleRule};
 use lowp::{set_level, Format, Level, F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E8M0FNU};
@@ -344,4 +345,100 @@ fn nvfp4_data_covers_every_code() {
     }
     assert!(seen.iter().all(|&v| v), "{seen:?}");
     assert_eq!(F4E2M1FN::from_bits(7).to_f32(), 6.0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Under FTZ|DAZ.
+
+/// Run `f` on a new thread whose MXCSR has FTZ (bit 15) and DAZ (bit 6) set, restored before
+/// the thread ends.
+#[cfg(target_arch = "x86_64")]
+fn flushing<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    fn read() -> u32 {
+        let mut v = 0u32;
+        // SAFETY: stmxcsr stores the 32-bit MXCSR register into `v`.
+        unsafe { core::arch::asm!("stmxcsr [{}]", in(reg) &mut v, options(nostack)) };
+        v
+    }
+    fn write(v: u32) {
+        // SAFETY: ldmxcsr loads MXCSR from `v`; only FTZ/DAZ change, restored by the caller.
+        unsafe { core::arch::asm!("ldmxcsr [{}]", in(reg) &v, options(nostack)) };
+    }
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let old = read();
+            write(old | 0x8040);
+            // The environment is really there: a subnormal operand reads as zero.
+            assert_eq!(std::hint::black_box(f32::from_bits(1)) + 0.0, 0.0);
+            let r = f();
+            write(old);
+            r
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+/// The lanes' data where FTZ|DAZ would change native arithmetic: NVFP4 blocks of f32
+/// subnormals under subnormal tensor scales (the block scale's quotients (amax / 6) / ts have
+/// subnormal operands and tiny intermediates but a large result), tensor scales from tiny data
+/// (fake), MXINT8 and FP6 blocks of subnormals (subnormal values): every level under FTZ|DAZ
+/// gives the reference's bits from the default environment.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn lanes_ignore_ftz_daz() {
+    let mut r = Rng(0xF7_DA2);
+    let tiny: Vec<f32> = (0..1000)
+        .map(|i| match i % 4 {
+            0 => f32::from_bits(r.below(0x80_0000)) * r.sign(),
+            1 => f32::from_bits(0x80_0000 + r.below(0x100_0000)) * r.sign(),
+            2 => f32::from_bits(r.below(0x1000)),
+            _ => 0.0,
+        })
+        .collect();
+    let run = || {
+        let mut out = Vec::new();
+        for ts in [
+            f32::from_bits(1),
+            f32::from_bits(0x10),
+            f32::from_bits(0x3000),
+            f32::from_bits(0x7F_FFFF),
+            f32::MIN_POSITIVE,
+            1e-30,
+        ] {
+            let (s, e) = nvfp4_run(&tiny, ts);
+            out.push(s.into_iter().chain(e).map(u32::from).collect::<Vec<u32>>());
+        }
+        let (t, y) = nvfp4_fake_run(&tiny);
+        out.push(std::iter::once(t).chain(y).collect());
+        let mut y = vec![0f32; tiny.len()];
+        for rule in [MxScaleRule::Floor, MxScaleRule::RoundUp] {
+            let o = MxOptions {
+                rule,
+                block_size: 32,
+            };
+            quant::mx_fake_quantize_with(&tiny, MxFormat::Int8, o, &mut y).unwrap();
+            out.push(bits(&y));
+            for f in [MxFormat::E2M3, MxFormat::E3M2] {
+                let (s, e) = mx_quantize_bytes(&tiny, f, o);
+                out.push(s.into_iter().chain(e).map(u32::from).collect());
+            }
+        }
+        out
+    };
+    let _g = LEVEL.lock().unwrap_or_else(|e| e.into_inner());
+    set_level(Some(Level::Scalar)).unwrap();
+    let want = run();
+    for l in Level::available() {
+        set_level(Some(l)).unwrap();
+        let got = flushing(run);
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            if g != w {
+                set_level(None).unwrap();
+                let i = g.iter().zip(w).position(|(a, b)| a != b);
+                panic!("{l:?} under FTZ|DAZ, case {k}: first difference at {i:?}");
+            }
+        }
+    }
+    set_level(None).unwrap();
 }
