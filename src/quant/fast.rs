@@ -920,8 +920,11 @@ impl Nvfp4Quantize<'_> {
             .zip(codes.chunks_exact_mut(NVFP4_BLOCK));
         for ((xs, cs), &b) in blocks.zip(&bs) {
             let r = rows.get(b);
-            for (c, &v) in cs.iter_mut().zip(xs) {
-                *c = nv_code(v.to_bits(), r);
+            // Arrays of the block's length: one loop of constant length, no remainder.
+            let (xs, cs): (&[f32; NVFP4_BLOCK], &mut [u8; NVFP4_BLOCK]) =
+                (xs.try_into().unwrap(), cs.try_into().unwrap());
+            for t in 0..NVFP4_BLOCK {
+                cs[t] = nv_code(xs[t].to_bits(), r);
             }
         }
         let b0 = start / NVFP4_BLOCK;
@@ -960,8 +963,10 @@ fn nvfp4_values_chunk(rows: &mut NvRows, x: &[f32; CHUNK], out: &mut [f32; CHUNK
         .zip(out.chunks_exact_mut(NVFP4_BLOCK));
     for ((xs, os), &b) in blocks.zip(&bs) {
         let r = rows.get(b);
-        for (o, &v) in os.iter_mut().zip(xs) {
-            *o = f32::from_bits(nv_value(v.to_bits(), r));
+        let (xs, os): (&[f32; NVFP4_BLOCK], &mut [f32; NVFP4_BLOCK]) =
+            (xs.try_into().unwrap(), os.try_into().unwrap());
+        for t in 0..NVFP4_BLOCK {
+            os[t] = f32::from_bits(nv_value(xs[t].to_bits(), r));
         }
     }
 }
