@@ -113,6 +113,97 @@ pub(crate) fn pack_groups(codes: &[u32], width: u32, out: &mut [u8]) {
     }
 }
 
+/// The fast path of [`pack_bits`] for codes held one a byte (the MX and NVFP4 quantizers'
+/// element codes), whole groups of 8 codes at a time: each group is read as one
+/// little-endian `u64` and its codes are drawn together by shifts and masks within that word
+/// (lane-local operations, which vectorise on every instruction set), FP4 to 4 bytes, FP6 to
+/// 6, in runs of 256 codes; 8-bit codes are copied. The codes must already fit in `width` bits and `codes.len()` must
+/// be a multiple of 8; it writes `codes.len() · width / 8` bytes, the same bytes as
+/// [`pack_bits`] (tested on every code: `byte_packer_equals_the_one_packer`).
+#[inline(always)]
+pub(crate) fn pack_bytes(codes: &[u8], width: u32, out: &mut [u8]) {
+    if width == 8 {
+        out.copy_from_slice(&codes[..out.len()]);
+        return;
+    }
+    if width != 4 && width != 6 {
+        pack_bits(codes.iter().map(|&c| c as u32), width, out);
+        return;
+    }
+    // Runs of 256 codes (32 words: loops of constant lengths), then the last groups.
+    let w = width as usize;
+    let mut cs = codes.chunks_exact(256);
+    let mut os = out.chunks_exact_mut(32 * w);
+    for (c, o) in (&mut cs).zip(&mut os) {
+        pack_256(c.try_into().unwrap(), width, o);
+    }
+    let groups = cs.remainder().chunks_exact(8);
+    for (c, o) in groups.zip(os.into_remainder().chunks_exact_mut(w)) {
+        let g = pack_group(u64::from_le_bytes(c.try_into().unwrap()), width);
+        o.copy_from_slice(&g.to_le_bytes()[..w]);
+    }
+}
+
+/// One group of 8 codes (one a byte of the little-endian word `x`) drawn together into the
+/// low 4 (FP4) or 6 (FP6) bytes.
+#[inline(always)]
+fn pack_group(x: u64, width: u32) -> u64 {
+    if width == 4 {
+        // Pairs of nibbles into the low byte of each 16-bit lane, then the 4 bytes.
+        let y = (x | (x >> 4)) & 0x00FF_00FF_00FF_00FF;
+        let z = (y | (y >> 8)) & 0x0000_FFFF_0000_FFFF;
+        (z | (z >> 16)) & 0xFFFF_FFFF
+    } else {
+        // 2 codes in 12 bits of each 16-bit lane, 4 in 24 bits of each 32-bit lane, then
+        // all 8 in the low 48 bits.
+        let y = (x & 0x003F_003F_003F_003F) | ((x >> 2) & 0x0FC0_0FC0_0FC0_0FC0);
+        let z = (y & 0x0000_0FFF_0000_0FFF) | ((y >> 4) & 0x00FF_F000_00FF_F000);
+        (z & 0x0000_0000_00FF_FFFF) | ((z >> 8) & 0x0000_FFFF_FF00_0000)
+    }
+}
+
+/// 256 codes into 128 (FP4) or 192 (FP6) bytes of `out`: the 32 groups' words side by side
+/// (one loop over `u64` lanes), then written out whole (FP6: four codes in the low 24 bits of
+/// each 32-bit half, and every four halves' 12 bytes as three 32-bit words).
+#[inline(always)]
+fn pack_256(c: &[u8; 256], width: u32, out: &mut [u8]) {
+    let mut w = [0u64; 32];
+    for (w, c) in w.iter_mut().zip(c.chunks_exact(8)) {
+        let x = u64::from_le_bytes(c.try_into().unwrap());
+        *w = if width == 4 {
+            pack_group(x, 4)
+        } else {
+            // Two codes in 12 bits of each 16-bit lane, then four in 24 bits of each half.
+            let y = (x & 0x003F_003F_003F_003F) | ((x >> 2) & 0x0FC0_0FC0_0FC0_0FC0);
+            (y & 0x0000_0FFF_0000_0FFF) | ((y >> 4) & 0x00FF_F000_00FF_F000)
+        };
+    }
+    if width == 4 {
+        let mut b = [0u32; 32];
+        for (b, &w) in b.iter_mut().zip(&w) {
+            *b = w as u32;
+        }
+        for (o, b) in out.chunks_exact_mut(4).zip(&b) {
+            o.copy_from_slice(&b.to_le_bytes());
+        }
+    } else {
+        let mut h = [0u32; 64];
+        for (h, &w) in h.chunks_exact_mut(2).zip(&w) {
+            h[0] = w as u32;
+            h[1] = (w >> 32) as u32;
+        }
+        let mut b = [0u32; 48];
+        for (b, h) in b.chunks_exact_mut(3).zip(h.chunks_exact(4)) {
+            b[0] = h[0] | h[1] << 24;
+            b[1] = h[1] >> 8 | h[2] << 16;
+            b[2] = h[2] >> 16 | h[3] << 8;
+        }
+        for (o, b) in out.chunks_exact_mut(4).zip(&b) {
+            o.copy_from_slice(&b.to_le_bytes());
+        }
+    }
+}
+
 /// The fast path of [`unpack_bits`] for whole groups (the inverse of [`pack_groups`]): fills
 /// `codes` from `codes.len() · width / 8` bytes of `inp`.
 #[inline(always)]
@@ -227,6 +318,32 @@ mod tests {
                 unpack_bits(&slow, width, n, |c| back.push(c));
                 assert_eq!(back, codes, "width {width}, {n} codes");
             }
+        }
+    }
+
+    /// The byte packer gives the one packer's bytes: every code in every position of a group
+    /// (each code value at each of the 8 places, the others random), and random groups.
+    #[test]
+    fn byte_packer_equals_the_one_packer() {
+        for width in [4u32, 6, 8] {
+            let mask = (1u32 << width) - 1;
+            let mut codes: Vec<u8> = Vec::new();
+            let mut rnd = words(width as u64, 1 << 14);
+            for c in 0..=mask {
+                for place in 0..8 {
+                    for k in 0..8 {
+                        let r = rnd.next().unwrap() & mask;
+                        codes.push(if k == place { c } else { r } as u8);
+                    }
+                }
+            }
+            codes.extend(rnd.map(|w| (w & mask) as u8).take(8 * 100));
+            let bytes = codes.len() * width as usize / 8;
+            let mut slow = vec![0u8; bytes];
+            pack_bits(codes.iter().map(|&c| c as u32), width, &mut slow);
+            let mut fast = vec![0u8; bytes];
+            pack_bytes(&codes, width, &mut fast);
+            assert_eq!(fast, slow, "width {width}");
         }
     }
 

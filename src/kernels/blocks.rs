@@ -443,54 +443,40 @@ pub(crate) fn mx_element_value<F: Format>(b: u32, g: MxGrid) -> u32 {
     r | (b & 0x8000_0000)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Products with a scale per element (NVFP4's block scales, spread over their elements).
-
-/// Whether the native product `p` of v · s may differ from the default environment's (the
-/// test of [`crate::fenv::mul`]): a subnormal operand, or a tiny product of non-zero factors.
+/// The `f32` bits of an MXINT8 element's value for x (bits `b`, finite, |x| at most the block's
+/// amax) in a block of shared exponent `e`: the code q = clamp(NearestEven(x · 2^(6 − e)),
+/// −127, 127) and its value q · 2^(e − 6), in one integer lane (no product, no float
+/// operation on a subnormal: exact whatever FTZ/DAZ say). A code of 0 is +0, as the `i8` code
+/// decodes (the sign of a zero is not kept). The step 2^(e − 6) is 2^d ulps of x's binade,
+/// d ≥ 16 for every value of the block (e ≥ ⌊log2 amax⌋ by both scale rules); q ≤ 128 before
+/// the clamp, and q · 2^(e − 6) is exact in `f32` (normal, or a multiple of 2^-149 below
+/// 2^-126, as e − 6 ≥ −133).
 #[inline(always)]
-fn mul_redo(v: f32, s: f32, p: f32) -> bool {
-    use crate::fenv::{is_subnormal, is_tiny, is_zero};
-    is_subnormal(v) | is_subnormal(s) | (is_tiny(p) & !is_zero(v) & !is_zero(s))
-}
-
-/// `out[i]` = `v[i]` · `s[i]` as the quantizers' `mul_saturating` gives it whatever FTZ/DAZ
-/// say: the native (vectorised) products, the lanes the environment may have changed again
-/// through the exact [`crate::fenv::mul`], then a finite product that overflowed made
-/// ±`f32::MAX`. Slices of one length (at most a few hundred for the loops to vectorise well).
-#[inline(always)]
-pub(crate) fn products_each(v: &[f32], s: &[f32], out: &mut [f32]) {
-    let mut redo = false;
-    for ((o, &v), &s) in out.iter_mut().zip(v).zip(s) {
-        let p = v * s;
-        redo |= mul_redo(v, s, p);
-        *o = p;
-    }
-    if redo {
-        redo_products_each(v, s, out);
-    }
-    for ((o, &v), &s) in out.iter_mut().zip(v).zip(s) {
-        let p = o.to_bits();
-        let finite_v = v.to_bits() & 0x7F80_0000 != 0x7F80_0000;
-        let finite_s = s.to_bits() & 0x7F80_0000 != 0x7F80_0000;
-        let overflow = p & 0x7FFF_FFFF == 0x7F80_0000 && finite_v && finite_s;
-        *o = f32::from_bits(if overflow {
-            (p & 0x8000_0000) | 0x7F7F_FFFF
-        } else {
-            p
-        });
-    }
-}
-
-/// The lanes of [`products_each`] that the environment may have changed, multiplied exactly.
-#[cold]
-#[inline(never)]
-fn redo_products_each(v: &[f32], s: &[f32], out: &mut [f32]) {
-    for ((o, &v), &s) in out.iter_mut().zip(v).zip(s) {
-        if mul_redo(v, s, *o) {
-            *o = crate::fenv::mul(v, s);
-        }
-    }
+pub(crate) fn mx_int8_value(b: u32, e: i32) -> u32 {
+    let a = b & 0x7FFF_FFFF;
+    let ex = (a >> 23) as i32;
+    // The step is 2^(e − 6) = 2^(k − 150); x's ulp is 2^(max(ex, 1) − 150). A shift by 25
+    // or more leaves 0 (as in `mx_grid_steps`), hence the clamp.
+    let d = (e + 144 - ex.max(1)).clamp(1, 25) as u32;
+    let sig = (a & 0x007F_FFFF) | (((ex != 0) as u32) << 23);
+    let half_less = (1u32 << d >> 1) - 1;
+    let q = (sig + half_less + ((sig >> d) & 1)) >> d;
+    let q = if q > 127 { 127 } else { q };
+    // q · 2^(e − 6): the exact conversion of q, its exponent field moved by e − 6 where the
+    // result is normal; below 2^-126 the bits are q · 2^(e − 6 + 149) (a shift of at most 22
+    // there, as q < 2^7 and the result < 2^-126).
+    let qf = (q as f32).to_bits() as i32;
+    let normal = qf.wrapping_add((e - 6).wrapping_shl(23));
+    let field = (qf >> 23) + e - 6;
+    let sub = q << (e + 143).clamp(0, 31) as u32;
+    let r = if q == 0 {
+        0
+    } else if field >= 1 {
+        normal as u32
+    } else {
+        sub
+    };
+    r | if q == 0 { 0 } else { b & 0x8000_0000 }
 }
 
 #[cfg(test)]
@@ -553,6 +539,56 @@ mod tests {
                 };
                 let got = mx_element_value::<F>(x.to_bits(), g);
                 assert_eq!(got, v.to_bits(), "{} e={e} x={x:e}", s.name);
+                checked += 1;
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
+    }
+
+    /// The MXINT8 value lane against the formula in `f64` (exact): clamp(NearestEven(x ·
+    /// 2^(6 − e)), ±127) · 2^(e − 6), +0 for a zero code; on every shared exponent, with
+    /// values at most 2^(e + 1) (the blocks' bound), their ties, `f32` subnormals.
+    #[test]
+    fn mx_int8_lane_is_the_formula() {
+        let mut z = 0x0F1E_2D3C_4B5A_6978u64;
+        let mut next = move || {
+            z = z.wrapping_add(GAMMA);
+            splitmix_high(z)
+        };
+        let mut checked = 0;
+        for e in -127i32..=127 {
+            let step = 2f64.powi(e - 6);
+            let top = 2f64.powi(e + 1);
+            let mut xs: Vec<f32> = vec![0.0, -0.0, f32::from_bits(1)];
+            for k in 0..300u32 {
+                let kf = f64::from(k % 140);
+                for v in [
+                    (kf + 0.5) * step,
+                    kf * step,
+                    top * f64::from(next()) / 2f64.powi(33),
+                ] {
+                    let f = v as f32;
+                    if f64::from(f).abs() < top && f.is_finite() {
+                        xs.extend([f, -f, f32::from_bits(f.to_bits().wrapping_sub(1))]);
+                        if f64::from(f32::from_bits(f.to_bits() + 1)) < top {
+                            xs.push(f32::from_bits(f.to_bits() + 1));
+                        }
+                    }
+                }
+                let sub = f32::from_bits(next() & 0x807F_FFFF);
+                if f64::from(sub.abs()) < top {
+                    xs.push(sub);
+                }
+            }
+            for &x in &xs {
+                if !x.is_finite() || f64::from(x).abs() >= top {
+                    continue;
+                }
+                let t = (f64::from(x) / step).clamp(-127.0, 127.0);
+                let q = crate::round::round_half_even_f64(t);
+                let want = if q == 0.0 { 0.0f32 } else { (q * step) as f32 };
+                let got = mx_int8_value(x.to_bits(), e);
+                assert_eq!(got, want.to_bits(), "e={e} x={x:e}");
                 checked += 1;
             }
         }

@@ -16,11 +16,18 @@
 //!   [`mx_element_value`]): the exact scaling by 2^-E and the element rounding in one step, the
 //!   round trip without codes, decode or product. Blocks of tiny values (E below the grid's
 //!   limit, [`MxGrid::lanes_exact`]) take x · 2^-E, the encode lane, the decode lane and the
-//!   product instead; so does MXINT8.
-//! - NVFP4, a chunk at a time: every block's amax, then its scale (branch-free: the lanes
-//!   vectorise across the 16 blocks), then the elements' quotients, codes and (fake) products
-//!   over the chunk with one scale per element. Codes are packed by the crate's one packer
-//!   ([`crate::packing::pack_groups`]).
+//!   product instead; so does MXINT8 quantization. MXINT8 fake quantization is one integer
+//!   lane per element too ([`mx_int8_value`]: the code q and its exact value q · 2^(E − 6)).
+//! - NVFP4, a chunk at a time: every block's amax, then its scale code (branch-free: the lanes
+//!   vectorise across the 16 blocks); then each block's elements from the row of its scale
+//!   code ([`NvRow`], computed once per code and call: the code depends on the block scale and
+//!   the tensor scale only): the E2M1 code of x / s is the number of the row's 7 edges that
+//!   |x| reaches (`f32` magnitudes order as their bits), each edge the smallest `f32` whose
+//!   quotient rounds past an E2M1 midpoint, exact from integer products ([`nv_edge`]); the
+//!   value decode(code) · s is the row's saturating product for that code. No division and no
+//!   product per element.
+//! - Element codes are held one a byte and packed by the crate's byte packer
+//!   ([`crate::packing::pack_bytes`], the one packer's bytes).
 //!
 //! The steps that a later rule may change are each one function of the lanes:
 //! [`lane::quotients`] (x / scale) and [`lane::products`] (decode · scale), which give the
@@ -30,7 +37,7 @@
 use super::mx::{MxFormat, MxScaleRule, MX_BLOCK, NVFP4_BLOCK};
 use super::{Plan, Run};
 use crate::formats::{F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E5M2, F8E8M0FNU};
-use crate::kernels::blocks::{mx_element_code, mx_element_value, products_each, MxGrid};
+use crate::kernels::blocks::{mx_element_code, mx_element_value, mx_int8_value, MxGrid};
 use crate::kernels::scaled::{self as lane, run, Job};
 use crate::kernels::{self, Level};
 use crate::Format;
@@ -263,6 +270,9 @@ trait MxElem {
     /// The scale is 2^E; the element code is that of x · 2^(OFFSET − E) (MXINT8 counts in
     /// units of 2^-6) and its value decode(code) · 2^(E − OFFSET).
     const OFFSET: i32;
+    /// Bits of an element code in packed storage (a constant, so that the packer's loops
+    /// are compiled for it).
+    const WIDTH: u32;
     /// The element code of x · 2^k (`f32` bits `b`).
     fn code(b: u32, k: i32) -> u32;
     /// decode(code), the value before the scale 2^(E − OFFSET).
@@ -270,7 +280,7 @@ trait MxElem {
     /// One chunk of MX quantization: element codes into `codes`, the scale codes returned.
     /// By default the two steps per element: the exact x · 2^(OFFSET − E), then [`Self::code`].
     #[inline(always)]
-    fn codes_chunk(x: &[f32; CHUNK], rule: Rule, codes: &mut [u32; CHUNK]) -> [u8; MX_NB] {
+    fn codes_chunk(x: &[f32; CHUNK], rule: Rule, codes: &mut [u8; CHUNK]) -> [u8; MX_NB] {
         mx_codes_chunk::<Self>(x, rule, codes)
     }
     /// One chunk of MX fake quantization. By default [`Self::code`], [`Self::decoded`] and the
@@ -286,6 +296,7 @@ struct FloatElem<F>(PhantomData<F>);
 
 impl<F: Format> MxElem for FloatElem<F> {
     const OFFSET: i32 = 0;
+    const WIDTH: u32 = F::SPEC.bits;
     #[inline(always)]
     fn code(b: u32, k: i32) -> u32 {
         lane::encode_saturate::<F>(lane::mul_pow2_bits(b, k))
@@ -297,7 +308,7 @@ impl<F: Format> MxElem for FloatElem<F> {
     /// The scaling and the element rounding fused in one integer lane per element
     /// ([`mx_element_code`]), the blocks of tiny values (rare) by the two steps.
     #[inline(always)]
-    fn codes_chunk(x: &[f32; CHUNK], rule: Rule, codes: &mut [u32; CHUNK]) -> [u8; MX_NB] {
+    fn codes_chunk(x: &[f32; CHUNK], rule: Rule, codes: &mut [u8; CHUNK]) -> [u8; MX_NB] {
         let mut scales = [0u8; MX_NB];
         let blocks = x
             .chunks_exact(MX_BLOCK)
@@ -308,11 +319,11 @@ impl<F: Format> MxElem for FloatElem<F> {
             if b.fused {
                 for (c, &v) in cs.iter_mut().zip(xs) {
                     let code = mx_element_code::<F>(v.to_bits(), b.grid);
-                    *c = if b.bad { 0 } else { code };
+                    *c = if b.bad { 0 } else { code } as u8;
                 }
             } else {
                 for (c, &v) in cs.iter_mut().zip(xs) {
-                    *c = Self::code(v.to_bits(), -b.e);
+                    *c = Self::code(v.to_bits(), -b.e) as u8;
                 }
             }
         }
@@ -381,6 +392,7 @@ struct Int8Elem;
 
 impl MxElem for Int8Elem {
     const OFFSET: i32 = 6;
+    const WIDTH: u32 = 8;
     #[inline(always)]
     fn code(b: u32, k: i32) -> u32 {
         lane::mx_int8_code(b, k)
@@ -388,6 +400,24 @@ impl MxElem for Int8Elem {
     #[inline(always)]
     fn decoded(code: u32) -> f32 {
         code as u8 as i8 as f32
+    }
+    /// The round trip in one integer lane per element ([`mx_int8_value`]: the code and its
+    /// value q · 2^(E − 6) without decode or product), a block at a time.
+    #[inline(always)]
+    fn values_chunk(x: &[f32; CHUNK], rule: Rule, out: &mut [f32; CHUNK]) {
+        let blocks = x.chunks_exact(MX_BLOCK).zip(out.chunks_exact_mut(MX_BLOCK));
+        for (xs, os) in blocks {
+            let mut am = 0u32;
+            for &v in xs {
+                am = am.max(v.to_bits() & 0x7FFF_FFFF);
+            }
+            let e = rule.exponent(am);
+            let bad = am >= INF;
+            for (o, &v) in os.iter_mut().zip(xs) {
+                let r = mx_int8_value(v.to_bits(), e);
+                *o = f32::from_bits(if bad { f32::NAN.to_bits() } else { r });
+            }
+        }
     }
 }
 
@@ -483,14 +513,14 @@ fn mx_params<E: MxElem + ?Sized>(
 fn mx_codes_chunk<E: MxElem + ?Sized>(
     x: &[f32; CHUNK],
     rule: Rule,
-    codes: &mut [u32; CHUNK],
+    codes: &mut [u8; CHUNK],
 ) -> [u8; MX_NB] {
     let (scales, ks, _, bad) = mx_params::<E>(x, rule);
     for j in 0..MX_NB {
         for t in 0..MX_BLOCK {
             let i = j * MX_BLOCK + t;
             let c = E::code(x[i].to_bits(), ks[j]);
-            codes[i] = if bad[j] { 0 } else { c & 0xFF };
+            codes[i] = if bad[j] { 0 } else { c as u8 };
         }
     }
     scales
@@ -522,16 +552,17 @@ fn padded(tail: &[f32]) -> [f32; CHUNK] {
 }
 
 /// Pack the codes of one chunk (`n` of them, the rest 0) of `width` bits into `dst`, which
-/// holds ⌈n · width / 8⌉ bytes: by the crate's one packer, through its fast path for whole
-/// groups ([`crate::packing::pack_groups`]: a chunk is 256 codes, whole groups of every width).
+/// holds ⌈n · width / 8⌉ bytes: by the crate's byte packer for whole groups
+/// ([`crate::packing::pack_bytes`], the bytes of the one packer: a chunk is 256 codes, whole
+/// groups of 8), straight into `dst` but for the last, partial chunk.
 #[inline(always)]
-fn pack_chunk(codes: &[u32; CHUNK], n: usize, width: u32, dst: &mut [u8]) {
+fn pack_chunk(codes: &[u8; CHUNK], n: usize, width: u32, dst: &mut [u8]) {
     let bytes = (n * width as usize).div_ceil(8);
     if bytes == CHUNK * width as usize / 8 {
-        crate::packing::pack_groups(codes, width, &mut dst[..bytes]);
+        crate::packing::pack_bytes(codes, width, &mut dst[..bytes]);
     } else {
         let mut buf = [0u8; CHUNK];
-        crate::packing::pack_groups(codes, width, &mut buf[..CHUNK * width as usize / 8]);
+        crate::packing::pack_bytes(codes, width, &mut buf[..CHUNK * width as usize / 8]);
         dst[..bytes].copy_from_slice(&buf[..bytes]);
     }
 }
@@ -540,7 +571,6 @@ fn pack_chunk(codes: &[u32; CHUNK], n: usize, width: u32, dst: &mut [u8]) {
 struct MxQuantize<'a, E> {
     x: &'a [f32],
     rule: Rule,
-    width: u32,
     scales: &'a mut [F8E8M0FNU],
     elements: &'a mut [u8],
     elem: PhantomData<E>,
@@ -549,14 +579,14 @@ struct MxQuantize<'a, E> {
 impl<E: MxElem> MxQuantize<'_, E> {
     #[inline(always)]
     fn chunk(&mut self, start: usize, n: usize, x: &[f32; CHUNK]) {
-        let mut codes = [0u32; CHUNK];
+        let mut codes = [0u8; CHUNK];
         let s = E::codes_chunk(x, self.rule, &mut codes);
         let b0 = start / MX_BLOCK;
         for (o, &v) in self.scales[b0..].iter_mut().zip(&s[..n.div_ceil(MX_BLOCK)]) {
             *o = F8E8M0FNU::from_bits(v);
         }
-        let byte = start * self.width as usize / 8;
-        pack_chunk(&codes, n, self.width, &mut self.elements[byte..]);
+        let byte = start * E::WIDTH as usize / 8;
+        pack_chunk(&codes, n, E::WIDTH, &mut self.elements[byte..]);
     }
 }
 
@@ -655,7 +685,6 @@ pub(crate) fn mx_quantize(
             MxQuantize {
                 x,
                 rule,
-                width,
                 scales,
                 elements
             }
@@ -686,78 +715,191 @@ pub(crate) fn mx_fake(
 // ---------------------------------------------------------------------------------------------
 // NVFP4: blocks of 16 FP4 (E2M1) values with an E4M3FN scale and an `f32` tensor scale.
 
-/// The blocks of one NVFP4 chunk: scale codes, scales decode(block scale) · tensor scale,
-/// whether the block is NaN. Branch-free across the 16 blocks (the divisions, the E4M3FN
-/// encode and decode and the product vectorise), with the quantizers' exact division and
-/// product ([`lane::quotients`], [`lane::products`]) where the environment could differ.
+/// The block scale codes of one NVFP4 chunk: E4M3FN(Saturate(NearestEven((amax / 6) /
+/// tensor scale))), the NaN code 0x7F for a block holding a NaN or ±∞. Branch-free across the
+/// 16 blocks (the divisions and the E4M3FN encode vectorise), with the quantizers' exact
+/// division ([`lane::quotients`]) where the environment could differ.
 #[inline(always)]
-fn nvfp4_params(x: &[f32; CHUNK], ts: f32) -> ([u8; NV_NB], [f32; NV_NB], [bool; NV_NB]) {
+fn nvfp4_block_scales(x: &[f32; CHUNK], ts: f32) -> [u8; NV_NB] {
     let am = block_amax::<NVFP4_BLOCK, NV_NB>(x);
     let mut m = [0f32; NV_NB];
-    let mut bad = [false; NV_NB];
     for j in 0..NV_NB {
-        bad[j] = am[j] >= INF;
-        m[j] = f32::from_bits(if bad[j] { 0 } else { am[j] });
+        m[j] = f32::from_bits(if am[j] >= INF { 0 } else { am[j] });
     }
-    // Saturate(NearestEven((amax / 6) / tensor scale)), NaN for a NaN block.
-    let mut q6 = [0f32; NV_NB];
-    lane::quotients(&m, 6.0, &mut q6);
+    // The native quotients, and whether the environment may have changed one (a non-zero
+    // amax or quotient below 2^-126: a subnormal operand or a tiny result; a subnormal tensor
+    // scale changes them all): then all 16 again by the exact division.
+    let tiny = |b: u32| (b & 0x7FFF_FFFF) < 0x0080_0000;
     let mut q = [0f32; NV_NB];
-    lane::quotients(&q6, ts, &mut q);
+    let mut redo = tiny(ts.to_bits()) as u32;
+    for j in 0..NV_NB {
+        let t = m[j] / 6.0;
+        let u = t / ts;
+        q[j] = u;
+        let nonzero = m[j].to_bits() != 0;
+        redo |= (nonzero & (tiny(m[j].to_bits()) | tiny(t.to_bits()) | tiny(u.to_bits()))) as u32;
+    }
+    if redo != 0 {
+        exact_block_quotients(&m, ts, &mut q);
+    }
     let mut codes = [0u8; NV_NB];
-    let mut d = [0f32; NV_NB];
     for j in 0..NV_NB {
         let bs = lane::encode_saturate::<F8E4M3FN>(q[j].to_bits());
-        let bs = if bad[j] {
-            F8E4M3FN::NAN.to_bits_u32()
-        } else {
-            bs
-        };
-        codes[j] = bs as u8;
-        d[j] = lane::decode::<F8E4M3FN>(bs);
+        codes[j] = if am[j] >= INF { 0x7F } else { bs as u8 };
     }
-    let mut s = [0f32; NV_NB];
-    lane::products(&d, ts, &mut s);
-    (codes, s, bad)
+    codes
 }
 
-/// Each element's scale: `s[i / 16]`, for the element loops of a whole chunk (loops of
-/// [`lane::RUN`] elements, which vectorise with the quotients' environment check; written
-/// per block, 16 lanes unrolled, that check went scalar).
-#[inline(always)]
-fn nvfp4_each(s: &[f32; NV_NB]) -> [f32; CHUNK] {
-    let mut sx = [0f32; CHUNK];
-    for (o, &s) in sx.chunks_exact_mut(NVFP4_BLOCK).zip(s) {
-        for o in o.iter_mut() {
-            *o = s;
-        }
+/// (amax / 6) / tensor scale by the exact division, for the rare chunks whose native
+/// quotients the environment may have changed.
+#[cold]
+#[inline(never)]
+fn exact_block_quotients(m: &[f32; NV_NB], ts: f32, q: &mut [f32; NV_NB]) {
+    for (q, &m) in q.iter_mut().zip(m) {
+        *q = crate::fenv::div(crate::fenv::div(m, 6.0), ts);
     }
-    sx
 }
 
-/// The E2M1 codes of a chunk whose elements' scales are `sx` (decode(block scale) · tensor
-/// scale): E2M1(Saturate(NearestEven(x / s))), ±0 (the sign of x) where s is 0, and 0 where
-/// s is NaN (a NaN block).
-#[inline(always)]
-fn nvfp4_codes(x: &[f32; CHUNK], sx: &[f32; CHUNK], codes: &mut [u32; CHUNK]) {
-    let mut q = [0f32; lane::RUN];
-    let runs = x.chunks_exact(lane::RUN).zip(sx.chunks_exact(lane::RUN));
-    for ((xs, ss), cs) in runs.zip(codes.chunks_exact_mut(lane::RUN)) {
-        lane::quotients_each(xs, ss, &mut q);
-        for (((c, &q), &s), &v) in cs.iter_mut().zip(&q).zip(ss).zip(xs) {
-            let code = lane::encode_quotient::<F4E2M1FN>(q);
-            let code = if crate::fenv::is_zero(s) {
-                (v.to_bits() >> 31) << 3
-            } else {
-                code
-            };
-            *c = if s.to_bits() & 0x7FFF_FFFF > INF {
-                0
-            } else {
-                code
-            };
+/// The E2M1 midpoints t (between grid values g and g + 1: ¼, ¾, 1¼, 1¾, 2½, 3½, 5) moved to
+/// where the `f32` quotient starts to round past them, in units of 2^-27: for even g (a tie
+/// goes down, to the even code) the quotient must exceed t, i.e. the real x / s must exceed
+/// t + ½ ulp(t) (there the `f32` rounding goes up from t; at that point itself, to t, whose
+/// significand is even); for odd g (a tie goes up) it must reach t, i.e. x / s ≥ t − ½ of the
+/// gap below t.
+const NV_EDGES: [(u64, bool); 7] = [
+    ((1 << 25) + 2, true),   // ¼ + 2^-26
+    ((3 << 25) - 4, false),  // ¾ − 2^-25
+    ((5 << 25) + 8, true),   // 1¼ + 2^-24
+    ((7 << 25) - 8, false),  // 1¾ − 2^-24
+    ((5 << 26) + 16, true),  // 2½ + 2^-23
+    ((7 << 26) - 16, false), // 3½ − 2^-23
+    ((5 << 27) + 32, true),  // 5 + 2^-22
+];
+
+/// The smallest `f32` magnitude (bits) whose quotient by `s` (positive, finite; bits `sb`)
+/// rounds past the E2M1 edge `(t, strict)` of [`NV_EDGES`]: the least `f32` a with a > t·s
+/// (strict) or a ≥ t·s, where t·s = t · S · 2^(es − 27) is exact as an integer product (t <
+/// 2^30, the significand S < 2^24) and its floor on the `f32` grid is read off the product's
+/// bits; 0x7F80_0000 (no finite value) where it lies beyond `f32::MAX`. Integer arithmetic
+/// only.
+fn nv_edge(t: u64, strict: bool, sb: u32) -> u32 {
+    let ex = (sb >> 23) as i64;
+    let sig = u64::from((sb & 0x007F_FFFF) | (((ex != 0) as u32) << 23));
+    let p = t * sig; // t·s = p · 2^k
+    let k = ex.max(1) - 150 - 27;
+    let top = 63 - i64::from(p.leading_zeros()); // 2^top ≤ p < 2^(top + 1)
+                                                 // The f32 ulp at t·s (2^u; 2^-149 below the normal range), and the bits to drop.
+    let u = (top + k - 23).max(-149);
+    let shift = (u - k) as u32; // ≥ 2: p has at least 25 significant bits
+    let m = p >> shift;
+    let rest = p & ((1u64 << shift) - 1) != 0;
+    let floor = (((u + 149) as u64) << 23) + m;
+    let edge = floor + u64::from(strict || rest);
+    edge.min(0x7F80_0000) as u32
+}
+
+/// What the element lanes of one block scale code need (one row per code, filled on first use
+/// in a call: it depends on the code and the tensor scale only). With s = decode(code) ·
+/// tensor scale (the saturating product), the E2M1 code of x is the number of edges `edge`
+/// that |x| reaches (magnitudes order as their bits), with x's sign; its value is `value[code]`
+/// = decode(code) · s with x's sign. s = 0: every code ±0; a NaN code: codes 0, values NaN.
+#[derive(Clone, Copy, Debug)]
+struct NvRow {
+    edge: [i32; 7],
+    value: [u32; 8],
+    /// 0 for a NaN block (codes 0), else all ones.
+    keep: u32,
+    /// The sign bit of the code (8) and of the value, or 0 for a NaN block.
+    code_sign: u32,
+    value_sign: u32,
+}
+
+impl NvRow {
+    const EMPTY: NvRow = NvRow {
+        edge: [0; 7],
+        value: [0; 8],
+        keep: 0,
+        code_sign: 0,
+        value_sign: 0,
+    };
+
+    /// The row of the E4M3FN block scale code `bs` (0 ..= 0x7F) under the tensor scale `ts`:
+    /// the scalar formulas once per code (the exact saturating products).
+    #[cold]
+    #[inline(never)]
+    fn new(bs: u8, ts: f32) -> NvRow {
+        let s = super::mul_saturating(F8E4M3FN::from_bits(bs).to_f32(), ts);
+        let mut value = [0u32; 8];
+        for (c, v) in value.iter_mut().enumerate() {
+            *v = super::mul_saturating(F4E2M1FN::from_bits(c as u8).to_f32(), s).to_bits();
+        }
+        let sb = s.to_bits();
+        let nan = sb & 0x7FFF_FFFF > INF;
+        let mut edge = [INF as i32; 7];
+        if !nan && sb & 0x7FFF_FFFF != 0 {
+            for (e, &(t, strict)) in edge.iter_mut().zip(&NV_EDGES) {
+                *e = nv_edge(t, strict, sb) as i32;
+            }
+        }
+        NvRow {
+            edge,
+            value,
+            keep: if nan { 0 } else { u32::MAX },
+            code_sign: if nan { 0 } else { 8 },
+            value_sign: if nan { 0 } else { 0x8000_0000 },
         }
     }
+}
+
+/// The rows of one call, filled as their codes appear.
+struct NvRows {
+    ts: f32,
+    rows: [NvRow; 128],
+    filled: [bool; 128],
+}
+
+impl NvRows {
+    fn new(ts: f32) -> NvRows {
+        NvRows {
+            ts,
+            rows: [NvRow::EMPTY; 128],
+            filled: [false; 128],
+        }
+    }
+
+    /// The row of the block scale code `bs` (at most 0x7F).
+    #[inline(always)]
+    fn get(&mut self, bs: u8) -> &NvRow {
+        let i = usize::from(bs & 0x7F);
+        if !self.filled[i] {
+            self.rows[i] = NvRow::new(i as u8, self.ts);
+            self.filled[i] = true;
+        }
+        &self.rows[i]
+    }
+}
+
+/// The E2M1 code (with sign) of x (bits `b`, finite unless the block is NaN) in a block of row
+/// `r`: E2M1(Saturate(NearestEven(x / s))) without the division.
+#[inline(always)]
+fn nv_code(b: u32, r: &NvRow) -> u8 {
+    let a = (b & 0x7FFF_FFFF) as i32;
+    let mut c = 0u32;
+    for &e in &r.edge {
+        c += (a >= e) as u32;
+    }
+    ((c & r.keep) | ((b >> 28) & r.code_sign)) as u8
+}
+
+/// The `f32` bits of decode(code) · s for the code of [`nv_code`], from the row's values.
+#[inline(always)]
+fn nv_value(b: u32, r: &NvRow) -> u32 {
+    let a = (b & 0x7FFF_FFFF) as i32;
+    let mut v = r.value[0];
+    for (&e, &w) in r.edge.iter().zip(&r.value[1..]) {
+        v = if a >= e { w } else { v };
+    }
+    v | (b & r.value_sign)
 }
 
 /// NVFP4 quantization of consecutive blocks of 16 (the last may be shorter).
@@ -770,10 +912,21 @@ struct Nvfp4Quantize<'a> {
 
 impl Nvfp4Quantize<'_> {
     #[inline(always)]
-    fn chunk(&mut self, start: usize, n: usize, x: &[f32; CHUNK]) {
-        let (bs, s, _) = nvfp4_params(x, self.ts);
-        let mut codes = [0u32; CHUNK];
-        nvfp4_codes(x, &nvfp4_each(&s), &mut codes);
+    fn chunk(&mut self, rows: &mut NvRows, start: usize, n: usize, x: &[f32; CHUNK]) {
+        let bs = nvfp4_block_scales(x, self.ts);
+        let mut codes = [0u8; CHUNK];
+        let blocks = x
+            .chunks_exact(NVFP4_BLOCK)
+            .zip(codes.chunks_exact_mut(NVFP4_BLOCK));
+        for ((xs, cs), &b) in blocks.zip(&bs) {
+            let r = rows.get(b);
+            // Arrays of the block's length: one loop of constant length, no remainder.
+            let (xs, cs): (&[f32; NVFP4_BLOCK], &mut [u8; NVFP4_BLOCK]) =
+                (xs.try_into().unwrap(), cs.try_into().unwrap());
+            for t in 0..NVFP4_BLOCK {
+                cs[t] = nv_code(xs[t].to_bits(), r);
+            }
+        }
         let b0 = start / NVFP4_BLOCK;
         for (o, &v) in self.scales[b0..]
             .iter_mut()
@@ -789,33 +942,32 @@ impl Job for Nvfp4Quantize<'_> {
     #[inline(always)]
     fn run(mut self) {
         let x = self.x;
+        let mut rows = NvRows::new(self.ts);
         let whole = x.len() / CHUNK * CHUNK;
         for (k, c) in x[..whole].chunks_exact(CHUNK).enumerate() {
-            self.chunk(k * CHUNK, CHUNK, c.try_into().unwrap());
+            self.chunk(&mut rows, k * CHUNK, CHUNK, c.try_into().unwrap());
         }
         if whole < x.len() {
-            self.chunk(whole, x.len() - whole, &padded(&x[whole..]));
+            self.chunk(&mut rows, whole, x.len() - whole, &padded(&x[whole..]));
         }
     }
 }
 
-/// One chunk of NVFP4 fake quantization: the codes as [`nvfp4_codes`] (kept in registers and
-/// a stack buffer, never written out), then decode · scale.
+/// One chunk of NVFP4 fake quantization: the block scale codes, then each element's value
+/// from its block's row ([`nv_value`]).
 #[inline(always)]
-fn nvfp4_values_chunk(x: &[f32; CHUNK], ts: f32, out: &mut [f32; CHUNK]) {
-    let (_, s, _) = nvfp4_params(x, ts);
-    let sx = nvfp4_each(&s);
-    let mut codes = [0u32; CHUNK];
-    nvfp4_codes(x, &sx, &mut codes);
-    let mut v = [0f32; lane::RUN];
-    let runs = codes
-        .chunks_exact(lane::RUN)
-        .zip(sx.chunks_exact(lane::RUN));
-    for ((cs, ss), os) in runs.zip(out.chunks_exact_mut(lane::RUN)) {
-        for (v, &c) in v.iter_mut().zip(cs) {
-            *v = lane::decode::<F4E2M1FN>(c);
+fn nvfp4_values_chunk(rows: &mut NvRows, x: &[f32; CHUNK], out: &mut [f32; CHUNK]) {
+    let bs = nvfp4_block_scales(x, rows.ts);
+    let blocks = x
+        .chunks_exact(NVFP4_BLOCK)
+        .zip(out.chunks_exact_mut(NVFP4_BLOCK));
+    for ((xs, os), &b) in blocks.zip(&bs) {
+        let r = rows.get(b);
+        let (xs, os): (&[f32; NVFP4_BLOCK], &mut [f32; NVFP4_BLOCK]) =
+            (xs.try_into().unwrap(), os.try_into().unwrap());
+        for t in 0..NVFP4_BLOCK {
+            os[t] = f32::from_bits(nv_value(xs[t].to_bits(), r));
         }
-        products_each(&v, ss, os);
     }
 }
 
@@ -829,15 +981,16 @@ struct Nvfp4Fake<'a> {
 impl Job for Nvfp4Fake<'_> {
     #[inline(always)]
     fn run(self) {
+        let mut rows = NvRows::new(self.ts);
         let whole = self.x.len() / CHUNK * CHUNK;
         let (xb, xt) = self.x.split_at(whole);
         let (ob, ot) = self.out.split_at_mut(whole);
         for (c, o) in xb.chunks_exact(CHUNK).zip(ob.chunks_exact_mut(CHUNK)) {
-            nvfp4_values_chunk(c.try_into().unwrap(), self.ts, o.try_into().unwrap());
+            nvfp4_values_chunk(&mut rows, c.try_into().unwrap(), o.try_into().unwrap());
         }
         if !xt.is_empty() {
             let mut v = [0f32; CHUNK];
-            nvfp4_values_chunk(&padded(xt), self.ts, &mut v);
+            nvfp4_values_chunk(&mut rows, &padded(xt), &mut v);
             ot.copy_from_slice(&v[..xt.len()]);
         }
     }
@@ -856,4 +1009,78 @@ pub(crate) fn nvfp4_quantize(x: &[f32], ts: f32, scales: &mut [F8E4M3FN], packed
 /// NVFP4 fake quantization of consecutive blocks of 16 (arguments already checked).
 pub(crate) fn nvfp4_fake(x: &[f32], ts: f32, out: &mut [f32]) {
     run(Nvfp4Fake { x, ts, out });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The E2M1 code of x / s as the scalar formula gives it (the default environment: the
+    /// test threads run without FTZ/DAZ).
+    fn want_code(x: f32, s: f32) -> u8 {
+        let q = crate::fenv::div(x, s);
+        F4E2M1FN::from_f32_with(q, crate::Rounding::NearestEven, crate::Overflow::Saturate)
+            .to_bits()
+    }
+
+    /// The edges are exact: at each edge the code steps up, one ulp below it does not, for
+    /// scales of every kind (normal, f32 subnormal, the smallest, near f32::MAX, with every
+    /// significand pattern); and the row's codes and values are the formula's around every
+    /// edge, at ties (x / s exactly a midpoint) and at zero.
+    #[test]
+    fn nvfp4_edges_and_rows_are_the_formula() {
+        let mut z = 0x5DEE_CE66_D1CE_F00Du64;
+        let mut next = move || {
+            z = z.wrapping_add(crate::kernels::lanes::GAMMA);
+            crate::kernels::lanes::splitmix_high(z)
+        };
+        let mut scales: Vec<u32> = vec![1, 2, 3, 0x7F_FFFF, 0x80_0000, 0x7F7F_FFFF, 0x3F80_0000];
+        for _ in 0..3000 {
+            let w = next();
+            scales.push(match w % 4 {
+                0 => w & 0x007F_FFFF,
+                1 => (w % 0x7F80_0000).max(1),
+                2 => 0x3F80_0000 + (w & 0x00FF_FFFF) - 0x0080_0000,
+                _ => (w & 0xFF00_0000 | 0x0000_0001) % 0x7F80_0000,
+            });
+        }
+        let mut checked = 0;
+        for &sb in &scales {
+            let s = f32::from_bits(sb);
+            for (g, &(t, strict)) in NV_EDGES.iter().enumerate() {
+                let e = nv_edge(t, strict, sb);
+                if e < INF {
+                    assert!(want_code(f32::from_bits(e), s) > g as u8, "s={s:e} g={g}");
+                }
+                if e > 0 && e <= INF {
+                    let below = f32::from_bits(e - 1);
+                    assert!(want_code(below, s) <= g as u8, "s={s:e} g={g}");
+                }
+            }
+            // A row from a scale: take the E4M3FN codes whose s is this one with ts = s.
+            let r = NvRow::new(0x38, s); // decode(0x38) = 1
+            let mut xs = vec![0u32, 1, 0x8000_0000, 0x7F7F_FFFF];
+            for &e in &r.edge {
+                xs.extend([e.wrapping_sub(1) as u32, e as u32, e as u32 + 1]);
+            }
+            for m in [0.25f32, 0.75, 1.25, 1.75, 2.5, 3.5, 5.0, 0.5, 6.0, 7.0] {
+                xs.push(crate::fenv::mul(m, s).to_bits());
+            }
+            for &a in &xs {
+                let a = a & 0x7FFF_FFFF;
+                if a >= INF {
+                    continue;
+                }
+                for b in [a, a | 0x8000_0000] {
+                    let x = f32::from_bits(b);
+                    let c = want_code(x, s);
+                    assert_eq!(nv_code(b, &r), c, "s={s:e} x={x:e}");
+                    let v = super::super::mul_saturating(F4E2M1FN::from_bits(c).to_f32(), s);
+                    assert_eq!(nv_value(b, &r), v.to_bits(), "s={s:e} x={x:e}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
+    }
 }
