@@ -4,6 +4,11 @@
 //! conversions' (the drivers are in `quant::fast` and `quant::int`, each loop a [`Job`] run
 //! through [`run`]).
 //!
+//! Scaled-float fake quantization is fused here ([`fake_values`], [`fake_values_each`],
+//! [`fake_blocks32`]): per element the division, the rounding to the format, the decoding and
+//! the product in one pass, the rounding and decoding one step on the quotient's bits
+//! ([`grid_round`]) where the format allows ([`grid_lane`]).
+//!
 //! Every function here gives the bits of the quantizers' per-element formulas (the scalar
 //! path of `quant`, kept as the [`Level::Scalar`](super::Level::Scalar) reference; the test
 //! `tests/quant_fast.rs` compares them on random and adversarial data): the encode and decode
@@ -155,9 +160,10 @@ fn fake_exact<F: Format>(v: f32, s: f32) -> f32 {
     saturate_product(crate::fenv::mul(r, s), r, s)
 }
 
-/// Whether [`grid_round`] gives decode(`F`(Saturate(NearestEven(q)))) for every `f32` q that
-/// is normal or zero: the formats with a sign, a −0, subnormals, whose every non-zero value is
-/// a normal `f32` (emin − M ≥ −126) and which have at most 10 fraction bits, whose NaN (if any)
+/// Whether [`grid_round`] gives decode(`F`(Saturate(NearestEven(q)))) for every non-NaN `f32`
+/// q, whatever FTZ/DAZ say: the formats with a sign, a −0, subnormals, whose every non-zero
+/// value is at least 2^-125 (emin − M ≥ −125: an `f32` subnormal q, which DAZ reads as ±0 and
+/// FTZ may have made ±0, rounds to ±0 either way) and which have at most 10 fraction bits, whose NaN (if any)
 /// is not the −0 code and which are not P3109's (whose ties go by the code's parity) — the OCP
 /// FP8/FP6/FP4 formats, E4M3, E3M4 and f16. The unit test `grid_round_is_the_round_trip` checks
 /// it on every code's neighbourhood and the midpoints between codes, and on random inputs.
@@ -174,17 +180,18 @@ pub(crate) const fn grid_lane<F: Format>() -> bool {
         && s.bias != 127
         && s.mantissa_bits >= 1
         && s.mantissa_bits <= 10
-        && s.min_exponent() - s.mantissa_bits as i32 >= -126
+        && s.min_exponent() - s.mantissa_bits as i32 >= -125
 }
 
-/// decode(`F`(Saturate(NearestEven(q)))) for a quotient `q` that is a normal `f32`, ±0 or ±∞,
-/// where [`grid_lane`] holds: q rounded on `F`'s grid directly, without code or decode. From
+/// decode(`F`(Saturate(NearestEven(q)))) for a quotient `q` that is not NaN, where
+/// [`grid_lane`] holds: q rounded on `F`'s grid directly, without code or decode. From
 /// `F`'s smallest normal 2^emin on, nearest-even on q's bits at `F`'s last fraction bit (the
 /// carry flows into the exponent by addition); below it, |q| + C − C with C = 2^(emin − M + 23),
-/// whose ulp is `F`'s subnormal spacing (both operations exact but the one rounding, every
-/// operand and result a normal `f32` or 0, so that FTZ/DAZ change nothing); then the magnitude
-/// clamped at `F`'s max (Saturate: ∞ too), and q's sign. An `f32` subnormal or NaN q gives an
-/// unspecified value (the caller redoes those lanes).
+/// whose ulp is `F`'s subnormal spacing (both operations exact but the one rounding, C and
+/// the result a normal `f32` or 0; an `f32` subnormal |q|, below half that spacing, gives 0
+/// whether DAZ reads it as 0 or not, so that FTZ/DAZ change nothing); then the magnitude
+/// clamped at `F`'s max (Saturate: ∞ too), and q's sign. A NaN q gives an unspecified value
+/// (the caller redoes those lanes).
 #[inline(always)]
 fn grid_round<F: Format>(q: f32) -> f32 {
     let s = F::SPEC;
@@ -210,9 +217,10 @@ fn fake_native<F: Format>(v: f32, s: f32) -> (f32, bool) {
     use crate::fenv::{is_subnormal, is_tiny};
     let t = v / s;
     if grid_lane::<F>() {
-        // The grid lane: r is finite and never an `f32` subnormal (emin − M ≥ −126), and the
-        // scale is finite; NaN and `f32` subnormal quotients (which the lane does not take)
-        // are redone too.
+        // The grid lane: r is finite and never an `f32` subnormal (emin − M ≥ −125), and the
+        // scale is finite. A quotient that FTZ flushed was an `f32` subnormal, which the lane
+        // rounds to the same ±0: no test for it. NaN quotients (which the lane does not take)
+        // are redone.
         let r = grid_round::<F>(t);
         let p = r * s;
         let pb = p.to_bits();
@@ -222,11 +230,8 @@ fn fake_native<F: Format>(v: f32, s: f32) -> (f32, bool) {
             pb,
         );
         let nan = t.to_bits() & 0x7FFF_FFFF > 0x7F80_0000;
-        let redo = is_subnormal(v)
-            | is_subnormal(s)
-            | (is_tiny(t) & !is_tiny(v))
-            | nan
-            | (is_tiny(p) & !is_tiny(r) & !is_tiny(s));
+        let redo =
+            is_subnormal(v) | is_subnormal(s) | nan | (is_tiny(p) & !is_tiny(r) & !is_tiny(s));
         return (f32::from_bits(y), redo);
     }
     let r = decode::<F>(encode_quotient::<F>(t));
@@ -464,14 +469,13 @@ mod tests {
 
     /// On the [`grid_lane`] formats the grid lane is the round trip through the codes, on
     /// every code's value, its neighbours, the midpoints between adjacent codes and their
-    /// neighbours (both signs), zeros, ±∞, and random bits (not NaN or `f32` subnormals,
-    /// which the lane leaves to the exact path).
+    /// neighbours (both signs), zeros, `f32` subnormals, ±∞, and random bits (not NaN, which
+    /// the lane leaves to the exact path).
     fn grid_is_round_trip<F: Format>() {
         assert!(grid_lane::<F>(), "{}", F::NAME);
         let want = |b: u32| decode_lane::<F>(encode_quotient::<F>(f32::from_bits(b)));
         let check = |b: u32| {
-            let a = b & 0x7FFF_FFFF;
-            if a > 0x7F80_0000 || (a != 0 && a < 0x0080_0000) {
+            if b & 0x7FFF_FFFF > 0x7F80_0000 {
                 return;
             }
             let got = grid_round::<F>(f32::from_bits(b)).to_bits();
@@ -499,8 +503,12 @@ mod tests {
                 }
             }
         }
-        check(0);
-        check(0x8000_0000);
+        for b in (0..0x0080_0000u32).step_by(997) {
+            check(b);
+            check(b | 0x8000_0000);
+        }
+        check(0x007F_FFFF);
+        check(0x807F_FFFF);
         check(0x0080_0000);
         check(0x8080_0000);
         check(0x7F80_0000);
