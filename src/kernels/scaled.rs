@@ -4,6 +4,11 @@
 //! conversions' (the drivers are in `quant::fast` and `quant::int`, each loop a [`Job`] run
 //! through [`run`]).
 //!
+//! Scaled-float fake quantization is fused here ([`fake_values`], [`fake_values_each`],
+//! [`fake_blocks32`]): per element the division, the rounding to the format, the decoding and
+//! the product in one pass, the rounding and decoding one step on the quotient's bits
+//! ([`grid_round`]) where the format allows ([`grid_lane`]).
+//!
 //! Every function here gives the bits of the quantizers' per-element formulas (the scalar
 //! path of `quant`, kept as the [`Level::Scalar`](super::Level::Scalar) reference; the test
 //! `tests/quant_fast.rs` compares them on random and adversarial data): the encode and decode
@@ -143,6 +148,167 @@ fn saturate_product(p: f32, value: f32, scale: f32) -> f32 {
         (p.to_bits() & 0x8000_0000) | 0x7F7F_FFFF,
         p.to_bits(),
     ))
+}
+
+/// One fake-quantized element as the default environment gives it: decode(q) · `s` (the
+/// exact [`crate::fenv`] division and product), the product saturated at ±`f32::MAX`
+/// ([`saturate_product`]). The lanes of [`fake_values`] that the environment may have changed
+/// are redone through it.
+#[inline(always)]
+fn fake_exact<F: Format>(v: f32, s: f32) -> f32 {
+    let r = decode::<F>(encode_quotient::<F>(crate::fenv::div(v, s)));
+    saturate_product(crate::fenv::mul(r, s), r, s)
+}
+
+/// Whether [`grid_round`] gives decode(`F`(Saturate(NearestEven(q)))) for every non-NaN `f32`
+/// q, whatever FTZ/DAZ say: the formats with a sign, a −0, subnormals, whose every non-zero
+/// value is at least 2^-125 (emin − M ≥ −125: an `f32` subnormal q, which DAZ reads as ±0 and
+/// FTZ may have made ±0, rounds to ±0 either way) and which have at most 10 fraction bits, whose NaN (if any)
+/// is not the −0 code and which are not P3109's (whose ties go by the code's parity) — the OCP
+/// FP8/FP6/FP4 formats, E4M3, E3M4 and f16. The unit test `grid_round_is_the_round_trip` checks
+/// it on every code's neighbourhood and the midpoints between codes, and on random inputs.
+pub(crate) const fn grid_lane<F: Format>() -> bool {
+    use crate::spec::NanEncoding;
+    let s = F::SPEC;
+    s.signed
+        && s.subnormals
+        && matches!(
+            s.nan,
+            NanEncoding::Ieee | NanEncoding::AllOnes | NanEncoding::None
+        )
+        && s.storage_shift == 0
+        && s.bias != 127
+        && s.mantissa_bits >= 1
+        && s.mantissa_bits <= 10
+        && s.min_exponent() - s.mantissa_bits as i32 >= -125
+}
+
+/// decode(`F`(Saturate(NearestEven(q)))) for a quotient `q` that is not NaN, where
+/// [`grid_lane`] holds: q rounded on `F`'s grid directly, without code or decode. From
+/// `F`'s smallest normal 2^emin on, nearest-even on q's bits at `F`'s last fraction bit (the
+/// carry flows into the exponent by addition); below it, |q| + C − C with C = 2^(emin − M + 23),
+/// whose ulp is `F`'s subnormal spacing (both operations exact but the one rounding, C and
+/// the result a normal `f32` or 0; an `f32` subnormal |q|, below half that spacing, gives 0
+/// whether DAZ reads it as 0 or not, so that FTZ/DAZ change nothing); then the magnitude
+/// clamped at `F`'s max (Saturate: ∞ too), and q's sign. A NaN q gives an unspecified value
+/// (the caller redoes those lanes).
+#[inline(always)]
+fn grid_round<F: Format>(q: f32) -> f32 {
+    let s = F::SPEC;
+    let d = 23 - s.mantissa_bits;
+    let b = q.to_bits();
+    let a = b & 0x7FFF_FFFF;
+    let emin = s.min_exponent();
+    let min_normal = ((emin + 127) as u32) << 23;
+    let normal = (a + ((1 << (d - 1)) - 1) + ((a >> d) & 1)) & !((1u32 << d) - 1);
+    let c = f32::from_bits(((emin - s.mantissa_bits as i32 + 23 + 127) as u32) << 23);
+    let sub = ((f32::from_bits(a) + c) - c).to_bits();
+    let r = if a < min_normal { sub } else { normal };
+    let max = decode_lane::<F>(s.max_code());
+    let r = if r < max { r } else { max };
+    f32::from_bits(r | (b & 0x8000_0000))
+}
+
+/// One fake-quantized element natively: decode(`F`(Saturate(NearestEven(`v` / `s`)))) · `s`
+/// saturated, and whether it must be redone through [`fake_exact`] (where the environment may
+/// have changed its quotient or its product).
+#[inline(always)]
+fn fake_native<F: Format>(v: f32, s: f32) -> (f32, bool) {
+    use crate::fenv::{is_subnormal, is_tiny};
+    let t = v / s;
+    if grid_lane::<F>() {
+        // The grid lane: r is finite and never an `f32` subnormal (emin − M ≥ −125), and the
+        // scale is finite. A quotient that FTZ flushed was an `f32` subnormal, which the lane
+        // rounds to the same ±0: no test for it. NaN quotients (which the lane does not take)
+        // are redone.
+        let r = grid_round::<F>(t);
+        let p = r * s;
+        let pb = p.to_bits();
+        let y = sel(
+            pb & 0x7FFF_FFFF == 0x7F80_0000,
+            (pb & 0x8000_0000) | 0x7F7F_FFFF,
+            pb,
+        );
+        let nan = t.to_bits() & 0x7FFF_FFFF > 0x7F80_0000;
+        let redo =
+            is_subnormal(v) | is_subnormal(s) | nan | (is_tiny(p) & !is_tiny(r) & !is_tiny(s));
+        return (f32::from_bits(y), redo);
+    }
+    let r = decode::<F>(encode_quotient::<F>(t));
+    let p = r * s;
+    (
+        saturate_product(p, r, s),
+        div_redo(v, s, t) | mul_redo(r, s, p),
+    )
+}
+
+/// Scaled-float fake quantization with one scale, fused: `out[i]` =
+/// decode(`F`(Saturate(NearestEven(`x[i]` / `s`)))) · `s`, saturated at ±`f32::MAX` — the one
+/// `f32` division, the encode and decode lanes and the one product in a single pass of lanes,
+/// without codes in memory. The bits of the scalar formula (`enc`, `to_f32`,
+/// `mul_saturating`) whatever FTZ/DAZ say: the rare lanes whose quotient or product the
+/// environment may have changed (a subnormal operand, a tiny result) are redone through the
+/// exact helpers. `out.len()` must be `x.len()` (at most [`RUN`] for the loop to vectorise
+/// well).
+#[inline(always)]
+pub(crate) fn fake_values<F: Format>(x: &[f32], s: f32, out: &mut [f32]) {
+    let mut redo = false;
+    for (o, &v) in out.iter_mut().zip(x) {
+        let (y, r) = fake_native::<F>(v, s);
+        redo |= r;
+        *o = y;
+    }
+    if redo {
+        redo_fake::<F>(x, core::slice::from_ref(&s), out);
+    }
+}
+
+/// [`fake_values`] with one scale per element: `out[i]` from `x[i]` and `s[i]`.
+#[inline(always)]
+pub(crate) fn fake_values_each<F: Format>(x: &[f32], s: &[f32], out: &mut [f32]) {
+    let mut redo = false;
+    for ((o, &v), &s) in out.iter_mut().zip(x).zip(s) {
+        let (y, r) = fake_native::<F>(v, s);
+        redo |= r;
+        *o = y;
+    }
+    if redo {
+        redo_fake::<F>(x, s, out);
+    }
+}
+
+/// [`fake_values`] over whole blocks of 32 elements, block `k` with the scale `s[k]`: 256
+/// elements (8 blocks) per pass, one test for the lanes to redo per pass.
+#[inline(always)]
+pub(crate) fn fake_blocks32<F: Format>(x: &[f32; 256], s: &[f32; 8], out: &mut [f32; 256]) {
+    let mut redo = false;
+    let blocks = x.chunks_exact(32).zip(out.chunks_exact_mut(32));
+    for ((xb, ob), &s) in blocks.zip(s) {
+        for (o, &v) in ob.iter_mut().zip(xb) {
+            let (y, r) = fake_native::<F>(v, s);
+            redo |= r;
+            *o = y;
+        }
+    }
+    if redo {
+        let blocks = x.chunks_exact(32).zip(out.chunks_exact_mut(32));
+        for ((xb, ob), s) in blocks.zip(s) {
+            redo_fake::<F>(xb, core::slice::from_ref(s), ob);
+        }
+    }
+}
+
+/// The lanes of [`fake_values`] that the environment may have changed, again through the
+/// exact helpers (`s`: one scale, or one per element).
+#[cold]
+#[inline(never)]
+fn redo_fake<F: Format>(x: &[f32], s: &[f32], out: &mut [f32]) {
+    for (i, (o, &v)) in out.iter_mut().zip(x).enumerate() {
+        let s = if s.len() == 1 { s[0] } else { s[i] };
+        if fake_native::<F>(v, s).1 {
+            *o = fake_exact::<F>(v, s);
+        }
+    }
 }
 
 /// The storage bits of `F`(Saturate(NearestEven(f32 bits `b`))): the quantizers' rounding.
@@ -299,6 +465,83 @@ mod tests {
             let want = reference_mul_pow2(x, k);
             assert_eq!(mul_pow2_bits(b, k), want.to_bits(), "{x:e} · 2^{k}");
         }
+    }
+
+    /// On the [`grid_lane`] formats the grid lane is the round trip through the codes, on
+    /// every code's value, its neighbours, the midpoints between adjacent codes and their
+    /// neighbours (both signs), zeros, `f32` subnormals, ±∞, and random bits (not NaN, which
+    /// the lane leaves to the exact path).
+    fn grid_is_round_trip<F: Format>() {
+        assert!(grid_lane::<F>(), "{}", F::NAME);
+        let want = |b: u32| decode_lane::<F>(encode_quotient::<F>(f32::from_bits(b)));
+        let check = |b: u32| {
+            if b & 0x7FFF_FFFF > 0x7F80_0000 {
+                return;
+            }
+            let got = grid_round::<F>(f32::from_bits(b)).to_bits();
+            assert_eq!(got, want(b), "{} {b:#x}", F::NAME);
+        };
+        let codes = 1u32 << F::SPEC.bits;
+        let mut values: Vec<u32> = (0..codes)
+            .map(|c| decode_lane::<F>(c << F::SPEC.storage_shift) & 0x7FFF_FFFF)
+            .filter(|&a| a < 0x7F80_0000)
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        let mut points = Vec::new();
+        for w in values.windows(2) {
+            let mid = ((f32::from_bits(w[0]) as f64 + f32::from_bits(w[1]) as f64) / 2.0) as f32;
+            points.extend([w[0], mid.to_bits()]);
+        }
+        points.push(*values.last().unwrap());
+        for p in points {
+            for d in [-2i32, -1, 0, 1, 2] {
+                let a = (p as i32).wrapping_add(d) as u32;
+                if a < 0x7F80_0000 {
+                    check(a);
+                    check(a | 0x8000_0000);
+                }
+            }
+        }
+        for b in (0..0x0080_0000u32).step_by(997) {
+            check(b);
+            check(b | 0x8000_0000);
+        }
+        check(0x007F_FFFF);
+        check(0x807F_FFFF);
+        check(0x0080_0000);
+        check(0x8080_0000);
+        check(0x7F80_0000);
+        check(0xFF80_0000);
+        check(0x7F7F_FFFF);
+        let mut s = 0x2545_F491u32;
+        for _ in 0..300_000 {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            check(s);
+        }
+    }
+
+    #[test]
+    fn grid_round_is_the_round_trip() {
+        use crate::{
+            F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E3M4, F8E4M3, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ,
+            F8E8M0FNU,
+        };
+        grid_is_round_trip::<F8E4M3FN>();
+        grid_is_round_trip::<F8E5M2>();
+        grid_is_round_trip::<F8E4M3>();
+        grid_is_round_trip::<F8E3M4>();
+        grid_is_round_trip::<F6E2M3FN>();
+        grid_is_round_trip::<F6E3M2FN>();
+        grid_is_round_trip::<F4E2M1FN>();
+        grid_is_round_trip::<crate::F16>();
+        assert!(!grid_lane::<F8E4M3FNUZ>());
+        assert!(!grid_lane::<F8E5M2FNUZ>());
+        assert!(!grid_lane::<F8E8M0FNU>());
+        assert!(!grid_lane::<crate::BF16>());
+        assert!(!grid_lane::<f32>());
     }
 
     /// The branch-free shared exponent is `mx_shared_exponent`, for both rules.

@@ -252,20 +252,44 @@ pub fn dequantize_float<F: Format>(
     }
 }
 
-/// Quantize into `F` with scales and dequantize again: exactly [`quantize_float`] then
-/// [`dequantize_float`].
+/// Quantize into `F` with scales and dequantize again, in one pass: decode(q) · scale, where q
+/// is what [`quantize_float`] gives — the bits of [`quantize_float`] then [`dequantize_float`],
+/// except that the product saturates at ±`f32::MAX` (as [`scaled::fake_quantize_scaled`] and
+/// every fake quantizer: a finite input never comes back infinite, where `dequantize_float`
+/// keeps ONNX `DequantizeLinear`'s IEEE product). NaN stays NaN (+0 for formats without
+/// NaN); ±∞ and overflow give ±max · scale. Below the scalar level the division, the rounding
+/// to `F`, the decoding and the product run fused in one pass of SIMD lanes per element,
+/// without codes in memory; the result is the same bits at every kernel level and whatever
+/// FTZ/DAZ say (a subnormal result is kept).
+///
+/// ```
+/// use lowp::quant::{self, Granularity};
+/// use lowp::F8E4M3FN;
+/// // Two rows, one scale each: 1.1/0.5 = 2.2 rounds to 2.25 in E4M3FN; 1000/2 saturates at 448.
+/// let g = Granularity::PerAxis { shape: &[2, 2], axis: 0 };
+/// let mut y = [0f32; 4];
+/// quant::fake_quantize_float::<F8E4M3FN>(&[1.1, -0.0, 1000.0, f32::NAN], g, &[0.5, 2.0], &mut y)?;
+/// assert_eq!(y[..3], [1.125, -0.0, 896.0]);
+/// assert!(y[3].is_nan());
+/// # Ok::<(), lowp::Error>(())
+/// ```
 ///
 /// # Errors
-/// As [`quantize_float`]; `out` is then untouched.
+/// As [`quantize_float`], and an `out` whose length is not `x`'s; `out` is then untouched.
 pub fn fake_quantize_float<F: Format>(
     x: &[f32],
     granularity: Granularity<'_>,
     scales: &[f32],
     out: &mut [f32],
 ) -> Result<(), Error> {
-    extern crate alloc;
-    let mut q = alloc::vec![F::from_bits_u32(0); x.len()];
-    quantize_float(x, granularity, scales, &mut q)?;
-    super::check_len(x.len(), out.len())?;
-    dequantize_float(&q, granularity, scales, out)
+    let plan = match granularity {
+        Granularity::PerTensor => super::Plan::tensor(x.len()),
+        Granularity::PerAxis { shape, axis } => super::Plan::new(x.len(), shape, axis, None)?,
+        Granularity::Blocked {
+            shape,
+            axis,
+            block_size,
+        } => super::Plan::new(x.len(), shape, axis, Some(block_size))?,
+    };
+    scaled::fake_plan::<F>(&plan, x, scales, out)
 }

@@ -9,6 +9,7 @@
 use super::alloc::vec;
 use super::alloc::vec::Vec;
 use super::{check_len, check_scale, fabs, Plan, Run};
+use crate::kernels::scaled::{self as lane, Job};
 use crate::{Error, Format, Overflow, Rounding};
 use core::marker::PhantomData;
 
@@ -172,6 +173,153 @@ fn dequantize_plan<F: Format>(
     Ok(())
 }
 
+/// Fake quantization over a plan (arguments already checked), one element at a time:
+/// decode(q) · scale with the product saturated at ±`f32::MAX` ([`super::mul_saturating`]).
+/// The reference that the fused job ([`FakeJob`]) gives the bits of.
+fn fake_reference<F: Format>(plan: &Plan, x: &[f32], scales: &[f32], out: &mut [f32]) {
+    plan.for_each_run(|start, n, run| {
+        let (x, out) = (&x[start..start + n], &mut out[start..start + n]);
+        for (t, (o, &v)) in out.iter_mut().zip(x).enumerate() {
+            let s = match run {
+                Run::Uniform(i) => scales[i],
+                Run::Each(i0) => scales[i0 + t],
+            };
+            *o = super::mul_saturating(enc::<F>(v, s).to_f32(), s);
+        }
+    });
+}
+
+/// Fused scaled-float fake quantization over a whole plan, as one kernel job (compiled for the
+/// active level's instruction set): the runs of [`Plan::for_each_run`] walked here without a
+/// closure, each through the fused lanes ([`lane::fake_values`] with one scale,
+/// [`lane::fake_values_each`] with a scale per element), [`lane::RUN`] elements at a time.
+struct FakeJob<'a, F> {
+    plan: &'a Plan,
+    x: &'a [f32],
+    scales: &'a [f32],
+    out: &'a mut [f32],
+    format: PhantomData<F>,
+}
+
+/// `out` = fake(`x`) with the one scale `s`, [`lane::RUN`] elements at a time.
+#[inline(always)]
+fn fake_uniform<F: Format>(x: &[f32], s: f32, out: &mut [f32]) {
+    for (xc, oc) in x.chunks(lane::RUN).zip(out.chunks_mut(lane::RUN)) {
+        lane::fake_values::<F>(xc, s, oc);
+    }
+}
+
+/// `out[i]` = fake(`x[i]`) with the scale `s[i]`, [`lane::RUN`] elements at a time.
+#[inline(always)]
+fn fake_each<F: Format>(x: &[f32], s: &[f32], out: &mut [f32]) {
+    let runs = x.chunks(lane::RUN).zip(s.chunks(lane::RUN));
+    for ((xc, sc), oc) in runs.zip(out.chunks_mut(lane::RUN)) {
+        lane::fake_values_each::<F>(xc, sc, oc);
+    }
+}
+
+/// Blocks of `block` elements along a row, block `k` with `scales[k]` (blocks of 32, the
+/// common size, eight at a time in loops of fixed length).
+#[inline(always)]
+fn fake_blocks<F: Format>(x: &[f32], scales: &[f32], block: usize, out: &mut [f32]) {
+    if block == 32 {
+        let whole = x.len() / 256 * 256;
+        let (xb, xt) = x.split_at(whole);
+        let (ob, ot) = out.split_at_mut(whole);
+        let runs = xb.chunks_exact(256).zip(ob.chunks_exact_mut(256));
+        for ((xc, oc), sc) in runs.zip(scales.chunks_exact(8)) {
+            if let (Ok(xc), Ok(oc), Ok(sc)) = (xc.try_into(), oc.try_into(), sc.try_into()) {
+                lane::fake_blocks32::<F>(xc, sc, oc);
+            }
+        }
+        let runs = xt.chunks(32).zip(ot.chunks_mut(32));
+        for ((xc, oc), &s) in runs.zip(&scales[whole / 32..]) {
+            lane::fake_values::<F>(xc, s, oc);
+        }
+        return;
+    }
+    let runs = x.chunks(block).zip(out.chunks_mut(block));
+    for ((xc, oc), &s) in runs.zip(scales) {
+        fake_uniform::<F>(xc, s, oc);
+    }
+}
+
+impl<F: Format> Job for FakeJob<'_, F> {
+    #[inline(always)]
+    fn run(self) {
+        let FakeJob {
+            plan,
+            x,
+            scales,
+            out,
+            ..
+        } = self;
+        if plan.len == 0 {
+            return;
+        }
+        if plan.per_tensor {
+            fake_uniform::<F>(x, scales[0], out);
+            return;
+        }
+        let (dim, inner) = (plan.dim, plan.inner);
+        let nb = plan.blocks_along_axis();
+        // The outer index's slab of dim · inner elements.
+        let slabs = x.chunks(dim * inner).zip(out.chunks_mut(dim * inner));
+        for (o, (xs, os)) in slabs.enumerate() {
+            match (plan.block, inner) {
+                // Per axis along the last axis: the row against the scale vector.
+                (None, 1) => fake_each::<F>(xs, scales, os),
+                // Per axis along another axis: a run of `inner` elements per index.
+                (None, _) => {
+                    let runs = xs.chunks(inner).zip(os.chunks_mut(inner));
+                    for ((xr, or), &s) in runs.zip(scales) {
+                        fake_uniform::<F>(xr, s, or);
+                    }
+                }
+                // Blocked along the last axis: the row's blocks.
+                (Some(b), 1) => fake_blocks::<F>(xs, &scales[o * nb..(o + 1) * nb], b, os),
+                // Blocked along another axis: index j's run against its block's scale row.
+                (Some(b), _) => {
+                    let runs = xs.chunks(inner).zip(os.chunks_mut(inner));
+                    for (j, (xr, or)) in runs.enumerate() {
+                        let at = (o * nb + j / b) * inner;
+                        fake_each::<F>(xr, &scales[at..at + inner], or);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Fake quantization over a plan: checks, then the fused job (the reference formula at
+/// [`Level::Scalar`](crate::Level::Scalar)). Errors leave `out` untouched.
+pub(crate) fn fake_plan<F: Format>(
+    plan: &Plan,
+    x: &[f32],
+    scales: &[f32],
+    out: &mut [f32],
+) -> Result<(), Error> {
+    plan.check_params(scales.len())?;
+    scales.iter().try_for_each(|&s| check_scale(s))?;
+    check_len(x.len(), out.len())?;
+    if super::fast::enabled() && plan.per_tensor && !lane::grid_lane::<F>() {
+        // Per tensor, formats without the grid lane: the fast drivers' run (quotients, the
+        // encode and decode lanes, products), the same bits.
+        super::fast::scaled_fake::<F>(x, scales[0], out);
+    } else if super::fast::enabled() {
+        lane::run(FakeJob::<F> {
+            plan,
+            x,
+            scales,
+            out,
+            format: PhantomData,
+        });
+    } else {
+        fake_reference::<F>(plan, x, scales, out);
+    }
+    Ok(())
+}
+
 /// Quantize per tensor to a float format: q = Saturate(NearestEven(x / scale)), one `f32`
 /// division then one rounding (bit-exact with onnxruntime `QuantizeLinear` to float8,
 /// `saturate=1`).
@@ -211,16 +359,7 @@ pub fn fake_quantize_scaled<F: Format>(
     scale: f32,
     out: &mut [f32],
 ) -> Result<(), Error> {
-    check_scale(scale)?;
-    check_len(x.len(), out.len())?;
-    if super::fast::enabled() {
-        super::fast::scaled_fake::<F>(x, scale, out);
-        return Ok(());
-    }
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = super::mul_saturating(enc::<F>(v, scale).to_f32(), scale);
-    }
-    Ok(())
+    fake_plan::<F>(&Plan::tensor(x.len()), x, &[scale], out)
 }
 
 /// Quantize per axis: index `j` along `axis` uses `scales[j]`. Otherwise as
