@@ -191,30 +191,6 @@ impl<F: Format> Job for ScaledEach<'_, F> {
     }
 }
 
-/// `out[i]` = decode(q(`x[i]`, `scale`)) · `scale`.
-struct ScaledFake<'a, F> {
-    x: &'a [f32],
-    scale: f32,
-    out: &'a mut [f32],
-    format: PhantomData<F>,
-}
-
-impl<F: Format> Job for ScaledFake<'_, F> {
-    #[inline(always)]
-    fn run(self) {
-        let s = self.scale;
-        let mut q = [0f32; lane::RUN];
-        for (xc, oc) in self.x.chunks(lane::RUN).zip(self.out.chunks_mut(lane::RUN)) {
-            let q = &mut q[..xc.len()];
-            lane::quotients(xc, s, q);
-            for t in q.iter_mut() {
-                *t = lane::decode::<F>(lane::encode_quotient::<F>(*t));
-            }
-            lane::products(q, s, oc);
-        }
-    }
-}
-
 /// Scaled-float quantization over a plan (arguments already checked).
 pub(crate) fn scaled_quantize<F: Format>(plan: &Plan, x: &[f32], scales: &[f32], out: &mut [F]) {
     if plan.len == 0 {
@@ -249,16 +225,6 @@ pub(crate) fn scaled_quantize<F: Format>(plan: &Plan, x: &[f32], scales: &[f32],
                 out,
             }),
         }
-    });
-}
-
-/// Scaled-float fake quantization per tensor (arguments already checked).
-pub(crate) fn scaled_fake<F: Format>(x: &[f32], scale: f32, out: &mut [f32]) {
-    run(ScaledFake::<F> {
-        x,
-        scale,
-        out,
-        format: PhantomData,
     });
 }
 

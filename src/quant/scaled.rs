@@ -302,11 +302,7 @@ pub(crate) fn fake_plan<F: Format>(
     plan.check_params(scales.len())?;
     scales.iter().try_for_each(|&s| check_scale(s))?;
     check_len(x.len(), out.len())?;
-    if super::fast::enabled() && plan.per_tensor && !lane::grid_lane::<F>() {
-        // Per tensor, formats without the grid lane: the fast drivers' run (quotients, the
-        // encode and decode lanes, products), the same bits.
-        super::fast::scaled_fake::<F>(x, scales[0], out);
-    } else if super::fast::enabled() {
+    if super::fast::enabled() {
         lane::run(FakeJob::<F> {
             plan,
             x,
