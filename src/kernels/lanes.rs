@@ -885,6 +885,67 @@ mod tests {
         assert!(covered > 100, "{covered}");
     }
 
+    /// The P3109 and FNUZ paths of the fast lane are the scalar core's (a quick check beside
+    /// the integration suites): members signed and unsigned, extended and finite, of 3 to 8
+    /// bits, in every deterministic mode and both policies, on strided f32 inputs and on both
+    /// sides of every binade's edges, of the zero bounds, of ±∞ and of the NaNs.
+    #[test]
+    fn p3109_lanes_are_the_cores() {
+        fn check<F: Format>() {
+            let mut inputs: Vec<u32> = (0..20_000u32).map(|i| i.wrapping_mul(214_749)).collect();
+            for sign in [0u32, 0x8000_0000] {
+                for e in 0..=255u32 {
+                    for d in [
+                        0u32, 1, 2, 0x3F_FFFF, 0x40_0000, 0x40_0001, 0x7F_FFFE, 0x7F_FFFF,
+                    ] {
+                        inputs.push(sign | (e << 23) | d);
+                    }
+                }
+            }
+            fn one<F: Format, const MODE: u8, const SAT: bool>(inputs: &[u32]) {
+                let s = F::SPEC;
+                let overflow = if SAT {
+                    Overflow::Saturate
+                } else {
+                    Overflow::Ieee
+                };
+                for &b in inputs {
+                    let core =
+                        round::encode_f32(&s, f32::from_bits(b), rounding_of(MODE), overflow);
+                    let lane = encode_lane_any::<F, MODE, SAT>(b, 0);
+                    assert_eq!(lane, core, "{} mode {MODE} {overflow:?} {b:#x}", s.name);
+                }
+            }
+            one::<F, NE, false>(&inputs);
+            one::<F, NE, true>(&inputs);
+            one::<F, NA, false>(&inputs);
+            one::<F, NA, true>(&inputs);
+            one::<F, TZ, false>(&inputs);
+            one::<F, TZ, true>(&inputs);
+            one::<F, TP, false>(&inputs);
+            one::<F, TP, true>(&inputs);
+            one::<F, TN, false>(&inputs);
+            one::<F, TN, true>(&inputs);
+            one::<F, ODD, false>(&inputs);
+            one::<F, ODD, true>(&inputs);
+        }
+        use crate::p3109::P3109;
+        check::<P3109<8, 4, true, true>>();
+        check::<P3109<8, 4, true, false>>();
+        check::<P3109<8, 3, true, true>>();
+        check::<P3109<8, 1, true, true>>();
+        check::<P3109<8, 7, true, false>>();
+        check::<P3109<8, 5, false, true>>();
+        check::<P3109<8, 5, false, false>>();
+        check::<P3109<8, 8, false, true>>();
+        check::<P3109<8, 2, false, false>>();
+        check::<P3109<4, 2, true, false>>();
+        check::<P3109<3, 1, true, true>>();
+        check::<P3109<6, 3, false, true>>();
+        check::<crate::formats::F8E4M3FNUZ>();
+        check::<crate::formats::F8E5M2FNUZ>();
+    }
+
     /// The const special codes are the scalar core's.
     #[test]
     fn special_codes_are_the_cores() {
