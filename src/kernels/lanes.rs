@@ -242,6 +242,31 @@ fn shl_or_zero(x: u32, n: u32) -> u32 {
     }
 }
 
+/// The largest magnitude (f32 bits) that rounds to a zero code in the fast lane when the input
+/// is *negative*, for the deterministic modes of a format whose smallest subnormal and half of
+/// it are normal f32 (`None` for stochastic rounding, and for the formats with f32's exponent
+/// range). Nearest-even takes the exact half of the smallest subnormal down (to the even
+/// zero) and nearest-away up; toward zero, and toward +∞ (toward zero for a negative input),
+/// keep 0 below the smallest subnormal; toward −∞ and odd give zero only for a zero input (an
+/// f32 subnormal input too rounds away, CONTRACT.md §14).
+#[inline(always)]
+const fn zero_bound<const MODE: u8>(s: &Spec) -> Option<u32> {
+    let tmin = s.min_exponent() + 127;
+    let spacing = tmin - s.mantissa_bits as i32;
+    if s.bias == 127 || spacing < 2 {
+        return None;
+    }
+    let smallest = (spacing as u32) << 23;
+    let half = ((spacing - 1) as u32) << 23;
+    match MODE {
+        NE => Some(half),
+        NA => Some(half - 1),
+        TZ | TP => Some(smallest - 1),
+        TN | ODD => Some(0),
+        _ => None,
+    }
+}
+
 /// The fast lane for every format with subnormals, in every mode: few and fixed shifts.
 ///
 /// Results in the format's normal range round in integer arithmetic on the f32 bits (the
@@ -261,6 +286,14 @@ fn shl_or_zero(x: u32, n: u32) -> u32 {
 /// subnormal input, which DAZ reads as ±0. That input lies below half the format's smallest
 /// subnormal, so nearest-even, nearest-away and toward zero give 0 either way, and toward ±∞
 /// and odd, which round it away from zero, recognise it from its bits (one compare).
+///
+/// The P3109 members and FNUZ have no −0 (its code is NaN's): a negative input keeps its sign
+/// only where it rounds to a non-zero magnitude, which in the deterministic modes is one compare
+/// of the input with a constant ([`zero_bound`]). For the signed P3109 members (NaN = the sign
+/// bit alone) in the modes whose bound is a normal f32, a NaN input is made +0 and takes the
+/// sign bit from that same compare, made unordered; for the unsigned ones, one compare tells NaN
+/// and the negative inputs that give NaN, or a signed maximum makes every negative input +0
+/// where they all give 0. That leaves them one operation above E4M3FN (BENCHMARKS.md, P3109).
 ///
 /// The special-case codes are constants here (mode and overflow policy are const parameters);
 /// where the overflow codes are a bound on the magnitude with the sign (always, for the
@@ -285,6 +318,41 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
         return sel((b & 0x7FFF_FFFF) > 0x7F80_0000, quiet, rounded) << s.storage_shift;
     }
     let tmin = (s.min_exponent() + 127) as u32;
+    // Signed P3109 in the modes whose zero-rounding bound is a normal-range compare: NaN's code
+    // is the −0 code (the sign bit alone), so a NaN input is encoded as +0 (magnitude 0) and
+    // gets the sign bit from the same compare that gives it to the negative inputs that keep
+    // their sign (`signed` below); no NaN select is left. This keeps the P3109 lanes one
+    // operation (that compare) above E4M3FN's.
+    let nan_as_sign = s.is_p3109()
+        && s.signed
+        && !s.nan_payload
+        && c.nan_pos == s.sign_mask()
+        && c.nan_neg == s.sign_mask()
+        && matches!(MODE, NE | NA | TZ | TP)
+        && zero_bound::<MODE>(&s).is_some();
+    // Unsigned P3109 where every negative input (−∞ included) gives 0 (SatFinite, and SatNone
+    // toward zero or +∞): a negative input is encoded as +0, by one signed maximum, and NaN is
+    // told from the input by a float compare.
+    let unsigned_zeroes_negatives =
+        s.is_p3109() && !s.signed && c.ovf_neg == 0 && c.inf_neg == 0 && c.nan_pos != 0;
+    // Unsigned P3109 where a negative input that does not round to zero gives NaN, as NaN
+    // does (SatNone to nearest): one float compare tells both, as for `nan_as_sign`.
+    let unsigned_nan_or_negative = s.is_p3109()
+        && !s.signed
+        && !s.nan_payload
+        && c.ovf_neg == c.nan_pos
+        && c.nan_neg == c.nan_pos
+        && matches!(MODE, NE | NA)
+        && zero_bound::<MODE>(&s).is_some();
+    let b_in = b;
+    let b = if nan_as_sign {
+        // A float compare: NaN whatever FTZ and DAZ say.
+        sel(f32::from_bits(b_in).is_nan(), 0, b_in)
+    } else if unsigned_zeroes_negatives {
+        (b_in as i32).max(0) as u32
+    } else {
+        b_in
+    };
     let sign = b >> 31;
     let neg = sign != 0;
     let max = s.max_code();
@@ -319,6 +387,15 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
         _ => b >= 0x7F80_0000,
     };
     let a = b & 0x7FFF_FFFF;
+    // Whether the input is NaN: on the bits, or (where negative inputs were made +0) a float
+    // compare of the input, NaN whatever FTZ and DAZ say.
+    let nan_input = || {
+        if unsigned_zeroes_negatives {
+            f32::from_bits(b_in).is_nan()
+        } else {
+            a > 0x7F80_0000
+        }
+    };
     let half = 1u32 << (sh - 1);
     let low = (1u32 << sh) - 1;
     // The normal range: the f32 bits with the exponent rebiased, rounded at bit `sh`.
@@ -439,9 +516,37 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     };
     // No −0 (its code is NaN): FNUZ, and P3109.
     let fnuz = matches!(s.nan, NanEncoding::NegativeZero | NanEncoding::P3109);
+    // Whether a negative input keeps its sign, i.e. rounds to a non-zero magnitude. In the
+    // deterministic modes that is one unsigned compare of the input bits with the largest
+    // negative input that rounds to zero (the magnitude is monotonic in |x|), instead of a
+    // test of the sign and one of the rounded magnitude; stochastic rounding tests the code.
+    let nonzero_negative = |code: u32| match zero_bound::<MODE>(&s) {
+        Some(t) => b > 0x8000_0000 | t,
+        None => neg && code != 0,
+    };
+    // With `nan_as_sign`: whether the input is NaN or a negative that keeps its sign, in one
+    // float compare (unordered: true for NaN) with the negative bound of [`zero_bound`]:
+    // x ≤ −(t + 1), or x < −t, whichever constant has a non-zero low byte (else LLVM, which
+    // needs only the code's low byte, may blend with the compare's constant register instead of
+    // masking the `or`). Under DAZ an f32 subnormal input (or a subnormal bound) reads as ±0:
+    // the input's magnitude is below every bound here (t ≥ 2^-126 − 2^-149), so that it
+    // compares as it does without DAZ.
+    // The negated compares are the unordered ones (true for NaN), which is what they are for.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    let nan_or_nonzero_negative = || {
+        // (Used only where the bound is `Some`.)
+        let t = zero_bound::<MODE>(&s).unwrap_or_default();
+        if (t + 1) & 0xFF != 0 {
+            !(f32::from_bits(b_in) > f32::from_bits(0x8000_0000 | (t + 1)))
+        } else {
+            !(f32::from_bits(b_in) >= f32::from_bits(0x8000_0000 | t))
+        }
+    };
     let signed = |mag: u32| {
-        if fnuz {
-            mag | sel(neg && mag != 0, sign_bit, 0)
+        if nan_as_sign {
+            mag | sel(nan_or_nonzero_negative(), sign_bit, 0)
+        } else if fnuz {
+            mag | sel(nonzero_negative(mag), sign_bit, 0)
         } else {
             mag | (sign * sign_bit)
         }
@@ -464,19 +569,28 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     };
     let inf_is_dflt = c.inf_pos == dflt_pos && c.inf_neg == dflt_neg;
     let nan_is_dflt = c.nan_pos == dflt_pos && c.nan_neg == dflt_neg && !s.nan_payload;
-    let nan_is_inf = c.nan_pos == c.inf_pos && c.nan_neg == c.inf_neg && !s.nan_payload;
+    let nan_is_inf = c.nan_pos == c.inf_pos
+        && c.nan_neg == c.inf_neg
+        && !s.nan_payload
+        && !unsigned_zeroes_negatives;
     let payload = if s.nan_payload {
         (a >> sh) & ((1 << m) - 1)
     } else {
         0
     };
     // Where the ∞ (NaN) codes are a magnitude with the sign, the select is made on the
-    // magnitude, before the sign is put on (one select instead of two).
-    let with_sign = |pos: u32, neg: u32| neg == pos | sign_bit && (pos != 0 || !fnuz);
+    // magnitude, before the sign is put on (one select instead of two). A signed code that is
+    // its own negation (the NaN 0x80 of FNUZ and P3109) is one select either way, and is made
+    // on the signed code, after the sign: then the sign is a masked `or` and the NaN a masked
+    // store (AVX-512), where a NaN select on the magnitude turns the sign into a blend and an
+    // `or`.
+    let with_sign = |pos: u32, neg: u32| {
+        neg == pos | sign_bit && (pos != 0 || !fnuz) && !(fnuz && s.signed && neg == pos)
+    };
     let (inf_at_mag, nan_at_mag) = match mag {
         Some(_) => (
             with_sign(c.inf_pos, c.inf_neg),
-            with_sign(c.nan_pos, c.nan_neg),
+            with_sign(c.nan_pos, c.nan_neg) && !nan_as_sign && !unsigned_nan_or_negative,
         ),
         None => (false, false),
     };
@@ -486,7 +600,11 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
                 // A negative input below the range (it rounds to a non-zero magnitude) gets
                 // the negative overflow code; one that rounds to zero is 0. ∞ and NaN inputs
                 // are resolved after.
-                mag = sel(neg && code != 0, c.ovf_neg, mag);
+                if unsigned_nan_or_negative {
+                    mag = sel(nan_or_nonzero_negative(), c.ovf_neg, mag);
+                } else if !unsigned_zeroes_negatives {
+                    mag = sel(nonzero_negative(code), c.ovf_neg, mag);
+                }
             }
             let inf = !inf_is_dflt && inf_at_mag;
             let nan = !nan_is_dflt && nan_at_mag;
@@ -497,7 +615,7 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
                     mag = sel(a == 0x7F80_0000, c.inf_pos, mag);
                 }
                 if nan {
-                    mag = sel(a > 0x7F80_0000, c.nan_pos | payload, mag);
+                    mag = sel(nan_input(), c.nan_pos | payload, mag);
                 }
             }
             signed(mag)
@@ -507,24 +625,32 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     if unsigned_p3109 && mag.is_none() {
         // P3109 unsigned: a negative input below the range (it rounds to a non-zero
         // magnitude) gets the negative overflow code; one that rounds to zero is 0.
-        out = sel(neg && code != 0, c.ovf_neg, out);
+        if unsigned_nan_or_negative {
+            out = sel(nan_or_nonzero_negative(), c.ovf_neg, out);
+        } else if !unsigned_zeroes_negatives {
+            out = sel(nonzero_negative(code), c.ovf_neg, out);
+        }
     }
     // The rest on the signed codes; where ∞ and NaN inputs give the same codes, one select
     // serves both.
     let inf = !inf_is_dflt && !inf_at_mag;
-    let nan = !nan_is_dflt && !nan_at_mag;
+    let nan = !nan_is_dflt && !nan_at_mag && !nan_as_sign && !unsigned_nan_or_negative;
+    // The code of either sign (a constant where both are the same code).
+    let by_sign = |pos: u32, neg_code: u32| {
+        if pos == neg_code {
+            pos
+        } else {
+            sel(neg, neg_code, pos)
+        }
+    };
     if inf && nan && nan_is_inf {
-        out = sel(a >= 0x7F80_0000, sel(neg, c.inf_neg, c.inf_pos), out);
+        out = sel(a >= 0x7F80_0000, by_sign(c.inf_pos, c.inf_neg), out);
     } else {
         if inf {
-            out = sel(a == 0x7F80_0000, sel(neg, c.inf_neg, c.inf_pos), out);
+            out = sel(a == 0x7F80_0000, by_sign(c.inf_pos, c.inf_neg), out);
         }
         if nan {
-            out = sel(
-                a > 0x7F80_0000,
-                sel(neg, c.nan_neg, c.nan_pos) | payload,
-                out,
-            );
+            out = sel(nan_input(), by_sign(c.nan_pos, c.nan_neg) | payload, out);
         }
     }
     out << s.storage_shift
@@ -705,6 +831,119 @@ mod tests {
         check::<F8E8M0FNU>();
         check::<crate::F16>();
         check::<crate::BF16>();
+    }
+
+    /// [`zero_bound`] is the scalar core's: for every format with subnormals (the OCP rows
+    /// and every P3109 member of 3 to 8 bits) and every deterministic mode, the negative input
+    /// of magnitude `t` rounds to a zero magnitude and the next one up does not (the rounding
+    /// of −a being that of +a in the mirrored mode).
+    #[test]
+    fn zero_bound_is_the_cores() {
+        fn check<const MODE: u8>(spec: &Spec) {
+            let Some(t) = zero_bound::<MODE>(spec) else {
+                return;
+            };
+            // The magnitude that −a rounds to: that of +a in the mirrored mode (which an
+            // unsigned format has too, where a negative input's code says little).
+            let mirrored = match rounding_of(MODE) {
+                Rounding::TowardPositive => Rounding::TowardNegative,
+                Rounding::TowardNegative => Rounding::TowardPositive,
+                r => r,
+            };
+            let mag = |a: u32| {
+                let code = round::encode_f32(spec, f32::from_bits(a), mirrored, Overflow::Ieee)
+                    >> spec.storage_shift;
+                code & spec.magnitude_mask()
+            };
+            assert_eq!(mag(t), 0, "{} mode {MODE}", spec.name);
+            assert_ne!(mag(t + 1), 0, "{} mode {MODE}", spec.name);
+        }
+        let mut specs: Vec<Spec> = FORMATS.into_iter().filter(|s| s.subnormals).collect();
+        for k in 3..=8 {
+            for p in 1..=k {
+                for (signed, extended) in
+                    [(true, true), (true, false), (false, true), (false, false)]
+                {
+                    if p < k || !signed {
+                        specs.push(Spec::p3109("p3109", k, p, signed, extended));
+                    }
+                }
+            }
+        }
+        let mut covered = 0;
+        for spec in &specs {
+            covered += zero_bound::<NE>(spec).is_some() as u32;
+            check::<NE>(spec);
+            check::<NA>(spec);
+            check::<TZ>(spec);
+            check::<TP>(spec);
+            check::<TN>(spec);
+            check::<ODD>(spec);
+            assert!(zero_bound::<SR>(spec).is_none());
+        }
+        // Every OCP row but f32's exponent range and every lane-covered P3109 member.
+        assert!(covered > 100, "{covered}");
+    }
+
+    /// The P3109 and FNUZ paths of the fast lane are the scalar core's (a quick check beside
+    /// the integration suites): members signed and unsigned, extended and finite, of 3 to 8
+    /// bits, in every deterministic mode and both policies, on strided f32 inputs and on both
+    /// sides of every binade's edges, of the zero bounds, of ±∞ and of the NaNs.
+    #[test]
+    fn p3109_lanes_are_the_cores() {
+        fn check<F: Format>() {
+            let mut inputs: Vec<u32> = (0..20_000u32).map(|i| i.wrapping_mul(214_749)).collect();
+            for sign in [0u32, 0x8000_0000] {
+                for e in 0..=255u32 {
+                    for d in [
+                        0u32, 1, 2, 0x3F_FFFF, 0x40_0000, 0x40_0001, 0x7F_FFFE, 0x7F_FFFF,
+                    ] {
+                        inputs.push(sign | (e << 23) | d);
+                    }
+                }
+            }
+            fn one<F: Format, const MODE: u8, const SAT: bool>(inputs: &[u32]) {
+                let s = F::SPEC;
+                let overflow = if SAT {
+                    Overflow::Saturate
+                } else {
+                    Overflow::Ieee
+                };
+                for &b in inputs {
+                    let core =
+                        round::encode_f32(&s, f32::from_bits(b), rounding_of(MODE), overflow);
+                    let lane = encode_lane_any::<F, MODE, SAT>(b, 0);
+                    assert_eq!(lane, core, "{} mode {MODE} {overflow:?} {b:#x}", s.name);
+                }
+            }
+            one::<F, NE, false>(&inputs);
+            one::<F, NE, true>(&inputs);
+            one::<F, NA, false>(&inputs);
+            one::<F, NA, true>(&inputs);
+            one::<F, TZ, false>(&inputs);
+            one::<F, TZ, true>(&inputs);
+            one::<F, TP, false>(&inputs);
+            one::<F, TP, true>(&inputs);
+            one::<F, TN, false>(&inputs);
+            one::<F, TN, true>(&inputs);
+            one::<F, ODD, false>(&inputs);
+            one::<F, ODD, true>(&inputs);
+        }
+        use crate::p3109::P3109;
+        check::<P3109<8, 4, true, true>>();
+        check::<P3109<8, 4, true, false>>();
+        check::<P3109<8, 3, true, true>>();
+        check::<P3109<8, 1, true, true>>();
+        check::<P3109<8, 7, true, false>>();
+        check::<P3109<8, 5, false, true>>();
+        check::<P3109<8, 5, false, false>>();
+        check::<P3109<8, 8, false, true>>();
+        check::<P3109<8, 2, false, false>>();
+        check::<P3109<4, 2, true, false>>();
+        check::<P3109<3, 1, true, true>>();
+        check::<P3109<6, 3, false, true>>();
+        check::<crate::formats::F8E4M3FNUZ>();
+        check::<crate::formats::F8E5M2FNUZ>();
     }
 
     /// The const special codes are the scalar core's.
