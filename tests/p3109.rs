@@ -18,17 +18,19 @@
 //!   the batch kernels of every level against the scalar core on a sample.
 //! - `LOWP_FULL=1` (CI), first pass, every one of the 2^32 inputs: the batch conversions
 //!   (`p3109::encode_with`, best level) of the 118 members the lanes cover in nearest-even,
-//!   and of the six members of [`EVERY_MODE`] (binary8p3se/sf, binary8p4se/sf,
-//!   binary4p2se/sf) in all six modes, each in all three saturation modes (SatNone and
-//!   SatFinite are the kernels' two overflow policies; SatPropagate is the SatFinite kernel
-//!   with the ±∞ lanes of extended members fixed after); every 4093rd input also through the
+//!   and of the 30 members [`all_modes_every_input`] takes (every 8-bit member the lanes
+//!   cover: binary8p1..p7 se/sf and binary8p2..p8 ue/uf; and binary4p2se/sf) in all six
+//!   modes, each in all three saturation modes (SatNone and SatFinite are the kernels' two
+//!   overflow policies; SatPropagate is the SatFinite kernel with the ±∞ lanes of extended
+//!   members fixed after): 804 sweeps of 2^32 inputs; every 4093rd input also through the
 //!   scalar `convert_f32` in every mode and saturation mode, for all 120. Second pass, every
-//!   31st input: the other five modes of the other 112 members, and binary8p1ue and
+//!   31st input: the other five modes of the other 88 members (K ≤ 7), and binary8p1ue and
 //!   binary8p1uf (whose batch conversions are the scalar core, a thirtieth of the lanes'
 //!   speed) in all six modes, all three saturation modes.
 //! - `LOWP_FULL=1 LOWP_P3109_EVERY_MODE=1`: the first pass takes all six modes of all 118
-//!   members (2124 sweeps of 2^32 inputs, about 2300 CPU-s: ~19 min of both cores, more than
-//!   CI's time budget allows on top of the other sweeps). What stays sampled even then: the
+//!   members (2124 sweeps of 2^32 inputs; the 1320 more than CI's take ~1.3 CPU-s each on a
+//!   loaded machine, ~1700 CPU-s: more than CI's time budget allows on top of the other
+//!   sweeps). What stays sampled even then: the
 //!   scalar `convert_f32` (every 4093rd input: the scalar core costs ~20 CPU-s per member,
 //!   mode and saturation mode for all 2^32 inputs, measured on a loaded machine: hours for the
 //!   family), the two scalar-core members (every 31st), the kernel levels below the best (a
@@ -635,17 +637,16 @@ const ALL_MODES: [bool; 6] = [true; 6];
 const NEAREST_EVEN: [bool; 6] = [true, false, false, false, false, false];
 const OTHER_MODES: [bool; 6] = [false, true, true, true, true, true];
 
-/// The members whose batch conversions the full run checks on every input in every mode (the
-/// others: nearest-even on every input, the other five modes on every 31st, unless
-/// `LOWP_P3109_EVERY_MODE=1`): the E4M3- and E5M2-like 8-bit members and the 4-bit pair.
-const EVERY_MODE: [&str; 6] = [
-    "binary8p3se",
-    "binary8p3sf",
-    "binary8p4se",
-    "binary8p4sf",
-    "binary4p2se",
-    "binary4p2sf",
-];
+/// Whether the full run checks the batch conversions of member `name` on every input in every
+/// mode (the others: nearest-even on every input, the other five modes on every 31st, unless
+/// `LOWP_P3109_EVERY_MODE=1`): every 8-bit member (but the two scalar-core ones, see
+/// [`Member::scalar_batch`]) and the 4-bit pair binary4p2se/sf.
+fn all_modes_every_input(name: &str) -> bool {
+    name.starts_with("binary8p") || EVERY_MODE_4BIT.contains(&name)
+}
+
+/// The members with K < 8 that [`all_modes_every_input`] takes.
+const EVERY_MODE_4BIT: [&str; 2] = ["binary4p2se", "binary4p2sf"];
 
 /// The stride of the full run's second pass (the other modes of most members, and
 /// binary8p1ue and binary8p1uf, whose batch conversions are the scalar core: see the module
@@ -682,8 +683,8 @@ fn conversions_match_the_reference_every_f32() {
         return;
     }
     // Pass 1, every input: the batch conversions of every member the lanes cover in
-    // nearest-even, and of the members of `EVERY_MODE` in every mode (every member in every
-    // mode with `LOWP_P3109_EVERY_MODE=1`), all three saturation modes; the scalar path of all
+    // nearest-even, and of the members `all_modes_every_input` takes in every mode (every
+    // member in every mode with `LOWP_P3109_EVERY_MODE=1`), all three saturation modes; the scalar path of all
     // 120 on every 4093rd.
     let every_mode = std::env::var("LOWP_P3109_EVERY_MODE").is_ok_and(|v| v == "1");
     let first: Vec<_> = members
@@ -693,7 +694,7 @@ fn conversions_match_the_reference_every_f32() {
                 m,
                 if m.scalar_batch {
                     [false; 6]
-                } else if every_mode || EVERY_MODE.contains(&m.name) {
+                } else if every_mode || all_modes_every_input(m.name) {
                     ALL_MODES
                 } else {
                     NEAREST_EVEN
@@ -717,7 +718,7 @@ fn conversions_match_the_reference_every_f32() {
         .filter_map(|m| {
             if m.scalar_batch {
                 Some((m, ALL_MODES))
-            } else if every_mode || EVERY_MODE.contains(&m.name) {
+            } else if every_mode || all_modes_every_input(m.name) {
                 None
             } else {
                 Some((m, OTHER_MODES))

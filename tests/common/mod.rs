@@ -653,6 +653,19 @@ impl Steps {
         steps
     }
 
+    /// The reference that takes every inexact input away from zero: [`Rounding::TowardPositive`]
+    /// for the positive inputs and [`Rounding::TowardNegative`] for the negative ones, each
+    /// with its overflow rule under `overflow` (beyond the range: ±∞ or its substitute under
+    /// `Ieee`, ±max under `Saturate`, which is the nearest modes' rule too). With
+    /// [`Rounding::TowardZero`]'s steps it gives the two neighbours that stochastic rounding
+    /// chooses between. (±0, ±∞ and NaN are the same in every mode.)
+    pub fn away_from_zero(row: &Row, overflow: Overflow) -> Steps {
+        let mut steps = Steps::new(row, Rounding::TowardPositive, overflow);
+        let [_, negative] = Steps::new(row, Rounding::TowardNegative, overflow).sides;
+        steps.sides[1] = negative;
+        steps
+    }
+
     /// The expected storage word for the f32 with bit pattern `bits`, asked of [`expected`].
     pub fn code(&self, bits: u32) -> u32 {
         let x = f32::from_bits(bits);
@@ -671,21 +684,30 @@ impl Steps {
     /// `out[j]` = the expected storage word for the f32 bit pattern `start + j·stride`
     /// (all below 2^32).
     pub fn fill(&self, start: u64, stride: u64, out: &mut [u32]) {
-        let n = out.len();
+        self.runs(start, stride, out.len(), |j0, j1, code| {
+            out[j0..j1].fill(code)
+        });
+    }
+
+    /// The inputs `start + j·stride` (j < n, all below 2^32) as runs on which the reference is
+    /// constant: `run(j0, j1, code)` for j0..j1, in increasing order, covering 0..n. A run
+    /// never holds two critical points (a format value, a midpoint, the value past max), nor
+    /// both a point and the gap next to it; ±0, ±∞ and each NaN are runs of one.
+    pub fn runs(&self, start: u64, stride: u64, n: usize, mut run: impl FnMut(usize, usize, u32)) {
         let mut j = 0;
         while j < n {
             let b = start + j as u64 * stride;
             let bits = b as u32;
             let mag = bits & 0x7FFF_FFFF;
             if mag == 0 || mag >= 0x7F80_0000 {
-                out[j] = self.code(bits);
+                run(j, j + 1, self.code(bits));
                 j += 1;
                 continue;
             }
             let side = &self.sides[(bits >> 31) as usize];
             let p = side.points.partition_point(|&c| c <= mag);
             if p > 0 && side.points[p - 1] == mag {
-                out[j] = side.at[p - 1];
+                run(j, j + 1, side.at[p - 1]);
                 j += 1;
                 continue;
             }
@@ -697,7 +719,7 @@ impl Steps {
             // The gap ends (exclusive) at the next point, or at ∞.
             let end = (b & 0x8000_0000) + side.points.get(p).copied().unwrap_or(0x7F80_0000) as u64;
             let k = ((end - b).div_ceil(stride) as usize).min(n - j);
-            out[j..j + k].fill(code);
+            run(j, j + k, code);
             j += k;
         }
     }
