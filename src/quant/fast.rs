@@ -27,8 +27,9 @@
 //!   |x| reaches (`f32` magnitudes order as their bits), each edge the smallest `f32` whose
 //!   quotient rounds past an E2M1 midpoint, exact from integer products ([`nv_edge`]); the
 //!   value decode(code) · s is the row's saturating product for that code. No division and no
-//!   product per element. At the AVX-512 level `kernels::x86::nvfp4` does the same with one
-//!   register per block (a binary search over the edges, table lookups by `vpermd`).
+//!   product per element. At the AVX-512 and AVX2 levels `kernels::x86::nvfp4` does the same
+//!   with one register per block (two with AVX2: a binary search over the edges, table
+//!   lookups by `vpermd`).
 //! - Element codes are held one a byte and packed by the crate's byte packer
 //!   ([`crate::packing::pack_bytes`], the one packer's bytes).
 //!
@@ -1041,10 +1042,16 @@ pub(crate) fn nvfp4_fake_tail(rows: &mut NvRows, x: &[f32], out: &mut [f32]) {
 /// kernel where that is the active level ([`crate::kernels::x86::nvfp4`]), else the lanes.
 pub(crate) fn nvfp4_quantize(x: &[f32], ts: f32, scales: &mut [F8E4M3FN], packed: &mut [u8]) {
     #[cfg(target_arch = "x86_64")]
-    if kernels::active_level() == Level::Avx512
-        && crate::kernels::x86::nvfp4::quantize(x, ts, scales, packed)
     {
-        return;
+        use crate::kernels::x86::nvfp4;
+        let done = match kernels::active_level() {
+            Level::Avx512 => nvfp4::quantize(x, ts, scales, packed),
+            Level::Avx2 => nvfp4::avx2::quantize(x, ts, scales, packed),
+            _ => false,
+        };
+        if done {
+            return;
+        }
     }
     run(Nvfp4Quantize {
         x,
@@ -1060,8 +1067,14 @@ pub(crate) fn nvfp4_quantize(x: &[f32], ts: f32, scales: &mut [F8E4M3FN], packed
 /// [`crate::kernels::x86::nvfp4`]), else the tensor scale, then the lanes.
 pub(crate) fn nvfp4_fake_quantize(x: &[f32], out: &mut [f32]) -> f32 {
     #[cfg(target_arch = "x86_64")]
-    if kernels::active_level() == Level::Avx512 {
-        if let Some(ts) = crate::kernels::x86::nvfp4::fake_quantize(x, out) {
+    {
+        use crate::kernels::x86::nvfp4;
+        let ts = match kernels::active_level() {
+            Level::Avx512 => nvfp4::fake_quantize(x, out),
+            Level::Avx2 => nvfp4::avx2::fake_quantize(x, out),
+            _ => None,
+        };
+        if let Some(ts) = ts {
             return ts;
         }
     }
