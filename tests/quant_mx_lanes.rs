@@ -164,12 +164,17 @@ fn mx_fp6_packing_is_the_reference() {
 
 /// MXINT8 blocks: around a power-of-two amax 2^E, elements on ties k + ½ of the step
 /// 2^(E − 6), just below and above them, near ±127.5 steps (clamped), below half a step
-/// (zero, either sign), f32 subnormal blocks, NaN / ±∞ blocks, zero blocks, random values.
+/// (zero, either sign), f32 subnormal blocks, NaN / ±∞ blocks, zero blocks, random values,
+/// and blocks around the least E of the float lanes ([`int8_threshold_block`]).
 fn int8_data(n: usize, seed: u64) -> Vec<f32> {
     let mut r = Rng(seed | 1);
     let mut x = Vec::with_capacity(n);
     while x.len() < n {
-        let kind = r.below(6);
+        let kind = r.below(7);
+        if kind == 6 {
+            x.extend(int8_threshold_block(&mut r));
+            continue;
+        }
         let e = r.below(250) as i32 - 125;
         let step = 2f64.powi(e - 6);
         for t in 0..32 {
@@ -199,6 +204,36 @@ fn int8_data(n: usize, seed: u64) -> Vec<f32> {
     }
     x.truncate(n);
     x
+}
+
+/// One MXINT8 block whose amax is 2^E · (1 + f) for E in −124 ..= −113, around the least E
+/// (−119) from which the fast path rounds with float lanes: f32 subnormals (which DAZ reads as
+/// zero, and which must round to zero there), ties k + ½ of the step 2^(E − 6) and their ±1-ulp
+/// neighbours, the smallest normals.
+fn int8_threshold_block(r: &mut Rng) -> Vec<f32> {
+    let e = r.below(12) as i32 - 124;
+    let step = 2f64.powi(e - 6);
+    (0..32)
+        .map(|t| {
+            let v = if t == 0 {
+                (2f64.powi(e) * (1.0 + r.below(1000) as f64 / 1000.0)) as f32
+            } else {
+                match t % 4 {
+                    0 => f32::from_bits(r.below(0x80_0000)),
+                    1 | 2 => {
+                        let v = ((r.below(64) as f64 + 0.5) * step) as f32;
+                        match r.below(3) {
+                            0 => v,
+                            1 => f32::from_bits(v.to_bits() + 1),
+                            _ => f32::from_bits(v.to_bits() - 1),
+                        }
+                    }
+                    _ => f32::from_bits(0x80_0000 + r.below(0x80_0000)),
+                }
+            };
+            r.sign() * v
+        })
+        .collect()
 }
 
 #[test]
@@ -382,7 +417,8 @@ fn flushing<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 /// The lanes' data where FTZ|DAZ would change native arithmetic: NVFP4 blocks of f32
 /// subnormals under subnormal tensor scales (the block scale's quotients (amax / 6) / ts have
 /// subnormal operands and tiny intermediates but a large result), tensor scales from tiny data
-/// (fake), MXINT8 and FP6 blocks of subnormals (subnormal values): every level under FTZ|DAZ
+/// (fake), MXINT8 and FP6 blocks of subnormals (subnormal values), MXINT8 blocks around the
+/// least E of its float lanes (subnormal elements that must round to 0): every level under FTZ|DAZ
 /// gives the reference's bits from the default environment.
 #[cfg(target_arch = "x86_64")]
 #[test]
@@ -396,6 +432,7 @@ fn lanes_ignore_ftz_daz() {
             _ => 0.0,
         })
         .collect();
+    let threshold: Vec<f32> = (0..64).flat_map(|_| int8_threshold_block(&mut r)).collect();
     let run = || {
         let mut out = Vec::new();
         for ts in [
@@ -411,6 +448,7 @@ fn lanes_ignore_ftz_daz() {
         }
         let (t, y) = nvfp4_fake_run(&tiny);
         out.push(std::iter::once(t).chain(y).collect());
+
         let mut y = vec![0f32; tiny.len()];
         for rule in [MxScaleRule::Floor, MxScaleRule::RoundUp] {
             let o = MxOptions {
@@ -419,6 +457,9 @@ fn lanes_ignore_ftz_daz() {
             };
             quant::mx_fake_quantize_with(&tiny, MxFormat::Int8, o, &mut y).unwrap();
             out.push(bits(&y));
+            let mut z = vec![0f32; threshold.len()];
+            quant::mx_fake_quantize_with(&threshold, MxFormat::Int8, o, &mut z).unwrap();
+            out.push(bits(&z));
             for f in [MxFormat::E2M3, MxFormat::E3M2] {
                 let (s, e) = mx_quantize_bytes(&tiny, f, o);
                 out.push(s.into_iter().chain(e).map(u32::from).collect());

@@ -16,8 +16,10 @@
 //!   [`mx_element_value`]): the exact scaling by 2^-E and the element rounding in one step, the
 //!   round trip without codes, decode or product. Blocks of tiny values (E below the grid's
 //!   limit, [`MxGrid::lanes_exact`]) take x · 2^-E, the encode lane, the decode lane and the
-//!   product instead; so does MXINT8 quantization. MXINT8 fake quantization is one integer
-//!   lane per element too ([`mx_int8_value`]: the code q and its exact value q · 2^(E − 6)).
+//!   product instead; so does MXINT8 quantization. MXINT8 fake quantization is float lanes
+//!   that FTZ/DAZ cannot change for E ≥ [`INT8_FLOAT_MIN_E`] ([`int8_float_values`]: two
+//!   products by powers of two and a rounding to an integer), one integer lane per element
+//!   below ([`mx_int8_value`]: the code q and its exact value q · 2^(E − 6)).
 //! - NVFP4, a chunk at a time: every block's amax, then its scale code (branch-free: the lanes
 //!   vectorise across the 16 blocks); then each block's elements from the row of its scale
 //!   code ([`NvRow`], computed once per code and call: the code depends on the block scale and
@@ -25,7 +27,9 @@
 //!   |x| reaches (`f32` magnitudes order as their bits), each edge the smallest `f32` whose
 //!   quotient rounds past an E2M1 midpoint, exact from integer products ([`nv_edge`]); the
 //!   value decode(code) · s is the row's saturating product for that code. No division and no
-//!   product per element.
+//!   product per element. At the AVX-512 and AVX2 levels `kernels::x86::nvfp4` does the same
+//!   with one register per block (two with AVX2: a binary search over the edges, table
+//!   lookups by `vpermd`).
 //! - Element codes are held one a byte and packed by the crate's byte packer
 //!   ([`crate::packing::pack_bytes`], the one packer's bytes).
 //!
@@ -51,7 +55,7 @@ pub(crate) fn enabled() -> bool {
 
 /// Elements per chunk of the MX and NVFP4 drivers (whole blocks, and a multiple of 4 so
 /// that every chunk starts on a byte of packed FP6 or FP4 storage).
-const CHUNK: usize = 256;
+pub(crate) const CHUNK: usize = 256;
 
 /// Bits of a magnitude from which on a value is not finite.
 const INF: u32 = 0x7F80_0000;
@@ -367,8 +371,11 @@ impl MxElem for Int8Elem {
     fn decoded(code: u32) -> f32 {
         code as u8 as i8 as f32
     }
-    /// The round trip in one integer lane per element ([`mx_int8_value`]: the code and its
-    /// value q · 2^(E − 6) without decode or product), a block at a time.
+    /// The round trip a block at a time: for E ≥ [`INT8_FLOAT_MIN_E`] (every block but those
+    /// of tiny values) by [`int8_float_values`] (two exact products by powers of two and a
+    /// rounding to an integer, all on normal numbers or to zero), else in one integer lane
+    /// per element ([`mx_int8_value`]: the code and its value q · 2^(E − 6) without decode
+    /// or product).
     #[inline(always)]
     fn values_chunk(x: &[f32; CHUNK], rule: Rule, out: &mut [f32; CHUNK]) {
         let blocks = x.chunks_exact(MX_BLOCK).zip(out.chunks_exact_mut(MX_BLOCK));
@@ -378,12 +385,45 @@ impl MxElem for Int8Elem {
                 am = am.max(v.to_bits() & 0x7FFF_FFFF);
             }
             let e = rule.exponent(am);
-            let bad = am >= INF;
-            for (o, &v) in os.iter_mut().zip(xs) {
-                let r = mx_int8_value(v.to_bits(), e);
-                *o = f32::from_bits(if bad { f32::NAN.to_bits() } else { r });
+            if am >= INF {
+                os.fill(f32::NAN);
+            } else if e >= INT8_FLOAT_MIN_E {
+                int8_float_values(xs, e, os);
+            } else {
+                for (o, &v) in os.iter_mut().zip(xs) {
+                    *o = f32::from_bits(mx_int8_value(v.to_bits(), e));
+                }
             }
         }
+    }
+}
+
+/// The least shared exponent E for which [`int8_float_values`] gives the bits of
+/// [`mx_int8_value`] whatever FTZ/DAZ say: from it on 2^(6 − E) and 2^(E − 6) are normal
+/// (E ≤ 127 gives 2^(6 − E) ≥ 2^-121), a non-zero result q · 2^(E − 6) ≥ 2^-125 is normal,
+/// and an `f32` subnormal x (which DAZ reads as ±0) has |x| · 2^(6 − E) < 2^-126 · 2^125 = ½,
+/// which rounds to 0 all the same (as does a tiny product that FTZ flushes).
+const INT8_FLOAT_MIN_E: i32 = -119;
+
+/// MXINT8 values of one block (finite, shared exponent `e` ≥ [`INT8_FLOAT_MIN_E`]): q =
+/// NearestEven(clamp(x · 2^(6 − e), ±127)) (the clamp before the rounding gives the same q as
+/// after it: 127 < |r| < 127.5 rounds to 127), by adding and subtracting 1.5 · 2^23 (exact
+/// for |r| ≤ 2^22: the sum's unit is 1, its ties go to the even integer), then q · 2^(e − 6);
+/// a zero q gives +0 (the code 0 decodes without sign). Float lanes that vectorise on every
+/// instruction set (no rounding instruction needed), against ~25 integer operations per
+/// element in [`mx_int8_value`].
+#[inline(always)]
+fn int8_float_values(xs: &[f32], e: i32, os: &mut [f32]) {
+    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
+    let up = lane::pow2_f32(6 - e);
+    let down = lane::pow2_f32(e - 6);
+    for (o, &v) in os.iter_mut().zip(xs) {
+        let r = v * up;
+        let r = if r > 127.0 { 127.0 } else { r };
+        let r = if r < -127.0 { -127.0 } else { r };
+        let q = (r + MAGIC) - MAGIC;
+        let y = q * down;
+        *o = if q == 0.0 { 0.0 } else { y };
     }
 }
 
@@ -422,7 +462,7 @@ impl Rule {
 
 /// Blocks of a chunk.
 const MX_NB: usize = CHUNK / MX_BLOCK;
-const NV_NB: usize = CHUNK / NVFP4_BLOCK;
+pub(crate) const NV_NB: usize = CHUNK / NVFP4_BLOCK;
 
 /// The amax bits of each block of `B` elements of a chunk (≥ [`INF`] where a block holds a
 /// NaN or ∞): per block, lane-wise maxima of its vectors of 16, then a tree of maxima over
@@ -511,7 +551,7 @@ fn mx_values_chunk<E: MxElem + ?Sized>(x: &[f32; CHUNK], rule: Rule, out: &mut [
 
 /// The last, partial chunk of `x` (fewer than [`CHUNK`] elements), zero-padded.
 #[inline(always)]
-fn padded(tail: &[f32]) -> [f32; CHUNK] {
+pub(crate) fn padded(tail: &[f32]) -> [f32; CHUNK] {
     let mut c = [0f32; CHUNK];
     c[..tail.len()].copy_from_slice(tail);
     c
@@ -686,8 +726,14 @@ pub(crate) fn mx_fake(
 /// 16 blocks (the divisions and the E4M3FN encode vectorise), with the quantizers' exact
 /// division ([`lane::quotients`]) where the environment could differ.
 #[inline(always)]
-fn nvfp4_block_scales(x: &[f32; CHUNK], ts: f32) -> [u8; NV_NB] {
-    let am = block_amax::<NVFP4_BLOCK, NV_NB>(x);
+pub(crate) fn nvfp4_block_scales(x: &[f32; CHUNK], ts: f32) -> [u8; NV_NB] {
+    nvfp4_scales_of_amax(&block_amax::<NVFP4_BLOCK, NV_NB>(x), ts)
+}
+
+/// The block scale codes of [`nvfp4_block_scales`] from the blocks' amax bits `am` (≥
+/// [`INF`] for a block holding a NaN or ±∞).
+#[inline(always)]
+pub(crate) fn nvfp4_scales_of_amax(am: &[u32; NV_NB], ts: f32) -> [u8; NV_NB] {
     let mut m = [0f32; NV_NB];
     for j in 0..NV_NB {
         m[j] = f32::from_bits(if am[j] >= INF { 0 } else { am[j] });
@@ -770,19 +816,21 @@ fn nv_edge(t: u64, strict: bool, sb: u32) -> u32 {
 /// that |x| reaches (magnitudes order as their bits), with x's sign; its value is `value[code]`
 /// = decode(code) · s with x's sign. s = 0: every code ±0; a NaN code: codes 0, values NaN.
 #[derive(Clone, Copy, Debug)]
-struct NvRow {
-    edge: [i32; 7],
-    value: [u32; 8],
+pub(crate) struct NvRow {
+    /// The 7 edges, then [`INF`] (never reached by a finite |x|: eight lanes for the SIMD
+    /// kernels' table lookups, `kernels::x86::nvfp4`). Non-decreasing.
+    pub(crate) edge: [i32; 8],
+    pub(crate) value: [u32; 8],
     /// 0 for a NaN block (codes 0), else all ones.
-    keep: u32,
+    pub(crate) keep: u32,
     /// The sign bit of the code (8) and of the value, or 0 for a NaN block.
-    code_sign: u32,
-    value_sign: u32,
+    pub(crate) code_sign: u32,
+    pub(crate) value_sign: u32,
 }
 
 impl NvRow {
     const EMPTY: NvRow = NvRow {
-        edge: [0; 7],
+        edge: [0; 8],
         value: [0; 8],
         keep: 0,
         code_sign: 0,
@@ -801,7 +849,7 @@ impl NvRow {
         }
         let sb = s.to_bits();
         let nan = sb & 0x7FFF_FFFF > INF;
-        let mut edge = [INF as i32; 7];
+        let mut edge = [INF as i32; 8];
         if !nan && sb & 0x7FFF_FFFF != 0 {
             for (e, &(t, strict)) in edge.iter_mut().zip(&NV_EDGES) {
                 *e = nv_edge(t, strict, sb) as i32;
@@ -818,14 +866,14 @@ impl NvRow {
 }
 
 /// The rows of one call, filled as their codes appear.
-struct NvRows {
+pub(crate) struct NvRows {
     ts: f32,
     rows: [NvRow; 128],
     filled: [bool; 128],
 }
 
 impl NvRows {
-    fn new(ts: f32) -> NvRows {
+    pub(crate) fn new(ts: f32) -> NvRows {
         NvRows {
             ts,
             rows: [NvRow::EMPTY; 128],
@@ -835,7 +883,7 @@ impl NvRows {
 
     /// The row of the block scale code `bs` (at most 0x7F).
     #[inline(always)]
-    fn get(&mut self, bs: u8) -> &NvRow {
+    pub(crate) fn get(&mut self, bs: u8) -> &NvRow {
         let i = usize::from(bs & 0x7F);
         if !self.filled[i] {
             self.rows[i] = NvRow::new(i as u8, self.ts);
@@ -851,7 +899,7 @@ impl NvRows {
 fn nv_code(b: u32, r: &NvRow) -> u8 {
     let a = (b & 0x7FFF_FFFF) as i32;
     let mut c = 0u32;
-    for &e in &r.edge {
+    for &e in &r.edge[..7] {
         c += (a >= e) as u32;
     }
     ((c & r.keep) | ((b >> 28) & r.code_sign)) as u8
@@ -954,16 +1002,57 @@ impl Job for Nvfp4Fake<'_> {
         for (c, o) in xb.chunks_exact(CHUNK).zip(ob.chunks_exact_mut(CHUNK)) {
             nvfp4_values_chunk(&mut rows, c.try_into().unwrap(), o.try_into().unwrap());
         }
-        if !xt.is_empty() {
-            let mut v = [0f32; CHUNK];
-            nvfp4_values_chunk(&mut rows, &padded(xt), &mut v);
-            ot.copy_from_slice(&v[..xt.len()]);
-        }
+        nvfp4_fake_tail(&mut rows, xt, ot);
     }
 }
 
-/// NVFP4 quantization of consecutive blocks of 16 (arguments already checked).
+/// The last, partial chunk of NVFP4 quantization (`x`: fewer than [`CHUNK`] elements, from a
+/// chunk boundary; `scales` and `packed` from that chunk's block and byte), zero-padded, by
+/// the portable lanes: for the SIMD kernels (`kernels::x86::nvfp4`), which do whole chunks.
+pub(crate) fn nvfp4_quantize_tail(
+    rows: &mut NvRows,
+    x: &[f32],
+    scales: &mut [F8E4M3FN],
+    packed: &mut [u8],
+) {
+    if x.is_empty() {
+        return;
+    }
+    let mut q = Nvfp4Quantize {
+        x,
+        ts: rows.ts,
+        scales,
+        packed,
+    };
+    q.chunk(rows, 0, x.len(), &padded(x));
+}
+
+/// The last, partial chunk of NVFP4 fake quantization (`x`: fewer than [`CHUNK`] elements),
+/// zero-padded, by the portable lanes: for the SIMD kernels (`kernels::x86::nvfp4`).
+pub(crate) fn nvfp4_fake_tail(rows: &mut NvRows, x: &[f32], out: &mut [f32]) {
+    if x.is_empty() {
+        return;
+    }
+    let mut v = [0f32; CHUNK];
+    nvfp4_values_chunk(rows, &padded(x), &mut v);
+    out.copy_from_slice(&v[..x.len()]);
+}
+
+/// NVFP4 quantization of consecutive blocks of 16 (arguments already checked): the AVX-512
+/// kernel where that is the active level ([`crate::kernels::x86::nvfp4`]), else the lanes.
 pub(crate) fn nvfp4_quantize(x: &[f32], ts: f32, scales: &mut [F8E4M3FN], packed: &mut [u8]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use crate::kernels::x86::nvfp4;
+        let done = match kernels::active_level() {
+            Level::Avx512 => nvfp4::quantize(x, ts, scales, packed),
+            Level::Avx2 => nvfp4::avx2::quantize(x, ts, scales, packed),
+            _ => false,
+        };
+        if done {
+            return;
+        }
+    }
     run(Nvfp4Quantize {
         x,
         ts,
@@ -972,9 +1061,26 @@ pub(crate) fn nvfp4_quantize(x: &[f32], ts: f32, scales: &mut [F8E4M3FN], packed
     });
 }
 
-/// NVFP4 fake quantization of consecutive blocks of 16 (arguments already checked).
-pub(crate) fn nvfp4_fake(x: &[f32], ts: f32, out: &mut [f32]) {
+/// NVFP4 fake quantization of consecutive blocks of 16 with the tensor scale from the data
+/// (`mx::nvfp4_tensor_scale`), returned (arguments already checked): the AVX-512 kernel where
+/// that is the active level (which finds the blocks' amax in the tensor scale's pass,
+/// [`crate::kernels::x86::nvfp4`]), else the tensor scale, then the lanes.
+pub(crate) fn nvfp4_fake_quantize(x: &[f32], out: &mut [f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use crate::kernels::x86::nvfp4;
+        let ts = match kernels::active_level() {
+            Level::Avx512 => nvfp4::fake_quantize(x, out),
+            Level::Avx2 => nvfp4::avx2::fake_quantize(x, out),
+            _ => None,
+        };
+        if let Some(ts) = ts {
+            return ts;
+        }
+    }
+    let ts = super::mx::nvfp4_tensor_scale_of_amax(finite_amax(x));
     run(Nvfp4Fake { x, ts, out });
+    ts
 }
 
 #[cfg(test)]
@@ -1026,7 +1132,7 @@ mod tests {
             // A row from a scale: take the E4M3FN codes whose s is this one with ts = s.
             let r = NvRow::new(0x38, s); // decode(0x38) = 1
             let mut xs = vec![0u32, 1, 0x8000_0000, 0x7F7F_FFFF];
-            for &e in &r.edge {
+            for &e in &r.edge[..7] {
                 xs.extend([e.wrapping_sub(1) as u32, e as u32, e as u32 + 1]);
             }
             for m in [0.25f32, 0.75, 1.25, 1.75, 2.5, 3.5, 5.0, 0.5, 6.0, 7.0] {

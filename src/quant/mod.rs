@@ -96,7 +96,7 @@
 extern crate alloc;
 
 pub mod channel;
-mod fast;
+pub(crate) mod fast;
 pub mod granularity;
 pub mod int;
 pub mod metrics;

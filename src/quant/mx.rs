@@ -586,6 +586,11 @@ pub fn nvfp4_tensor_scale(x: &[f32]) -> f32 {
         }
         m
     };
+    nvfp4_tensor_scale_of_amax(m)
+}
+
+/// The NVFP4 tensor scale from the largest finite |x| `m` (see [`nvfp4_tensor_scale`]).
+pub(crate) fn nvfp4_tensor_scale_of_amax(m: f32) -> f32 {
     if crate::fenv::is_zero(m) {
         return 1.0;
     }
@@ -712,12 +717,11 @@ pub fn nvfp4_dequantize(
 /// ```
 pub fn nvfp4_fake_quantize(x: &[f32], out: &mut [f32]) -> Result<f32, Error> {
     check_len(x.len(), out.len())?;
-    let ts = nvfp4_tensor_scale(x);
     let plan = Plan::new(x.len(), &[x.len()], 0, Some(NVFP4_BLOCK))?;
     if super::fast::enabled() {
-        super::fast::nvfp4_fake(x, ts, out);
-        return Ok(ts);
+        return Ok(super::fast::nvfp4_fake_quantize(x, out));
     }
+    let ts = nvfp4_tensor_scale(x);
     nvfp4_core(
         &plan,
         x,
