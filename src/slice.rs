@@ -36,7 +36,7 @@
 //!
 //! **Verification.** `tests/kernels_exhaustive.rs` compares every SIMD level with an independent
 //! reference on all 2^32 f32 inputs for every format, in every mode with both overflow policies
-//! (stochastic rounding against the scalar core); the portable level takes every input in
+//! (stochastic rounding against an independent reference of its rule); the portable level takes every input in
 //! nearest-even and every 13th in the other modes (under `LOWP_FULL=1`; a strided sample by
 //! default). `tests/kernels.rs` decodes every code of every format on every level and checks
 //! every operation at lengths 0..=64 from unaligned starts. `tests/fenv.rs` checks that every
