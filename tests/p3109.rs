@@ -511,8 +511,8 @@ impl Plan {
     /// Whether the work item that starts at bit pattern `start` checks SatPropagate.
     fn propagate(&self, start: u64) -> bool {
         let end = start + CHUNK * self.stride;
-        let holds = |b: u64| (start..end).contains(&b) && (b - start) % self.stride == 0;
-        (start / (CHUNK * self.stride)) % self.propagate_every == 0
+        let holds = |b: u64| (start..end).contains(&b) && (b - start).is_multiple_of(self.stride);
+        (start / (CHUNK * self.stride)).is_multiple_of(self.propagate_every)
             || holds(0x7F80_0000)
             || holds(0xFF80_0000)
     }
