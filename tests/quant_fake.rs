@@ -12,11 +12,14 @@
 //!
 //! The level is process-wide: the tests that switch it hold [`LEVEL`].
 
+mod rng;
+
 use lowp::quant::{self, DelayedScaling, Granularity};
 use lowp::{
     set_level, Error, Format, Level, Overflow, Rounding, BF16, F16, F4E2M1FN, F6E2M3FN, F6E3M2FN,
     F8E3M4, F8E4M3, F8E4M3B11FNUZ, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, TF32,
 };
+use rng::Rng;
 use std::sync::Mutex;
 
 static LEVEL: Mutex<()> = Mutex::new(());
@@ -38,19 +41,6 @@ fn at_scalar<R>(f: impl FnOnce() -> R) -> R {
     let r = f();
     set_level(None).unwrap();
     r
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 32) as u32
-    }
-    fn below(&mut self, n: u32) -> u32 {
-        self.next() % n
-    }
 }
 
 /// Runs of: random bits (NaN, ∞, subnormals), zeros of both signs (whole zero groups), f32

@@ -9,11 +9,14 @@
 //! The level is process-wide, so other tests of this binary may run at any level meanwhile;
 //! every level gives the same bits, which is what is checked.
 
+mod rng;
+
 use lowp::quant::{self, MxFormat, MxOptions, MxScaleRule, QParams, QuantOptions, ScaleRule};
 use lowp::{
     set_level, Format, Level, Overflow, Rounding, BF16, F16, F4E2M1FN, F6E2M3FN, F6E3M2FN,
     F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E8M0FNU,
 };
+use rng::Rng;
 use std::sync::Mutex;
 
 /// Serialises the tests that switch levels (so that each one's comparison runs at the level
@@ -28,20 +31,6 @@ fn at_every_level(mut f: impl FnMut(Level)) {
         f(l);
     }
     set_level(None).unwrap();
-}
-
-/// A small deterministic generator.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 32) as u32
-    }
-    fn below(&mut self, n: u32) -> u32 {
-        self.next() % n
-    }
 }
 
 /// Data with the cases that matter, in runs (so that whole blocks have them): normal values

@@ -2,9 +2,12 @@
 //! per-axis and blocked layouts against index arithmetic; parameter choice; observers; scaled
 //! FP8 and delayed scaling; metrics.
 
+mod rng;
+
 use lowp::quant::{self, QParams, QuantInt, QuantOptions, ScaleRule, Scheme, I4, U4};
 use lowp::{Error, Format, F8E4M3FN, F8E5M2};
 use proptest::prelude::*;
+use rng::Rng;
 
 /// The reference: exact real arithmetic on the f32 quotient (or product), ties to even.
 fn reference<Q: QuantInt>(x: f32, p: QParams, o: QuantOptions) -> i32 {
@@ -513,20 +516,6 @@ fn huge_shapes_with_a_zero_dimension_do_not_panic() {
 
 // ---------------------------------------------------------------------------------------------
 // Every kernel level against the reference.
-
-/// A small deterministic generator.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 32) as u32
-    }
-    fn below(&mut self, n: u32) -> u32 {
-        self.next() % n
-    }
-}
 
 /// Inputs with what the loops must get right: ordinary values, ties of common scales, NaN,
 /// ±∞, ±0, f32 subnormals, huge values, random bits.

@@ -17,8 +17,11 @@
 //! scales, where the NVFP4 block scale's native quotients differ and must be redone exactly),
 //! and `tests/fenv.rs` (`quantizers_ignore_the_environment`) on its own data, at every level.
 
+mod rng;
+
 use lowp::quant::{self, MxFormat, MxOptions, MxScaleRule};
 use lowp::{set_level, Format, Level, F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E4M3FN, F8E8M0FNU};
+use rng::Rng;
 use std::sync::Mutex;
 
 /// Serialises the tests that switch levels.
@@ -39,27 +42,6 @@ fn every_level_is_the_reference<R: PartialEq + std::fmt::Debug>(what: &str, f: i
         }
     }
     set_level(None).unwrap();
-}
-
-/// A small deterministic generator.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 32) as u32
-    }
-    fn below(&mut self, n: u32) -> u32 {
-        self.next() % n
-    }
-    fn sign(&mut self) -> f32 {
-        if self.below(2) == 0 {
-            -1.0
-        } else {
-            1.0
-        }
-    }
 }
 
 fn bits(v: &[f32]) -> Vec<u32> {
