@@ -34,11 +34,10 @@
 //! decode the 8-bit formats where the CPU has VBMI) on x86-64. AVX512-BF16's `vcvtneps2bf16`
 //! is not used: it flushes f32 subnormal inputs, and the integer path is as fast.
 //!
-//! **Verification.** `tests/kernels_exhaustive.rs` compares every SIMD level with an independent
-//! reference on all 2^32 f32 inputs for every format, in every mode with both overflow policies
-//! (stochastic rounding against an independent reference of its rule); the portable level takes every input in
-//! nearest-even and every 13th in the other modes (under `LOWP_FULL=1`; a strided sample by
-//! default). `tests/kernels.rs` decodes every code of every format on every level and checks
+//! **Verification.** `tests/kernels_exhaustive.rs` compares every kernel level (portable and
+//! SIMD) with an independent reference on all 2^32 f32 inputs for every format, in every mode
+//! with both overflow policies (stochastic rounding against an independent reference of its
+//! rule), under `LOWP_FULL=1`; a strided sample by default. `tests/kernels.rs` decodes every code of every format on every level and checks
 //! every operation at lengths 0..=64 from unaligned starts. `tests/fenv.rs` checks that every
 //! level gives the same bits with the CPU's FTZ/DAZ flags set.
 //!

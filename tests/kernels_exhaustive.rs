@@ -13,13 +13,9 @@
 //!   chooses between them (up iff ⌊f·2^32⌋ + r ≥ 2^32), at near memory speed;
 //! - f32 itself against the identity.
 //!
-//! Each work item's inputs are made once and checked in every mode and policy in turn. The
-//! portable level (the build's baseline code, which is what other targets vectorise) is the
-//! slowest to run here: it takes every input in nearest-even and, in the other modes, every
-//! input of every 13th work item (65536 consecutive bit patterns each, so every sign and
-//! exponent is visited; with a stride of 13 or more, every item), on the same inputs and
-//! reference as the SIMD levels, which take every input in every mode; this keeps CI's full
-//! run within its budget.
+//! Each work item's inputs are made once and checked in every mode and policy in turn, on every
+//! level: the SIMD levels and the portable level (the build's baseline code, which is what
+//! other targets vectorise, and the slowest to run here) alike.
 //!
 //! By default the sweep takes every 127th input in release builds (every 16411th in debug
 //! builds), so that `cargo test --release` stays quick; `LOWP_FULL=1` (which CI sets) takes
@@ -35,10 +31,6 @@ use lowp::{
     Format, Level, Overflow, Rounding, BF16, F16, F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E3M4, F8E4M3,
     F8E4M3B11FNUZ, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, TF32,
 };
-
-/// The portable level in the modes other than nearest-even takes at least every 13th input (as
-/// every input of every 13th work item under `LOWP_FULL`; see the module docs).
-const PORTABLE_STRIDE: u64 = 13;
 
 /// Inputs per work item.
 const CHUNK: u64 = 1 << 16;
@@ -238,14 +230,11 @@ struct Case {
 }
 
 /// Sweep every input (or every `stride`-th) for one format, comparing the levels `simd` (and
-/// `Level::Portable`, see the module docs) with the reference of each case. The inputs of work
+/// `Level::Portable`) with the reference of each case. The inputs of work
 /// item `k` are the f32 bit patterns `(k·CHUNK + j)·stride`, j < CHUNK, made once for all the
 /// cases; with stochastic rounding they are encoded as one slice, so element j gets word r_j.
 fn sweep<F: Format + bytemuck::Pod>(cases: &[Case], simd: &[Level], stride: u64) {
     let items = (1u64 << 32).div_ceil(stride).div_ceil(CHUNK);
-    // Portable takes every item in nearest-even, and every `portable_every`-th item in the
-    // other modes: at least every PORTABLE_STRIDE-th input in all.
-    let portable_every = (PORTABLE_STRIDE / stride).max(1);
     let next = AtomicU64::new(0);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|scope| {
@@ -279,10 +268,7 @@ fn sweep<F: Format + bytemuck::Pod>(cases: &[Case], simd: &[Level], stride: u64)
                             *f = F::from_bits_u32(w);
                         }
                         let want_bytes: &[u8] = bytemuck::cast_slice(&want_f[..n]);
-                        let portable =
-                            mode == Some(Rounding::NearestEven) || k.is_multiple_of(portable_every);
-                        let levels = simd.iter().chain(portable.then_some(&Level::Portable));
-                        for &level in levels {
+                        for &level in simd.iter().chain([&Level::Portable]) {
                             let out = &mut got[..n];
                             match mode {
                                 Some(r) => level.encode_with(src, out, r, overflow),
