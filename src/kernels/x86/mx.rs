@@ -10,10 +10,11 @@
 //! its `f32` binade to the block's grid by variable shifts (`vpsrlvd`), the code or the value
 //! from the step count. Integer operations only, so nothing here depends on FTZ/DAZ.
 //!
-//! Codes are packed in registers and stored straight to the output, one `vpermt2b` (VBMI) a
-//! block: FP8 codes are byte 0 of each lane; FP4 codes are first paired in 64-bit lanes (one
-//! shift), FP6 codes in 64-bit lanes and then in 128-bit lanes (24 bits, two shifts), and the
-//! permute picks the bytes that hold them (16 of FP4 a block, 24 of FP6, 32 of FP8).
+//! Codes are packed in registers (VBMI's byte permutes) and stored straight to the output: a
+//! block's FP8 codes are byte 0 of each lane, picked by one `vpermt2b`; FP4 codes are first
+//! paired in 64-bit lanes (one shift), then picked the same way; FP6 codes a chunk at a time:
+//! made bytes, merged into 24-bit lanes by two multiply-adds (`vpmaddubsw`, `vpmaddwd`), and
+//! the three bytes of each lane gathered into three full registers.
 //!
 //! A chunk holding a block of tiny values (whose grid's smallest normal value is below 2^-126,
 //! where the lanes would not be exact: the portable drivers take two steps there too) and the
@@ -282,16 +283,16 @@ fn values16<F: Format>(x: __m512i, blk: &Block) -> __m512i {
 
 /// The byte indices for `vpermt2b` that pick a block's packed codes from its two registers
 /// (after [`pair`]), for codes of `width` bits: FP8 byte 0 of each 32-bit lane, FP4 byte 0 of
-/// each 64-bit lane, FP6 bytes 0–2 of each 128-bit lane; the first register's, then the
-/// second's (indices + 64); the rest of the 64 bytes unused.
+/// each 64-bit lane; the first register's, then the second's (indices + 64); the rest of the
+/// 64 bytes unused.
 const fn pick(width: u32) -> [u8; 64] {
     let mut p = [0u8; 64];
     let mut i = 0;
     while i < 64 {
-        let (reg, j) = match width {
-            8 => (i / 16, 4 * (i % 16)),
-            4 => (i / 8, 8 * (i % 8)),
-            _ => (i / 12, 16 * ((i % 12) / 3) + (i % 3)),
+        let (reg, j) = if width == 4 {
+            (i / 8, 8 * (i % 8))
+        } else {
+            (i / 16, 4 * (i % 16))
         };
         p[i] = if reg < 2 { (64 * reg + j) as u8 } else { 0 };
         i += 1;
@@ -299,22 +300,66 @@ const fn pick(width: u32) -> [u8; 64] {
     p
 }
 
+/// The byte indices for `vpermt2b` that make output bytes 64t … 64t + 63 of a chunk's FP6
+/// codes (row t) from registers t and t + 1 of 16 lanes of 24 bits (four codes each, the
+/// lane's low three bytes): packed byte o is byte o mod 3 of lane (o mod 48) / 3 of register
+/// o / 48.
+const FP6_OUT: [[u8; 64]; 3] = [fp6_out(0), fp6_out(1), fp6_out(2)];
+
+/// The indices of [`FP6_OUT`] for output register `t`.
+const fn fp6_out(t: usize) -> [u8; 64] {
+    let mut p = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        let o = 64 * t + i;
+        let (r, b) = (o / 48, o % 48);
+        p[i] = (64 * (r - t) + 4 * (b / 3) + b % 3) as u8;
+        i += 1;
+    }
+    p
+}
+
 /// The codes of 16 elements (one a 32-bit lane, below 2^width) drawn together for
-/// [`pick`]: FP4 pairs in byte 0 of each 64-bit lane, FP6 fours in bytes 0–2 of each 128-bit
-/// lane; FP8 codes as they are.
+/// [`pick`]: FP4 pairs in byte 0 of each 64-bit lane; FP8 codes as they are.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,avx2,fma,f16c")]
 fn pair(c: __m512i, width: u32) -> __m512i {
     match width {
         // The odd code's bits 32.. move to 4.. (bits 32.. keep it: not picked).
         4 => _mm512_or_si512(c, _mm512_srli_epi64::<28>(c)),
-        6 => {
-            // Two codes in the low 12 bits of each 64-bit lane, then the high lane's 12 bits
-            // to bits 12–23 of the low one (the bits above 23 are not picked).
-            let p = _mm512_or_si512(c, _mm512_srli_epi64::<26>(c));
-            _mm512_or_si512(p, _mm512_slli_epi64::<12>(_mm512_bsrli_epi128::<8>(p)))
-        }
         _ => c,
+    }
+}
+
+/// The 256 FP6 codes of one chunk (`x`, its blocks' constants `prm`), packed into the
+/// chunk's 192 bytes `out`: 64 codes at a time made bytes (two `vpermt2b` with `bytes`, the
+/// FP8 [`pick`]), then pairs of bytes into 12 bits (`vpmaddubsw` by 1 and 64) and pairs of
+/// those into 24 bits (`vpmaddwd` by 1 and 4096), and the 4 registers' low three bytes of each
+/// lane into 3 full registers ([`FP6_OUT`]), stored whole.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi,avx2,fma,f16c")]
+fn fp6_chunk<F: Format>(x: &[f32; CHUNK], prm: &Params, bytes: __m512i, out: &mut [u8; 192]) {
+    let mut m = [_mm512_setzero_si512(); 4];
+    for (r, m) in m.iter_mut().enumerate() {
+        let mut c = [_mm512_setzero_si512(); 4];
+        for (h, c) in c.iter_mut().enumerate() {
+            let j = 2 * r + h / 2;
+            let xs: &[f32; 16] = x[16 * (4 * r + h)..][..16].try_into().unwrap();
+            *c = codes16::<F>(load(xs), &prm.get(j));
+        }
+        let lo = _mm512_permutex2var_epi8(c[0], bytes, c[1]);
+        let hi = _mm512_permutex2var_epi8(c[2], bytes, c[3]);
+        let b = _mm512_inserti64x4::<1>(lo, _mm512_castsi512_si256(hi));
+        let w = _mm512_maddubs_epi16(b, _mm512_set1_epi16(0x4001));
+        *m = _mm512_madd_epi16(w, _mm512_set1_epi32(0x1000_0001));
+    }
+    for t in 0..3 {
+        // SAFETY: `FP6_OUT[t]` is 64 readable bytes, no alignment requirement.
+        let idx = unsafe { _mm512_loadu_si512(FP6_OUT[t].as_ptr().cast()) };
+        let v = _mm512_permutex2var_epi8(m[t], idx, m[t + 1]);
+        // SAFETY: `out[64t..64t + 64]` is 64 writable bytes; the store has no alignment
+        // requirement.
+        unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(64 * t).cast(), v) };
     }
 }
 
@@ -331,8 +376,10 @@ fn quantize_avx512<F: Format>(
     let (xb, xt) = x.split_at(whole);
     let (sb, st) = scales.split_at_mut(whole / MX_BLOCK);
     let (pb, pt) = elements.split_at_mut(whole / MX_BLOCK * bb);
-    // SAFETY: `pick` is 64 readable bytes, no alignment requirement.
-    let idx = unsafe { _mm512_loadu_si512(pick(width).as_ptr().cast()) };
+    // FP6 codes are made bytes first, as FP8 codes are picked.
+    let pk = pick(if width == 6 { 8 } else { width });
+    // SAFETY: `pk` is 64 readable bytes, no alignment requirement.
+    let idx = unsafe { _mm512_loadu_si512(pk.as_ptr().cast()) };
     let chunks = xb.chunks_exact(CHUNK).zip(sb.chunks_exact_mut(NB));
     for (i, ((c, s), p)) in chunks.zip(pb.chunks_exact_mut(NB * bb)).enumerate() {
         prefetch(xb, i);
@@ -345,23 +392,24 @@ fn quantize_avx512<F: Format>(
         for (s, &v) in s.iter_mut().zip(&codes) {
             *s = F8E8M0FNU::from_bits(v);
         }
+        if width == 6 {
+            fp6_chunk::<F>(c, &prm, idx, p.try_into().unwrap());
+            continue;
+        }
         for (j, xs) in c.chunks_exact(MX_BLOCK).enumerate() {
             let blk = &prm.get(j);
             let lo = pair(codes16::<F>(load(xs[..16].try_into().unwrap()), blk), width);
             let hi = pair(codes16::<F>(load(xs[16..].try_into().unwrap()), blk), width);
             let packed = _mm512_castsi512_si256(_mm512_permutex2var_epi8(lo, idx, hi));
-            let ps = &mut p[j * bb..];
-            debug_assert!(ps.len() >= if width == 6 && j + 1 < NB { 32 } else { bb });
-            let dst = ps.as_mut_ptr();
-            match width {
-                // SAFETY: `ps` holds at least `bb` writable bytes (16, 24 or 32); each store
-                // writes that many, unaligned, but for FP6 blocks before the chunk's last,
-                // whose 32 bytes lie within the chunk's bytes (24j + 32 ≤ 192 for j ≤ 6): the
-                // 8 beyond the block's are the next block's, which its store then writes.
-                4 => unsafe { _mm_storeu_si128(dst.cast(), _mm256_castsi256_si128(packed)) },
-                6 if j + 1 < NB => unsafe { _mm256_storeu_si256(dst.cast(), packed) },
-                6 => unsafe { _mm256_mask_storeu_epi8(dst.cast(), 0x00FF_FFFF, packed) },
-                _ => unsafe { _mm256_storeu_si256(dst.cast(), packed) },
+            let dst = p[j * bb..(j + 1) * bb].as_mut_ptr();
+            if width == 4 {
+                // SAFETY: `dst` starts 16 writable bytes (the block's); the store writes them,
+                // unaligned.
+                unsafe { _mm_storeu_si128(dst.cast(), _mm256_castsi256_si128(packed)) };
+            } else {
+                // SAFETY: `dst` starts 32 writable bytes (the block's); the store writes them,
+                // unaligned.
+                unsafe { _mm256_storeu_si256(dst.cast(), packed) };
             }
         }
     }
