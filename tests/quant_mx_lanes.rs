@@ -465,3 +465,227 @@ fn lanes_ignore_ftz_daz() {
     }
     set_level(None).unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// MX float elements (E4M3, E5M2, E2M3, E3M2, E2M1): the SIMD kernels' blocks.
+
+/// The largest value and the element grid of an MX float element format, as `f64`.
+fn float_grid(f: MxFormat) -> Vec<f64> {
+    fn grid<F: Format>() -> Vec<f64> {
+        (0..=F::SPEC.max_code())
+            .map(|c| f64::from(F::from_bits_u32(c).to_f32()))
+            .collect()
+    }
+    match f {
+        MxFormat::E4M3 => grid::<F8E4M3FN>(),
+        MxFormat::E5M2 => grid::<lowp::F8E5M2>(),
+        MxFormat::E2M3 => grid::<F6E2M3FN>(),
+        MxFormat::E3M2 => grid::<F6E3M2FN>(),
+        _ => grid::<F4E2M1FN>(),
+    }
+}
+
+/// MX float data, a block of 32 at a time, of every kind the element lanes and the scale
+/// rules have to get right: blocks with a NaN, +∞ or −∞; zero blocks (±0); blocks on the
+/// scaled grid with its ties (midpoints of adjacent values) and their ±1-ulp neighbours, for
+/// shared exponents over the whole range; huge blocks (amax near `f32::MAX`, where max · 2^E
+/// saturates under the round-up rule); random finite bits; blocks of the smallest E whose
+/// grid the lanes take exactly (holding f32 subnormals); and, in one chunk of 256 in four,
+/// blocks of tiny values (subnormal or tiny amax), which the kernels leave to the portable
+/// lanes.
+fn mx_float_data(f: MxFormat, n: usize, seed: u64) -> Vec<f32> {
+    let mut r = Rng(seed | 1);
+    let grid = float_grid(f);
+    let max = *grid.last().unwrap();
+    let emin = match f {
+        MxFormat::E4M3 => -6,
+        MxFormat::E5M2 => -14,
+        _ => 0,
+    };
+    let mut x = Vec::with_capacity(n + 32);
+    while x.len() < n {
+        let tiny_chunk = (x.len() / 256) % 4 == 3;
+        let kinds = if tiny_chunk { 9 } else { 8 };
+        let e = r.below(250) as i32 - 125;
+        let p = 2f64.powi(e);
+        let on_grid = |r: &mut Rng, p: f64| -> f32 {
+            let i = r.below(grid.len() as u32 - 1) as usize;
+            let v = match r.below(3) {
+                0 => grid[i] * p,
+                _ => (grid[i] + grid[i + 1]) / 2.0 * p,
+            } as f32;
+            let v = match r.below(4) {
+                0 => f32::from_bits(v.to_bits() + 1),
+                1 => f32::from_bits(v.to_bits().saturating_sub(1)),
+                _ => v,
+            };
+            v * r.sign()
+        };
+        let mut blk: Vec<f32> = match r.below(kinds) {
+            0 | 1 => {
+                let mut b: Vec<f32> = (0..32).map(|_| on_grid(&mut r, p)).collect();
+                let special = [f32::NAN, -f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+                b[r.below(32) as usize] = special[r.below(4) as usize];
+                b
+            }
+            2 => (0..32).map(|_| 0.0 * r.sign()).collect(),
+            3 | 4 => {
+                let mut b: Vec<f32> = (0..32).map(|_| on_grid(&mut r, p)).collect();
+                b[r.below(32) as usize] = (max * p) as f32 * r.sign();
+                b
+            }
+            5 => (0..32)
+                .map(|_| f32::from_bits(0x7F00_0000 + r.below(0x7F_FFFF)) * r.sign())
+                .collect(),
+            6 => (0..32)
+                .map(|_| f32::from_bits(r.next() % 0x7F80_0000) * r.sign())
+                .collect(),
+            7 => {
+                // The smallest E whose grid's least normal value is 2^-126 or more.
+                let e = 1 - 127 - emin + r.below(3) as i32;
+                let p = 2f64.powi(e);
+                let mut b: Vec<f32> = (0..32)
+                    .map(|i| match i % 3 {
+                        0 => f32::from_bits(r.below(0x80_0000)) * r.sign(),
+                        1 => f32::from_bits(0x80_0000 + r.below(0x80_0000)) * r.sign(),
+                        _ => on_grid(&mut r, p),
+                    })
+                    .collect();
+                b[r.below(32) as usize] = (max * p) as f32;
+                b
+            }
+            _ => (0..32)
+                .map(|i| match i % 2 {
+                    0 => f32::from_bits(r.below(0x80_0000)) * r.sign(),
+                    _ => {
+                        let top = 0x0100_0000 + (r.below(8) << 23);
+                        f32::from_bits(r.below(top)) * r.sign()
+                    }
+                })
+                .collect(),
+        };
+        x.append(&mut blk);
+    }
+    x.truncate(n);
+    x
+}
+
+/// The float element formats.
+const FLOAT_FORMATS: [MxFormat; 5] = [
+    MxFormat::E4M3,
+    MxFormat::E5M2,
+    MxFormat::E2M3,
+    MxFormat::E3M2,
+    MxFormat::E2M1,
+];
+
+/// Scale codes and packed elements of `mx_quantize_with`, then the bits of
+/// `mx_fake_quantize_with`, for every float format and both rules.
+fn mx_float_run(x: &[f32]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for f in FLOAT_FORMATS {
+        for rule in [MxScaleRule::Floor, MxScaleRule::RoundUp] {
+            let o = MxOptions {
+                rule,
+                block_size: 32,
+            };
+            let (s, e) = mx_quantize_bytes(x, f, o);
+            out.push(s);
+            out.push(e);
+            let mut y = vec![f32::from_bits(0x5555_5555); x.len()];
+            quant::mx_fake_quantize_with(x, f, o, &mut y).unwrap();
+            out.push(y.iter().flat_map(|v| v.to_le_bytes()).collect());
+        }
+    }
+    out
+}
+
+/// Every level gives the reference's scales, packed codes and fake-quantized values for
+/// every float element format and both scale rules, on [`mx_float_data`] of lengths that
+/// end inside and at the edges of groups, blocks and 256-element chunks, over many chunks.
+#[test]
+fn mx_float_kernels_are_the_reference() {
+    let mut ns: Vec<usize> = vec![1, 3, 31, 32, 33, 255, 256, 257, 300, 511, 512, 1024];
+    ns.extend([4096 + 256 + 37, 8192, 8192 + 96 + 5, 32768 + 250]);
+    for (i, &n) in ns.iter().enumerate() {
+        let x = mx_float_data(FLOAT_FORMATS[i % 5], n, 0xF10A7 + i as u64);
+        every_level_is_the_reference(&format!("MX float n={n}"), || mx_float_run(&x));
+    }
+    // Data made for each format's grid, with every format run on it.
+    for (i, f) in FLOAT_FORMATS.into_iter().enumerate() {
+        let x = mx_float_data(f, 256 * 24 + 64, 0xB10C + i as u64);
+        every_level_is_the_reference(&format!("MX float {f:?} grid"), || mx_float_run(&x));
+    }
+}
+
+/// Rows along the last axis whose length is not a multiple of 32 (each row its own blocks,
+/// the last one short): FP8 elements take the kernels a row at a time.
+#[test]
+fn mx_float_rows_are_the_reference() {
+    for (rows, dim) in [(7usize, 45usize), (3, 300), (5, 513), (2, 1)] {
+        let n = rows * dim;
+        let x = mx_float_data(MxFormat::E4M3, n, 0x12_0000 + n as u64);
+        for f in FLOAT_FORMATS {
+            let o = MxOptions::default();
+            every_level_is_the_reference(&format!("{f:?} rows {rows}x{dim}"), || {
+                let mut s = vec![F8E8M0FNU::from_bits(0x55); rows * dim.div_ceil(32)];
+                let mut e = vec![0x55u8; rows * quant::mx_element_bytes(f, dim)];
+                let r = quant::mx_quantize_axis(&x, &[rows, dim], 1, f, o, &mut s, &mut e);
+                let mut y = vec![0f32; n];
+                quant::mx_fake_quantize_axis(&x, &[rows, dim], 1, f, o, &mut y).unwrap();
+                (
+                    r.is_ok(),
+                    s.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    e,
+                    bits(&y),
+                )
+            });
+        }
+    }
+}
+
+/// The kinds of [`mx_float_data`] are there: NaN and ∞ blocks (scale 0xFF), zero blocks,
+/// blocks whose values saturate, and codes over the whole grid (a check of the test data).
+#[test]
+fn mx_float_data_covers_the_cases() {
+    for f in FLOAT_FORMATS {
+        let x = mx_float_data(f, 256 * 64, 77);
+        let (s, e) = mx_quantize_bytes(&x, f, MxOptions::default());
+        assert!(s.contains(&0xFF), "{f:?}: no NaN block");
+        assert!(x.chunks(32).any(|b| b.iter().all(|v| *v == 0.0)), "{f:?}");
+        assert!(x.iter().any(|v| v.is_subnormal()), "{f:?}");
+        let mut codes = std::collections::BTreeSet::new();
+        let bitsz = f.element_bits() as usize;
+        for i in 0..x.len() {
+            let bit = i * bitsz;
+            let w = e[bit / 8] as u32 | (*e.get(bit / 8 + 1).unwrap_or(&0) as u32) << 8;
+            codes.insert((w >> (bit % 8)) & ((1 << bitsz) - 1));
+        }
+        // Every code of the grid with either sign (no NaN or ∞ code: those are never made).
+        assert_eq!(
+            codes.len(),
+            2 * float_grid(f).len(),
+            "{f:?}: codes {codes:?}"
+        );
+    }
+}
+
+/// Under FTZ|DAZ every level still gives the reference's bits from the default environment
+/// on [`mx_float_data`] (its f32 subnormals, tiny blocks and saturating products).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn mx_float_kernels_ignore_ftz_daz() {
+    let x = mx_float_data(MxFormat::E2M1, 256 * 12 + 40, 0xDA2);
+    let _g = LEVEL.lock().unwrap_or_else(|e| e.into_inner());
+    set_level(Some(Level::Scalar)).unwrap();
+    let want = mx_float_run(&x);
+    for l in Level::available() {
+        set_level(Some(l)).unwrap();
+        let got = flushing(|| mx_float_run(&x));
+        if got != want {
+            set_level(None).unwrap();
+            panic!("{l:?} under FTZ|DAZ differs from the reference");
+        }
+    }
+    set_level(None).unwrap();
+}

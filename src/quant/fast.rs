@@ -30,6 +30,12 @@
 //!   product per element. At the AVX-512 and AVX2 levels `kernels::x86::nvfp4` does the same
 //!   with one register per block (two with AVX2: a binary search over the edges, table
 //!   lookups by `vpermd`).
+//!   At the AVX-512 level (with VBMI) `kernels::x86::mx` does the same for the float element
+//!   formats with a block in two registers: the 8 blocks' amax, shared exponents and grids
+//!   together, the same integer lanes, the codes packed in registers (one `vpermt2b` a
+//!   block) and stored straight to the output; chunks with a block of tiny values and the
+//!   last, partial chunk by the portable lanes here ([`mx_float_quantize_portable`],
+//!   [`mx_float_fake_portable`]).
 //! - Element codes are held one a byte and packed by the crate's byte packer
 //!   ([`crate::packing::pack_bytes`], the one packer's bytes).
 //!
@@ -429,11 +435,11 @@ fn int8_float_values(xs: &[f32], e: i32, os: &mut [f32]) {
 
 /// The scale rule with the element format's constants.
 #[derive(Clone, Copy, Debug)]
-struct Rule {
-    round_up: bool,
-    emax: i32,
-    max_log2: i32,
-    max_fraction: u32,
+pub(crate) struct Rule {
+    pub(crate) round_up: bool,
+    pub(crate) emax: i32,
+    pub(crate) max_log2: i32,
+    pub(crate) max_fraction: u32,
 }
 
 impl Rule {
@@ -449,7 +455,7 @@ impl Rule {
 
     /// The shared exponent of a block whose amax has the (finite) bits `a`.
     #[inline(always)]
-    fn exponent(self, a: u32) -> i32 {
+    pub(crate) fn exponent(self, a: u32) -> i32 {
         lane::mx_exponent(
             a,
             self.round_up,
@@ -635,6 +641,88 @@ impl<E: MxElem> Job for MxFake<'_, E> {
     }
 }
 
+/// MX quantization of at most [`CHUNK`] elements `x` (from a chunk boundary; `scales` and
+/// `elements` from that chunk's block and byte) of the float element format `F` by the
+/// portable lanes, zero-padded where `x` is short: for the SIMD kernel
+/// (`kernels::x86::mx`), which leaves them the last, partial chunk and the rare chunks
+/// holding a block of tiny values.
+#[inline(always)]
+pub(crate) fn mx_float_quantize_portable<F: Format>(
+    x: &[f32],
+    rule: Rule,
+    scales: &mut [F8E8M0FNU],
+    elements: &mut [u8],
+) {
+    if x.is_empty() {
+        return;
+    }
+    let mut q = MxQuantize::<FloatElem<F>> {
+        x,
+        rule,
+        scales,
+        elements,
+        elem: PhantomData,
+    };
+    q.chunk(0, x.len(), &padded(x));
+}
+
+/// MX fake quantization of at most [`CHUNK`] elements `x` of the float element format `F` by
+/// the portable lanes (zero-padded where `x` is short), into `out` (as long as `x`): for the
+/// SIMD kernel (`kernels::x86::mx`), as [`mx_float_quantize_portable`].
+#[inline(always)]
+pub(crate) fn mx_float_fake_portable<F: Format>(x: &[f32], rule: Rule, out: &mut [f32]) {
+    if x.is_empty() {
+        return;
+    }
+    let mut v = [0f32; CHUNK];
+    FloatElem::<F>::values_chunk(&padded(x), rule, &mut v);
+    out.copy_from_slice(&v[..x.len()]);
+}
+
+/// MX quantization of one row by the AVX-512 kernel ([`crate::kernels::x86::mx`]) where that
+/// is the active level and the element format is a float one; `false` (nothing written)
+/// otherwise.
+#[allow(unused_variables)]
+fn mx_quantize_simd(
+    format: MxFormat,
+    x: &[f32],
+    rule: Rule,
+    scales: &mut [F8E8M0FNU],
+    elements: &mut [u8],
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if kernels::active_level() == Level::Avx512 {
+        use crate::kernels::x86::mx;
+        return match format {
+            MxFormat::E4M3 => mx::quantize::<F8E4M3FN>(x, rule, scales, elements),
+            MxFormat::E5M2 => mx::quantize::<F8E5M2>(x, rule, scales, elements),
+            MxFormat::E2M3 => mx::quantize::<F6E2M3FN>(x, rule, scales, elements),
+            MxFormat::E3M2 => mx::quantize::<F6E3M2FN>(x, rule, scales, elements),
+            MxFormat::E2M1 => mx::quantize::<F4E2M1FN>(x, rule, scales, elements),
+            MxFormat::Int8 => false,
+        };
+    }
+    false
+}
+
+/// MX fake quantization of one row by the AVX-512 kernel, as [`mx_quantize_simd`].
+#[allow(unused_variables)]
+fn mx_fake_simd(format: MxFormat, x: &[f32], rule: Rule, out: &mut [f32]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if kernels::active_level() == Level::Avx512 {
+        use crate::kernels::x86::mx;
+        return match format {
+            MxFormat::E4M3 => mx::fake::<F8E4M3FN>(x, rule, out),
+            MxFormat::E5M2 => mx::fake::<F8E5M2>(x, rule, out),
+            MxFormat::E2M3 => mx::fake::<F6E2M3FN>(x, rule, out),
+            MxFormat::E3M2 => mx::fake::<F6E3M2FN>(x, rule, out),
+            MxFormat::E2M1 => mx::fake::<F4E2M1FN>(x, rule, out),
+            MxFormat::Int8 => false,
+        };
+    }
+    false
+}
+
 /// The rows of consecutive blocks of 32 that a plan is made of, if it is one: `None` for
 /// blocks along a non-last axis, or of another size. Rows are `dim` long (the whole tensor
 /// where `dim` is a multiple of 32).
@@ -686,6 +774,9 @@ pub(crate) fn mx_quantize(
     let bytes = super::mx::mx_element_bytes(format, row);
     let rows = x.chunks(row).zip(scales.chunks_mut(nb));
     for ((x, scales), elements) in rows.zip(elements.chunks_mut(bytes.max(1))) {
+        if mx_quantize_simd(format, x, rule, scales, elements) {
+            continue;
+        }
         by_element!(
             format,
             MxQuantize {
@@ -713,6 +804,9 @@ pub(crate) fn mx_fake(
     };
     let rule = Rule::new(format, rule);
     for (x, out) in x.chunks(row).zip(out.chunks_mut(row)) {
+        if mx_fake_simd(format, x, rule, out) {
+            continue;
+        }
         by_element!(format, MxFake { x, rule, out });
     }
     true

@@ -20,6 +20,7 @@ pub(crate) mod gemm_exact;
 pub(crate) mod gemm_int8;
 pub(crate) mod gemm_tfdpa;
 pub(crate) mod jobs;
+pub(crate) mod mx;
 pub(crate) mod nvfp4;
 pub(crate) mod vbmi;
 pub(crate) mod words;

@@ -170,7 +170,7 @@ fn block_amax(x: &[f32; CHUNK]) -> [u32; fast::NV_NB] {
 /// The largest lane of each of the 16 registers `v` (unsigned), lane j from `v[j]`.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")]
-fn amax16(v: &[__m512i; 16]) -> __m512i {
+pub(super) fn amax16(v: &[__m512i; 16]) -> __m512i {
     // Quads (128-bit lanes) of c[i]: block 2i's 8 partial maxima, then block 2i + 1's.
     let mut c = [_mm512_setzero_si512(); 8];
     for (i, c) in c.iter_mut().enumerate() {

@@ -67,7 +67,7 @@ const PERM: [u8; 64] = {
 static VBMI: AtomicU8 = AtomicU8::new(0);
 
 /// Whether the CPU has AVX-512 VBMI (detected once, cached).
-fn has_vbmi() -> bool {
+pub(super) fn has_vbmi() -> bool {
     match VBMI.load(Ordering::Relaxed) {
         1 => false,
         2 => true,
