@@ -293,7 +293,9 @@ const fn zero_bound<const MODE: u8>(s: &Spec) -> Option<u32> {
 /// bit alone) in the modes whose bound is a normal f32, a NaN input is made +0 and takes the
 /// sign bit from that same compare, made unordered; for the unsigned ones, one compare tells NaN
 /// and the negative inputs that give NaN, or a signed maximum makes every negative input +0
-/// where they all give 0. That leaves them one operation above E4M3FN (BENCHMARKS.md, P3109).
+/// where they all give 0. That leaves them one operation above E4M3FN (BENCHMARKS.md, P3109),
+/// but for the signed 8-bit members in the nearest modes, which take [`p3109_byte_lane`]
+/// (NaN through the subnormal path and a saturating narrowing: E4M3FN's count).
 ///
 /// The special-case codes are constants here (mode and overflow policy are const parameters);
 /// where the overflow codes are a bound on the magnitude with the sign (always, for the
@@ -316,6 +318,9 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
             >> sh;
         let quiet = (b >> sh) | (1 << (m - 1));
         return sel((b & 0x7FFF_FFFF) > 0x7F80_0000, quiet, rounded) << s.storage_shift;
+    }
+    if p3109_byte_lane_applies::<F, MODE, SAT>() {
+        return p3109_byte_lane::<F, MODE, SAT>(b);
     }
     let tmin = (s.min_exponent() + 127) as u32;
     // Signed P3109 in the modes whose zero-rounding bound is a normal-range compare: NaN's code
@@ -656,6 +661,106 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
     out << s.storage_shift
 }
 
+/// Whether [`p3109_byte_lane`] encodes `F` in `MODE` and `SAT`: a signed 8-bit P3109 member
+/// (NaN the sign bit alone, `0x80`; no −0) in a nearest mode, whose overflow and ∞ codes are
+/// one bound B ≤ `0x7F` with the sign (B | `0x80` for the negative ones), as in `SatFinite`
+/// and, for the extended members, `SatNone`.
+#[inline(always)]
+const fn p3109_byte_lane_applies<F: Format, const MODE: u8, const SAT: bool>() -> bool {
+    let s = F::SPEC;
+    let c = ConstCodes::<F, MODE, SAT>::CODES;
+    let bound = c.ovf_pos;
+    s.is_p3109()
+        && s.signed
+        && s.bits == 8
+        && s.storage_shift == 0
+        && !s.nan_payload
+        && c.nan_pos == 0x80
+        && c.nan_neg == 0x80
+        && matches!(MODE, NE | NA)
+        && zero_bound::<MODE>(&s).is_some()
+        && (bound == s.max_code() || bound == s.max_code() + 1)
+        && bound <= 0x7F
+        && c.ovf_neg == bound | 0x80
+        && c.inf_pos == bound
+        && c.inf_neg == bound | 0x80
+}
+
+/// The lane of [`p3109_byte_lane_applies`]'s members: as many operations as E4M3FN's
+/// nearest-even lane (BENCHMARKS.md, P3109), where the general fast lane needs one more
+/// for NaN, whose code `0x80` is no bound.
+///
+/// - The magnitude: in the normal range the f32 bits rebiased and rounded at bit `sh`, then
+///   clamped at B (overflow and ∞); in the subnormal range, and for NaN, the sum `y = |x| + C`
+///   of the magic constant of [`encode_lane_fast`], masked with the f32 mantissa and one bit
+///   `e` of the exponent field that C's has clear: for a subnormal-range input `y` lies in
+///   C's binade, so that the mask leaves the rounded magnitude; for NaN (one unordered
+///   compare sends it there) `y` is a NaN, whatever its sign and payload, whose exponent
+///   field has every bit set, so that the masked value is at least `e` ≥ 2^23.
+/// - The sign: a negative input that rounds to a non-zero magnitude, and NaN, flip every bit
+///   above bit 6 (`^ 0xFFFF_FF80`), one unordered compare with the zero bound of
+///   [`zero_bound`]: a magnitude m ≤ `0x7F` becomes −128 + m, the i32 whose low byte is the
+///   code `0x80 | m`, and NaN's ≥ 2^23 becomes an i32 below −128.
+/// - The code: the i32 clamped to −128 ..= 127 (AVX-512's saturating `vpmovsdb`, which does
+///   the narrowing store with it): NaN's becomes −128, whose low byte is `0x80`.
+///
+/// FTZ and DAZ change nothing: the float operations are those of [`encode_lane_fast`]'s
+/// nearest modes, and the compare with 2^emin reads a DAZ-zeroed f32 subnormal as below it, as
+/// it is.
+#[inline(always)]
+fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32) -> u32 {
+    let s = F::SPEC;
+    let c = ConstCodes::<F, MODE, SAT>::CODES;
+    let m = s.mantissa_bits;
+    let sh = 23 - m;
+    let tmin = (s.min_exponent() + 127) as u32;
+    let a = b & 0x7FFF_FFFF;
+    let x = f32::from_bits(a);
+    // The normal range, rounded and clamped at the bound.
+    let biased = a.wrapping_sub(((127 - s.bias) as u32) << 23);
+    let half = 1u32 << (sh - 1);
+    // Wrapping: in the subnormal range (and for NaN) `biased` is unused.
+    let rounded = match MODE {
+        // The tie goes to the even code: the rebiased exponent's bit for precision 1, equal
+        // to `a`'s in bit `sh` for every member that keeps fraction bits.
+        NE => biased
+            .wrapping_add(half - 1)
+            .wrapping_add((biased >> sh) & 1),
+        _ => biased.wrapping_add(half),
+    };
+    // An arithmetic shift and a signed minimum, the same operations as their unsigned forms
+    // and the same values in the normal range (where `rounded` < 2^31): with them LLVM does not
+    // know the magnitude non-negative, and keeps the clamp below whole, for `vpmovsdb`.
+    let normal = ((rounded as i32) >> sh).min(c.ovf_pos as i32) as u32;
+    // The subnormal range and NaN.
+    let magic_bits = (tmin + 23 - m) << 23;
+    let magic = f32::from_bits(magic_bits);
+    // The highest exponent bit that C's exponent field has clear (C is no NaN, so one is).
+    let e_bit = 1u32 << (31 - (!magic_bits & 0x7F80_0000).leading_zeros());
+    let y = x + magic;
+    let mut sub = y.to_bits() & (0x7F_FFFF | e_bit);
+    if MODE == NA {
+        // A tie that nearest-even took down: |x| is half a spacing above (false for NaN).
+        let r = y - magic; // exact (Sterbenz)
+        sub += (x - r == f32::from_bits((tmin - m - 1) << 23)) as u32;
+    }
+    // Unordered: true for NaN.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    let sub_or_nan = !(x >= f32::from_bits(tmin << 23));
+    let mag = sel(sub_or_nan, sub, normal);
+    // Unordered: true for NaN and the negative inputs that keep their sign (see
+    // `nan_or_nonzero_negative` in [`encode_lane_fast`] for the constant chosen).
+    let t = zero_bound::<MODE>(&s).unwrap_or_default();
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    let signed = if (t + 1) & 0xFF != 0 {
+        !(f32::from_bits(b) > f32::from_bits(0x8000_0000 | (t + 1)))
+    } else {
+        !(f32::from_bits(b) >= f32::from_bits(0x8000_0000 | t))
+    };
+    let v = sel(signed, mag ^ 0xFFFF_FF80, mag) as i32;
+    (v.clamp(-128, 127) as u32) & 0xFF
+}
+
 /// E8M0 (no sign, no zero, no subnormals, no mantissa): the code is the exponent field.
 #[inline(always)]
 fn e8m0_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, nr: u32) -> u32 {
@@ -944,6 +1049,32 @@ mod tests {
         check::<P3109<6, 3, false, true>>();
         check::<crate::formats::F8E4M3FNUZ>();
         check::<crate::formats::F8E5M2FNUZ>();
+    }
+
+    /// [`p3109_byte_lane`] takes the signed 8-bit members that the P3109 benchmarks time
+    /// (so that a change of the special codes cannot send them back to the general lane
+    /// unnoticed), in both nearest modes and both policies, and no other format; the test
+    /// above compares its codes with the scalar core's.
+    #[test]
+    fn byte_lane_takes_the_signed_8_bit_members() {
+        use crate::p3109::{Binary8p3se, Binary8p4se, Binary8p4sf, Binary8p5ue};
+        fn all<F: Format>() -> [bool; 4] {
+            [
+                p3109_byte_lane_applies::<F, NE, false>(),
+                p3109_byte_lane_applies::<F, NE, true>(),
+                p3109_byte_lane_applies::<F, NA, false>(),
+                p3109_byte_lane_applies::<F, NA, true>(),
+            ]
+        }
+        assert_eq!(all::<Binary8p4se>(), [true; 4]);
+        assert_eq!(all::<Binary8p4sf>(), [true; 4]);
+        assert_eq!(all::<Binary8p3se>(), [true; 4]);
+        assert_eq!(all::<crate::p3109::P3109<8, 1, true, true>>(), [true; 4]);
+        assert_eq!(all::<Binary8p5ue>(), [false; 4]);
+        assert_eq!(all::<crate::p3109::Binary4p2sf>(), [false; 4]);
+        assert_eq!(all::<crate::formats::F8E4M3FN>(), [false; 4]);
+        assert_eq!(all::<crate::formats::F8E4M3FNUZ>(), [false; 4]);
+        assert!(!p3109_byte_lane_applies::<Binary8p4se, TZ, false>());
     }
 
     /// The const special codes are the scalar core's.

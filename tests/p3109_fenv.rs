@@ -1,0 +1,109 @@
+//! The P3109 lanes give the same codes with MXCSR's FTZ and DAZ bits set (CONTRACT.md §14):
+//! every 8-bit member that the batch kernels cover, signed and unsigned, extended and finite,
+//! in every deterministic mode and both policies, on every kernel level, against the scalar
+//! core in the default environment. The inputs: every f32 exponent with mantissas at the
+//! edges, both signs (f32 subnormals, which DAZ reads as zero, the zero bounds, ±∞ and NaNs of
+//! both signs and several payloads among them), and a stride through the f32 bits.
+//!
+//! MXCSR is per thread: the encodings run on a thread of their own with FTZ|DAZ set. x86-64
+//! only (elsewhere the file is empty).
+#![cfg(target_arch = "x86_64")]
+
+use lowp::p3109::{
+    Binary8p1se, Binary8p3se, Binary8p4se, Binary8p4sf, Binary8p5ue, Binary8p5uf, Binary8p7sf,
+};
+use lowp::{Format, Level, Overflow, Rounding};
+
+/// MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6) bits.
+const FTZ_DAZ: u32 = 0x8040;
+
+fn read_mxcsr() -> u32 {
+    let mut v = 0u32;
+    // SAFETY: stmxcsr stores the 32-bit MXCSR register into `v`.
+    unsafe { core::arch::asm!("stmxcsr [{}]", in(reg) &mut v, options(nostack)) };
+    v
+}
+
+fn write_mxcsr(v: u32) {
+    // SAFETY: ldmxcsr loads MXCSR from `v`; only the FTZ/DAZ bits are ever changed here, and
+    // the previous value is restored by the caller.
+    unsafe { core::arch::asm!("ldmxcsr [{}]", in(reg) &v, options(nostack)) };
+}
+
+/// Run `f` on a new thread whose MXCSR has FTZ and DAZ set (restored before it ends).
+fn flushing<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let old = read_mxcsr();
+            write_mxcsr(old | FTZ_DAZ);
+            // The environment is really there: the smallest subnormal reads as zero.
+            let tiny = std::hint::black_box(f32::from_bits(1));
+            assert_eq!(tiny + 0.0, 0.0);
+            let r = f();
+            write_mxcsr(old);
+            r
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+fn inputs() -> Vec<f32> {
+    let mut b: Vec<u32> = (0..40_000u32).map(|i| i.wrapping_mul(107_367)).collect();
+    for e in 0..=255u32 {
+        for d in [
+            0u32, 1, 2, 0x3F_FFFF, 0x40_0000, 0x40_0001, 0x7F_FFFE, 0x7F_FFFF,
+        ] {
+            b.push((e << 23) | d);
+        }
+    }
+    let neg: Vec<u32> = b.iter().map(|&x| x | 0x8000_0000).collect();
+    b.extend(neg);
+    b.into_iter().map(f32::from_bits).collect()
+}
+
+fn check<F: Format>() {
+    let src = inputs();
+    for overflow in [Overflow::Ieee, Overflow::Saturate] {
+        for rounding in Rounding::ALL {
+            let want: Vec<u32> = src
+                .iter()
+                .map(|&x| F::from_f32_with(x, rounding, overflow).to_bits_u32())
+                .collect();
+            let got = flushing(|| {
+                Level::available()
+                    .map(|level| {
+                        let mut dst = vec![F::from_bits_u32(0); src.len()];
+                        level.encode_with(&src, &mut dst, rounding, overflow);
+                        (
+                            level,
+                            dst.iter().map(|x| x.to_bits_u32()).collect::<Vec<_>>(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            });
+            for (level, got) in got {
+                if let Some(i) = (0..src.len()).find(|&i| got[i] != want[i]) {
+                    panic!(
+                        "{} {level:?} {rounding:?} {overflow:?}: input {:#010x} gave {:#x}, want {:#x}",
+                        F::NAME,
+                        src[i].to_bits(),
+                        got[i],
+                        want[i]
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn p3109_lanes_ignore_ftz_and_daz() {
+    check::<Binary8p4se>();
+    check::<Binary8p4sf>();
+    check::<Binary8p3se>();
+    check::<Binary8p1se>();
+    check::<Binary8p7sf>();
+    check::<Binary8p5ue>();
+    check::<Binary8p5uf>();
+}
