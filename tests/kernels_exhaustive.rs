@@ -229,11 +229,18 @@ struct Case {
     reference: Reference,
 }
 
-/// Sweep every input (or every `stride`-th) for one format, comparing the levels `simd` (and
-/// `Level::Portable`) with the reference of each case. The inputs of work
+/// The kernel levels the sweeps check: every level this CPU has but `Scalar` (the scalar
+/// core itself, proven by tests/exhaustive_f32.rs).
+fn levels() -> Vec<Level> {
+    Level::available().filter(|l| *l != Level::Scalar).collect()
+}
+
+/// Sweep every input (or every `stride`-th) for one format, comparing every level of
+/// [`levels`] with the reference of each case. The inputs of work
 /// item `k` are the f32 bit patterns `(k·CHUNK + j)·stride`, j < CHUNK, made once for all the
 /// cases; with stochastic rounding they are encoded as one slice, so element j gets word r_j.
-fn sweep<F: Format + bytemuck::Pod>(cases: &[Case], simd: &[Level], stride: u64) {
+fn sweep<F: Format + bytemuck::Pod>(cases: &[Case], stride: u64) {
+    let levels = levels();
     let items = (1u64 << 32).div_ceil(stride).div_ceil(CHUNK);
     let next = AtomicU64::new(0);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -268,7 +275,7 @@ fn sweep<F: Format + bytemuck::Pod>(cases: &[Case], simd: &[Level], stride: u64)
                             *f = F::from_bits_u32(w);
                         }
                         let want_bytes: &[u8] = bytemuck::cast_slice(&want_f[..n]);
-                        for &level in simd.iter().chain([&Level::Portable]) {
+                        for &level in &levels {
                             let out = &mut got[..n];
                             match mode {
                                 Some(r) => level.encode_with(src, out, r, overflow),
@@ -297,9 +304,6 @@ fn sweep<F: Format + bytemuck::Pod>(cases: &[Case], simd: &[Level], stride: u64)
 /// Every mode and policy of `F` on every level (see the module docs for which inputs).
 fn format<F: Format + bytemuck::Pod>() {
     let row = row(F::NAME).unwrap_or_else(|| panic!("{} has no row in tests/common", F::NAME));
-    let simd: Vec<Level> = Level::available()
-        .filter(|l| !matches!(l, Level::Scalar | Level::Portable))
-        .collect();
     let t = Instant::now();
     let modes = Rounding::ALL.map(Some).into_iter().chain([None]);
     let cases: Vec<Case> = modes
@@ -310,9 +314,9 @@ fn format<F: Format + bytemuck::Pod>() {
             reference: Reference::new(Some(row), mode, overflow),
         })
         .collect();
-    sweep::<F>(&cases, &simd, stride());
+    sweep::<F>(&cases, stride());
     eprintln!(
-        "{}: {} in {:.1} s (every mode and policy on Portable and {simd:?})",
+        "{}: {} in {:.1} s (every mode and policy on {:?})",
         F::NAME,
         if stride() == 1 {
             "all 2^32 inputs".to_string()
@@ -320,6 +324,7 @@ fn format<F: Format + bytemuck::Pod>() {
             format!("every {}th input", stride())
         },
         t.elapsed().as_secs_f64(),
+        levels(),
     );
 }
 
@@ -384,16 +389,13 @@ fn exhaustive_f4e2m1fn() {
 /// f32 itself: every level is the identity (nearest-even sweep, all levels).
 #[test]
 fn exhaustive_f32_identity() {
-    let simd: Vec<Level> = Level::available()
-        .filter(|l| !matches!(l, Level::Scalar | Level::Portable))
-        .collect();
     let (mode, overflow) = (Some(Rounding::NearestEven), Overflow::Ieee);
     let identity = Case {
         mode,
         overflow,
         reference: Reference::new(None, mode, overflow),
     };
-    sweep::<f32>(&[identity], &simd, stride());
+    sweep::<f32>(&[identity], stride());
 }
 
 /// The stochastic reference against the scalar core (`Format::from_f32_stochastic`, proven
