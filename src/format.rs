@@ -27,28 +27,34 @@ pub trait Format: Copy + Send + Sync + 'static {
     /// The exact value as an `f32`.
     fn to_f32(self) -> f32;
     /// The exact value as an `f64`.
+    #[inline]
     fn to_f64(self) -> f64 {
         crate::fenv::widen(self.to_f32())
     }
     /// Round to nearest, ties to even, with [`Overflow::Ieee`].
+    #[inline]
     fn from_f32(x: f32) -> Self {
         Self::from_f32_with(x, Rounding::NearestEven, Overflow::Ieee)
     }
     /// Correctly rounded from the `f64` itself (nearest even, [`Overflow::Ieee`]).
+    #[inline]
     fn from_f64(x: f64) -> Self {
         Self::from_f64_with(x, Rounding::NearestEven, Overflow::Ieee)
     }
     /// Round `x` once in the given mode, with the given overflow policy.
+    #[inline]
     fn from_f32_with(x: f32, rounding: Rounding, overflow: Overflow) -> Self {
         Self::from_bits_u32(crate::round::encode_f32(&Self::SPEC, x, rounding, overflow))
     }
     /// Round `x` once (from the exact `f64`, never via `f32`) in the given mode.
+    #[inline]
     fn from_f64_with(x: f64, rounding: Rounding, overflow: Overflow) -> Self {
         Self::from_bits_u32(crate::round::encode_f64(&Self::SPEC, x, rounding, overflow))
     }
     /// Stochastic rounding with the 32-bit random word `random` (see `CONTRACT.md` §3): the
     /// magnitude rounds up iff ⌊f·2^32⌋ + random ≥ 2^32, where f is the dropped fraction of an
     /// ulp. Overflow follows `overflow` as for nearest-even.
+    #[inline]
     fn from_f32_stochastic(x: f32, random: u32, overflow: Overflow) -> Self {
         Self::from_bits_u32(crate::round::encode_f32_stochastic(
             &Self::SPEC,
@@ -58,6 +64,7 @@ pub trait Format: Copy + Send + Sync + 'static {
         ))
     }
     /// Stochastic rounding of the exact `f64`, as [`Format::from_f32_stochastic`].
+    #[inline]
     fn from_f64_stochastic(x: f64, random: u32, overflow: Overflow) -> Self {
         Self::from_bits_u32(crate::round::encode_f64_stochastic(
             &Self::SPEC,
