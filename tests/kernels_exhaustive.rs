@@ -75,15 +75,18 @@ impl Reference {
         }
     }
 
-    /// `want[j]` = the expected storage word for the bit pattern `start + j·stride` (all below
-    /// 2^32), element j of a slice encoded from its start (`scratch`: at least as long).
-    fn fill(&self, start: u64, stride: u64, want: &mut [u32], scratch: &mut [u32]) {
+    /// `want[j]` = the expected value for the bit pattern `start + j·stride` (all below
+    /// 2^32), element j of a slice encoded from its start (`scratch`: at least as long), written
+    /// in the format's own storage so that each level's output is compared with one memcmp.
+    fn fill<F: Format>(&self, start: u64, stride: u64, want: &mut [F], scratch: &mut [u32]) {
         match self {
-            Reference::Steps(steps) => steps.fill(start, stride, want),
+            Reference::Steps(steps) => steps.runs(start, stride, want.len(), |j0, j1, code| {
+                want[j0..j1].fill(F::from_bits_u32(code))
+            }),
             Reference::Stochastic(st) => st.fill(start, stride, want, scratch),
             Reference::Identity => {
                 for (j, w) in want.iter_mut().enumerate() {
-                    *w = (start + j as u64 * stride) as u32;
+                    *w = F::from_bits_u32((start + j as u64 * stride) as u32);
                 }
             }
         }
@@ -169,7 +172,7 @@ impl Stochastic {
         (d, big_d as u32)
     }
 
-    fn fill(&self, start: u64, stride: u64, want: &mut [u32], away: &mut [u32]) {
+    fn fill<F: Format>(&self, start: u64, stride: u64, want: &mut [F], away: &mut [u32]) {
         let away = &mut away[..want.len()];
         self.away.fill(start, stride, away);
         self.toward_zero
@@ -185,9 +188,11 @@ impl Stochastic {
                     let mag = b as u32 & 0x7FFF_FFFF;
                     if mag >= self.beyond {
                         // Overflow (or ±∞, NaN: one result) whatever the word.
-                        want.copy_from_slice(away);
+                        for (w, &a) in want.iter_mut().zip(away) {
+                            *w = F::from_bits_u32(a);
+                        }
                     } else if mag == 0 {
-                        want.fill(down);
+                        want.fill(F::from_bits_u32(down));
                     } else {
                         let (d, d0) = self.dropped(mag);
                         let step = stride as u32;
@@ -198,7 +203,7 @@ impl Stochastic {
                             let s = (d - 32) as u32;
                             choose(want, away, words, down, |i| (d0 + i * step) >> s);
                         } else {
-                            want.fill(down);
+                            want.fill(F::from_bits_u32(down));
                         }
                     }
                     j = k;
@@ -210,10 +215,16 @@ impl Stochastic {
 /// `want[i]` = `away[i]` where ⌊f·2^32⌋ = `frac(i)` plus the word `words[i]` carries out of
 /// 32 bits, else `down` (a loop that vectorises).
 #[inline(always)]
-fn choose(want: &mut [u32], away: &[u32], words: &[u32], down: u32, frac: impl Fn(u32) -> u32) {
+fn choose<F: Format>(
+    want: &mut [F],
+    away: &[u32],
+    words: &[u32],
+    down: u32,
+    frac: impl Fn(u32) -> u32,
+) {
     for (i, (w, (&up, &r))) in want.iter_mut().zip(away.iter().zip(words)).enumerate() {
         let f = frac(i as u32);
-        *w = if f.wrapping_add(r) < f { up } else { down };
+        *w = F::from_bits_u32(if f.wrapping_add(r) < f { up } else { down });
     }
 }
 
@@ -248,10 +259,9 @@ fn sweep<F: Format + bytemuck::Pod>(cases: &[Case], stride: u64) {
         for _ in 0..threads {
             scope.spawn(|| {
                 let mut src = vec![0.0f32; CHUNK as usize];
-                let mut want = vec![0u32; CHUNK as usize];
                 let mut scratch = vec![0u32; CHUNK as usize];
                 let mut got = vec![F::from_bits_u32(0); CHUNK as usize];
-                let mut want_f = vec![F::from_bits_u32(0); CHUNK as usize];
+                let mut want = vec![F::from_bits_u32(0); CHUNK as usize];
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     if k >= items {
@@ -269,12 +279,7 @@ fn sweep<F: Format + bytemuck::Pod>(cases: &[Case], stride: u64) {
                         let (mode, overflow) = (case.mode, case.overflow);
                         case.reference
                             .fill(start, stride, &mut want[..n], &mut scratch);
-                        // The expected values in the format's own storage, so that each
-                        // level's output is compared with one memcmp.
-                        for (f, &w) in want_f[..n].iter_mut().zip(&want[..n]) {
-                            *f = F::from_bits_u32(w);
-                        }
-                        let want_bytes: &[u8] = bytemuck::cast_slice(&want_f[..n]);
+                        let want_bytes: &[u8] = bytemuck::cast_slice(&want[..n]);
                         for &level in &levels {
                             let out = &mut got[..n];
                             match mode {
@@ -283,14 +288,16 @@ fn sweep<F: Format + bytemuck::Pod>(cases: &[Case], stride: u64) {
                             }
                             // One memcmp first; details only on failure.
                             if bytemuck::cast_slice::<F, u8>(out) != want_bytes {
-                                let j = (0..n).find(|&j| out[j].to_bits_u32() != want[j]).unwrap();
+                                let j = (0..n)
+                                    .find(|&j| out[j].to_bits_u32() != want[j].to_bits_u32())
+                                    .unwrap();
                                 panic!(
                                     "{} {mode:?} {overflow:?} on {level:?}: input {:#010x} gave \
                                      {:#x}, the reference {:#x}",
                                     F::NAME,
                                     src[j].to_bits(),
                                     out[j].to_bits_u32(),
-                                    want[j]
+                                    want[j].to_bits_u32()
                                 );
                             }
                         }
@@ -409,15 +416,15 @@ fn stochastic_reference<F: Format + bytemuck::Pod>() {
     let src: Vec<f32> = (0..n as u64)
         .map(|j| f32::from_bits((j * stride) as u32))
         .collect();
-    let mut want = vec![0u32; n];
+    let mut want = vec![F::from_bits_u32(0); n];
     let mut scratch = vec![0u32; n];
     let mut out = vec![F::from_bits_u32(0); n];
     for overflow in [Overflow::Ieee, Overflow::Saturate] {
         Stochastic::new(&row, overflow).fill(0, stride, &mut want, &mut scratch);
-        for (j, (&x, &w)) in src.iter().zip(&want).enumerate() {
+        for (j, (&x, w)) in src.iter().zip(&want).enumerate() {
             let core = F::from_f32_stochastic(x, splitmix(SEED, j as u64), overflow);
             assert_eq!(
-                w,
+                w.to_bits_u32(),
                 core.to_bits_u32(),
                 "{} {overflow:?} {:#010x}",
                 F::NAME,
@@ -426,7 +433,9 @@ fn stochastic_reference<F: Format + bytemuck::Pod>() {
         }
         Level::best().encode_stochastic(&src, &mut out, SEED ^ 1, overflow);
         assert!(
-            out.iter().zip(&want).any(|(o, &w)| o.to_bits_u32() != w),
+            out.iter()
+                .zip(&want)
+                .any(|(o, w)| o.to_bits_u32() != w.to_bits_u32()),
             "{}",
             F::NAME
         );
