@@ -262,6 +262,7 @@ pub fn round_magnitude_stochastic_n(
 }
 
 /// The code of a finite result beyond max, by mode and policy (the IEEE rule, or ±max).
+#[inline(always)]
 pub(crate) const fn overflow_code(
     spec: &Spec,
     sign: bool,
@@ -292,6 +293,7 @@ pub(crate) const fn overflow_code(
 }
 
 /// The code of an infinite input, in any mode.
+#[inline]
 pub(crate) const fn infinity_input_code(spec: &Spec, sign: bool, overflow: Overflow) -> u32 {
     if spec.is_p3109() {
         return p3109_infinity_code(spec, sign, Saturation::of(overflow));
@@ -309,6 +311,7 @@ pub(crate) const fn infinity_input_code(spec: &Spec, sign: bool, overflow: Overf
 /// finite range: R > max (`sign` false) or R < min (`sign` true; for unsigned formats every
 /// negative R, whose min is 0). The code, by saturation mode, rounding mode, signedness and
 /// domain.
+#[inline]
 pub const fn p3109_overflow_code(
     spec: &Spec,
     sign: bool,

@@ -307,6 +307,7 @@ impl Spec {
         }
     }
     /// The canonical quiet NaN with the sign bit clear (None where the format has no NaN).
+    #[inline]
     pub const fn quiet_nan_code(&self) -> Option<u32> {
         match self.nan {
             NanEncoding::Ieee => {
@@ -473,6 +474,7 @@ impl fmt::Display for Fields {
 // The special codes of a row, shared by the rounding core, decoding and the kernels.
 
 /// The format's quiet NaN, or 0 (+0) where it has none (FP6/FP4).
+#[inline]
 pub(crate) const fn quiet_nan_or_zero(spec: &Spec) -> u32 {
     match spec.quiet_nan_code() {
         Some(n) => n,
@@ -482,6 +484,7 @@ pub(crate) const fn quiet_nan_or_zero(spec: &Spec) -> u32 {
 
 /// A magnitude with the sign applied. FNUZ and P3109 formats have no −0: a zero magnitude
 /// never takes the sign (`0x80` is NaN there).
+#[inline]
 pub(crate) const fn with_sign(spec: &Spec, mag: u32, sign: bool) -> u32 {
     if sign && !(mag == 0 && matches!(spec.nan, NanEncoding::NegativeZero | NanEncoding::P3109)) {
         mag | spec.sign_mask()
@@ -492,6 +495,7 @@ pub(crate) const fn with_sign(spec: &Spec, mag: u32, sign: bool) -> u32 {
 
 /// The quiet NaN that a NaN input of the given sign gives (sign kept where NaNs are signed;
 /// +0 for formats without NaN).
+#[inline]
 pub(crate) const fn nan_code(spec: &Spec, sign: bool) -> u32 {
     match spec.quiet_nan_code() {
         None => 0,
@@ -504,6 +508,7 @@ pub(crate) const fn nan_code(spec: &Spec, sign: bool) -> u32 {
 
 /// The code that ±∞ (or an overflow toward ∞) becomes: ∞ where the format has it, else NaN
 /// (`fn`/`fnuz`/E8M0), else ±max (FP6/FP4).
+#[inline(always)]
 pub(crate) const fn infinity_or_substitute(spec: &Spec, sign: bool) -> u32 {
     if spec.infinity {
         with_sign(spec, spec.infinity_code(), sign)
