@@ -9,50 +9,15 @@
 //! own thread, in the default environment. x86-64 only (elsewhere the file is empty).
 #![cfg(target_arch = "x86_64")]
 
+mod mxcsr;
+
 use lowp::packing::{packed_len, Packable};
 use lowp::quant::{self, MxFormat, MxOptions, MxScaleRule, QParams, QuantOptions, ScaleRule};
 use lowp::{
     Format, Level, Overflow, Rounding, BF16, F16, F4E2M1FN, F6E2M3FN, F6E3M2FN, F8E3M4, F8E4M3,
     F8E4M3B11FNUZ, F8E4M3FN, F8E4M3FNUZ, F8E5M2, F8E5M2FNUZ, F8E8M0FNU, TF32,
 };
-
-/// MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6) bits.
-const FTZ_DAZ: u32 = 0x8040;
-
-fn read_mxcsr() -> u32 {
-    let mut v = 0u32;
-    // SAFETY: stmxcsr stores the 32-bit MXCSR register into `v`.
-    unsafe { core::arch::asm!("stmxcsr [{}]", in(reg) &mut v, options(nostack)) };
-    v
-}
-
-fn write_mxcsr(v: u32) {
-    // SAFETY: ldmxcsr loads MXCSR from `v`; only the FTZ/DAZ bits are ever changed here, and
-    // the previous value is restored by the caller.
-    unsafe { core::arch::asm!("ldmxcsr [{}]", in(reg) &v, options(nostack)) };
-}
-
-/// Run `f` on a new thread whose MXCSR has FTZ and DAZ set; the register is restored before
-/// the thread ends.
-fn flushing<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            let old = read_mxcsr();
-            write_mxcsr(old | FTZ_DAZ);
-            assert_eq!(read_mxcsr() & FTZ_DAZ, FTZ_DAZ);
-            // The environment is really there: the smallest subnormal reads as zero, and a
-            // product that underflows is flushed.
-            let tiny = std::hint::black_box(f32::from_bits(1));
-            assert_eq!(tiny + 0.0, 0.0);
-            assert_eq!((std::hint::black_box(f32::MIN_POSITIVE) * 0.5).to_bits(), 0);
-            let r = f();
-            write_mxcsr(old);
-            r
-        })
-        .join()
-        .unwrap()
-    })
-}
+use mxcsr::flushing;
 
 /// Call `$f::<T>()` for every format type.
 macro_rules! each_format {

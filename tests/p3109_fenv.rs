@@ -9,44 +9,13 @@
 //! only (elsewhere the file is empty).
 #![cfg(target_arch = "x86_64")]
 
+mod mxcsr;
+
 use lowp::p3109::{
     Binary8p1se, Binary8p3se, Binary8p4se, Binary8p4sf, Binary8p5ue, Binary8p5uf, Binary8p7sf,
 };
 use lowp::{Format, Level, Overflow, Rounding};
-
-/// MXCSR's flush-to-zero (bit 15) and denormals-are-zero (bit 6) bits.
-const FTZ_DAZ: u32 = 0x8040;
-
-fn read_mxcsr() -> u32 {
-    let mut v = 0u32;
-    // SAFETY: stmxcsr stores the 32-bit MXCSR register into `v`.
-    unsafe { core::arch::asm!("stmxcsr [{}]", in(reg) &mut v, options(nostack)) };
-    v
-}
-
-fn write_mxcsr(v: u32) {
-    // SAFETY: ldmxcsr loads MXCSR from `v`; only the FTZ/DAZ bits are ever changed here, and
-    // the previous value is restored by the caller.
-    unsafe { core::arch::asm!("ldmxcsr [{}]", in(reg) &v, options(nostack)) };
-}
-
-/// Run `f` on a new thread whose MXCSR has FTZ and DAZ set (restored before it ends).
-fn flushing<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            let old = read_mxcsr();
-            write_mxcsr(old | FTZ_DAZ);
-            // The environment is really there: the smallest subnormal reads as zero.
-            let tiny = std::hint::black_box(f32::from_bits(1));
-            assert_eq!(tiny + 0.0, 0.0);
-            let r = f();
-            write_mxcsr(old);
-            r
-        })
-        .join()
-        .unwrap()
-    })
-}
+use mxcsr::flushing;
 
 fn inputs() -> Vec<f32> {
     let mut b: Vec<u32> = (0..40_000u32).map(|i| i.wrapping_mul(107_367)).collect();

@@ -12,6 +12,7 @@
 //!
 //! The level is process-wide: the tests that switch it hold [`LEVEL`].
 
+mod mxcsr;
 mod rng;
 
 use lowp::quant::{self, DelayedScaling, Granularity};
@@ -186,50 +187,6 @@ fn reference<F: Format>(x: &[f32], g: Granularity<'_>, s: &[f32]) -> Vec<u32> {
     })
 }
 
-#[cfg(target_arch = "x86_64")]
-mod env {
-    /// MXCSR's flush-to-zero and denormals-are-zero bits.
-    const FTZ_DAZ: u32 = 0x8040;
-
-    fn read() -> u32 {
-        let mut v = 0u32;
-        // SAFETY: stmxcsr stores the 32-bit MXCSR register into `v`.
-        unsafe { core::arch::asm!("stmxcsr [{}]", in(reg) &mut v, options(nostack)) };
-        v
-    }
-
-    fn write(v: u32) {
-        // SAFETY: ldmxcsr loads MXCSR from `v`; only FTZ/DAZ change, and the caller restores
-        // the previous value.
-        unsafe { core::arch::asm!("ldmxcsr [{}]", in(reg) &v, options(nostack)) };
-    }
-
-    /// Run `f` on a thread of its own with FTZ and DAZ set (restored before it ends).
-    pub fn flushing<R: Send>(f: impl FnOnce() -> R + Send) -> Option<R> {
-        Some(std::thread::scope(|s| {
-            s.spawn(|| {
-                let old = read();
-                write(old | FTZ_DAZ);
-                // The environment is really there: a product that underflows is flushed.
-                let h = std::hint::black_box(f32::MIN_POSITIVE) * 0.5;
-                assert_eq!(h.to_bits(), 0);
-                let r = f();
-                write(old);
-                r
-            })
-            .join()
-            .unwrap()
-        }))
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-mod env {
-    pub fn flushing<R: Send>(_: impl FnOnce() -> R + Send) -> Option<R> {
-        None
-    }
-}
-
 /// Every granularity of the shapes of `n` elements: per tensor; per axis and blocked (blocks
 /// of 1, 3, 32: ragged last blocks) along every axis of 1-, 2- and 3-D shapes.
 fn shapes(n: usize) -> Vec<Vec<usize>> {
@@ -358,7 +315,7 @@ fn check_one<F: Format>(x: &[f32], g: Granularity<'_>, s: &[f32]) {
         if !tensor.is_empty() {
             assert!(tensor == want, "{} fake_quantize_scaled {l:?}", F::NAME);
         }
-        if let Some((got, tensor)) = env::flushing(run) {
+        if let Some((got, tensor)) = mxcsr::try_flushing(run) {
             assert!(
                 got == want,
                 "{} {g:?} {l:?} FTZ|DAZ: {}",

@@ -17,6 +17,7 @@
 //! scales, where the NVFP4 block scale's native quotients differ and must be redone exactly),
 //! and `tests/fenv.rs` (`quantizers_ignore_the_environment`) on its own data, at every level.
 
+mod mxcsr;
 mod rng;
 
 use lowp::quant::{self, MxFormat, MxOptions, MxScaleRule};
@@ -365,36 +366,7 @@ fn nvfp4_data_covers_every_code() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Under FTZ|DAZ.
-
-/// Run `f` on a new thread whose MXCSR has FTZ (bit 15) and DAZ (bit 6) set, restored before
-/// the thread ends.
-#[cfg(target_arch = "x86_64")]
-fn flushing<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    fn read() -> u32 {
-        let mut v = 0u32;
-        // SAFETY: stmxcsr stores the 32-bit MXCSR register into `v`.
-        unsafe { core::arch::asm!("stmxcsr [{}]", in(reg) &mut v, options(nostack)) };
-        v
-    }
-    fn write(v: u32) {
-        // SAFETY: ldmxcsr loads MXCSR from `v`; only FTZ/DAZ change, restored by the caller.
-        unsafe { core::arch::asm!("ldmxcsr [{}]", in(reg) &v, options(nostack)) };
-    }
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            let old = read();
-            write(old | 0x8040);
-            // The environment is really there: a subnormal operand reads as zero.
-            assert_eq!(std::hint::black_box(f32::from_bits(1)) + 0.0, 0.0);
-            let r = f();
-            write(old);
-            r
-        })
-        .join()
-        .unwrap()
-    })
-}
+// Under FTZ|DAZ (tests/mxcsr).
 
 /// The lanes' data where FTZ|DAZ would change native arithmetic: NVFP4 blocks of f32
 /// subnormals under subnormal tensor scales (the block scale's quotients (amax / 6) / ts have
@@ -454,7 +426,7 @@ fn lanes_ignore_ftz_daz() {
     let want = run();
     for l in Level::available() {
         set_level(Some(l)).unwrap();
-        let got = flushing(run);
+        let got = mxcsr::flushing(run);
         for (k, (g, w)) in got.iter().zip(&want).enumerate() {
             if g != w {
                 set_level(None).unwrap();
@@ -681,7 +653,7 @@ fn mx_float_kernels_ignore_ftz_daz() {
     let want = mx_float_run(&x);
     for l in Level::available() {
         set_level(Some(l)).unwrap();
-        let got = flushing(|| mx_float_run(&x));
+        let got = mxcsr::flushing(|| mx_float_run(&x));
         if got != want {
             set_level(None).unwrap();
             panic!("{l:?} under FTZ|DAZ differs from the reference");
