@@ -14,10 +14,10 @@
 //! `cargo test --release` stays quick.
 
 mod common;
+mod items;
 
 use common::{Row, Steps};
 use lowp::{Format, Overflow, Rounding};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Every input under `LOWP_FULL=1` (CI); every 61st in release and every 1009th in debug
 /// builds otherwise (see `common::sweep_stride`).
@@ -33,40 +33,23 @@ fn check_format<F: Format>(row: &Row) {
     let policies = [Overflow::Ieee, Overflow::Saturate];
     let steps = policies.map(|ov| Steps::new(row, Rounding::NearestEven, ov));
     let stride = stride();
-    let items = (1u64 << 32).div_ceil(stride).div_ceil(CHUNK);
-    let next = AtomicU64::new(0);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                let mut got = vec![0u32; CHUNK as usize];
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= items {
-                        break;
-                    }
-                    let start = k * CHUNK * stride;
-                    let n = ((1u64 << 32) - start).div_ceil(stride).min(CHUNK) as usize;
-                    // (start + j·stride < 2^32 for every j < n, so the u32 arithmetic is exact.)
-                    let input = |j: usize| f32::from_bits(start as u32 + j as u32 * stride as u32);
-                    for (ov, steps) in policies.iter().zip(&steps) {
-                        for (j, g) in got[..n].iter_mut().enumerate() {
-                            *g = F::from_f32_with(input(j), Rounding::NearestEven, *ov)
-                                .to_bits_u32();
-                        }
-                        steps.runs(start, stride, n, |j0, j1, code| {
-                            if let Some(j) = (j0..j1).find(|&j| got[j] != code) {
-                                let x = input(j);
-                                panic!(
-                                    "{}: input {:#010x} ({x:e}) {ov:?}: lowp {:#x}, reference \
-                                     {code:#x}",
-                                    row.name,
-                                    x.to_bits(),
-                                    got[j]
-                                );
-                            }
-                        });
-                    }
+    let buffers = || (vec![0f32; CHUNK as usize], vec![0u32; CHUNK as usize]);
+    items::for_each(stride, CHUNK, 1, buffers, |(src, got), start, n| {
+        let src = &mut src[..n];
+        items::inputs(src, start, stride);
+        for (ov, steps) in policies.iter().zip(&steps) {
+            for (g, &x) in got[..n].iter_mut().zip(&*src) {
+                *g = F::from_f32_with(x, Rounding::NearestEven, *ov).to_bits_u32();
+            }
+            steps.runs(start, stride, n, |j0, j1, code| {
+                if let Some(j) = (j0..j1).find(|&j| got[j] != code) {
+                    let x = src[j];
+                    panic!(
+                        "{}: input {:#010x} ({x:e}) {ov:?}: lowp {:#x}, reference {code:#x}",
+                        row.name,
+                        x.to_bits(),
+                        got[j]
+                    );
                 }
             });
         }

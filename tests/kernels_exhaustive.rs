@@ -22,8 +22,8 @@
 //! every input, spread over the machine's cores. `LOWP_EXHAUSTIVE_STRIDE=n` overrides the stride.
 
 mod common;
+mod items;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use common::{Row, Steps};
@@ -252,60 +252,53 @@ fn levels() -> Vec<Level> {
 /// cases; with stochastic rounding they are encoded as one slice, so element j gets word r_j.
 fn sweep<F: Format + bytemuck::Pod>(cases: &[Case], stride: u64) {
     let levels = levels();
-    let items = (1u64 << 32).div_ceil(stride).div_ceil(CHUNK);
-    let next = AtomicU64::new(0);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                let mut src = vec![0.0f32; CHUNK as usize];
-                let mut scratch = vec![0u32; CHUNK as usize];
-                let mut got = vec![F::from_bits_u32(0); CHUNK as usize];
-                let mut want = vec![F::from_bits_u32(0); CHUNK as usize];
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= items {
-                        break;
+    let buffers = || {
+        let zero = F::from_bits_u32(0);
+        let chunk = CHUNK as usize;
+        (
+            vec![0f32; chunk],
+            vec![0u32; chunk],
+            vec![zero; chunk],
+            vec![zero; chunk],
+        )
+    };
+    items::for_each(
+        stride,
+        CHUNK,
+        1,
+        buffers,
+        |(src, scratch, got, want), start, n| {
+            let src = &mut src[..n];
+            items::inputs(src, start, stride);
+            let src = &src[..];
+            for case in cases {
+                let (mode, overflow) = (case.mode, case.overflow);
+                case.reference.fill(start, stride, &mut want[..n], scratch);
+                let want_bytes: &[u8] = bytemuck::cast_slice(&want[..n]);
+                for &level in &levels {
+                    let out = &mut got[..n];
+                    match mode {
+                        Some(r) => level.encode_with(src, out, r, overflow),
+                        None => level.encode_stochastic(src, out, SEED, overflow),
                     }
-                    let start = k * CHUNK * stride;
-                    let n = ((1u64 << 32) - start).div_ceil(stride).min(CHUNK) as usize;
-                    let src = &mut src[..n];
-                    // (start + j·stride < 2^32 for every j < n, so the u32 arithmetic is exact.)
-                    for (j, x) in src.iter_mut().enumerate() {
-                        *x = f32::from_bits(start as u32 + j as u32 * stride as u32);
-                    }
-                    let src = &src[..];
-                    for case in cases {
-                        let (mode, overflow) = (case.mode, case.overflow);
-                        case.reference
-                            .fill(start, stride, &mut want[..n], &mut scratch);
-                        let want_bytes: &[u8] = bytemuck::cast_slice(&want[..n]);
-                        for &level in &levels {
-                            let out = &mut got[..n];
-                            match mode {
-                                Some(r) => level.encode_with(src, out, r, overflow),
-                                None => level.encode_stochastic(src, out, SEED, overflow),
-                            }
-                            // One memcmp first; details only on failure.
-                            if bytemuck::cast_slice::<F, u8>(out) != want_bytes {
-                                let j = (0..n)
-                                    .find(|&j| out[j].to_bits_u32() != want[j].to_bits_u32())
-                                    .unwrap();
-                                panic!(
-                                    "{} {mode:?} {overflow:?} on {level:?}: input {:#010x} gave \
-                                     {:#x}, the reference {:#x}",
-                                    F::NAME,
-                                    src[j].to_bits(),
-                                    out[j].to_bits_u32(),
-                                    want[j].to_bits_u32()
-                                );
-                            }
-                        }
+                    // One memcmp first; details only on failure.
+                    if bytemuck::cast_slice::<F, u8>(out) != want_bytes {
+                        let j = (0..n)
+                            .find(|&j| out[j].to_bits_u32() != want[j].to_bits_u32())
+                            .unwrap();
+                        panic!(
+                        "{} {mode:?} {overflow:?} on {level:?}: input {:#010x} gave {:#x}, the \
+                         reference {:#x}",
+                        F::NAME,
+                        src[j].to_bits(),
+                        out[j].to_bits_u32(),
+                        want[j].to_bits_u32()
+                    );
                     }
                 }
-            });
-        }
-    });
+            }
+        },
+    );
 }
 
 /// Every mode and policy of `F` on every level (see the module docs for which inputs).

@@ -41,6 +41,7 @@
 //!   P3109 docs.
 //!   `LOWP_P3109_ITEMS=n` runs every n-th work item only, to time a part.
 
+mod items;
 #[path = "p3109_reference.rs"]
 mod reference;
 
@@ -50,7 +51,6 @@ use lowp::p3109::{
 };
 use lowp::{Format, Level, Overflow};
 use reference::{exact_f64, project, Exact, Fmt, Mode, Sat};
-use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 fn full() -> bool {
     std::env::var("LOWP_FULL").is_ok_and(|v| v == "1")
@@ -624,32 +624,19 @@ impl Visit for Members {
 /// One pass of `plan` over `members` (each with the modes its batch kernels are checked
 /// in), threads over work items.
 fn sweep(members: &[(&Member, [bool; 6])], plan: Plan) {
-    let items = (1u64 << 32).div_ceil(plan.stride).div_ceil(CHUNK);
-    let next = AtomicU64::new(0);
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                let mut src = vec![0f32; CHUNK as usize];
-                let mut scratch = Vec::new();
-                loop {
-                    let k = next.fetch_add(1, AtomicOrdering::Relaxed) * plan.items_every;
-                    if k >= items {
-                        break;
-                    }
-                    let start = k * CHUNK * plan.stride;
-                    let n = ((1u64 << 32) - start).div_ceil(plan.stride).min(CHUNK) as usize;
-                    // (start + j·stride < 2^32 for every j < n: the u32 arithmetic is exact.)
-                    for (j, x) in src[..n].iter_mut().enumerate() {
-                        *x = f32::from_bits(start as u32 + j as u32 * plan.stride as u32);
-                    }
-                    for &(m, modes) in members {
-                        (m.check)(m, modes, &plan, &src[..n], start, &mut scratch);
-                    }
-                }
-            });
-        }
-    });
+    let buffers = || (vec![0f32; CHUNK as usize], Vec::new());
+    items::for_each(
+        plan.stride,
+        CHUNK,
+        plan.items_every,
+        buffers,
+        |(src, scratch), start, n| {
+            items::inputs(&mut src[..n], start, plan.stride);
+            for &(m, modes) in members {
+                (m.check)(m, modes, &plan, &src[..n], start, scratch);
+            }
+        },
+    );
 }
 
 /// Every mode, and nearest-even alone.
