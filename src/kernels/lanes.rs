@@ -529,24 +529,8 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
         Some(t) => b > 0x8000_0000 | t,
         None => neg && code != 0,
     };
-    // With `nan_as_sign`: whether the input is NaN or a negative that keeps its sign, in one
-    // float compare (unordered: true for NaN) with the negative bound of [`zero_bound`]:
-    // x ≤ −(t + 1), or x < −t, whichever constant has a non-zero low byte (else LLVM, which
-    // needs only the code's low byte, may blend with the compare's constant register instead of
-    // masking the `or`). Under DAZ an f32 subnormal input (or a subnormal bound) reads as ±0:
-    // the input's magnitude is below every bound here (t ≥ 2^-126 − 2^-149), so that it
-    // compares as it does without DAZ.
-    // The negated compares are the unordered ones (true for NaN), which is what they are for.
-    #[allow(clippy::neg_cmp_op_on_partial_ord)]
-    let nan_or_nonzero_negative = || {
-        // (Used only where the bound is `Some`.)
-        let t = zero_bound::<MODE>(&s).unwrap_or_default();
-        if (t + 1) & 0xFF != 0 {
-            !(f32::from_bits(b_in) > f32::from_bits(0x8000_0000 | (t + 1)))
-        } else {
-            !(f32::from_bits(b_in) >= f32::from_bits(0x8000_0000 | t))
-        }
-    };
+    // With `nan_as_sign` and for the unsigned members: see [`nan_or_nonzero_negative`].
+    let nan_or_nonzero_negative = || nan_or_nonzero_negative::<MODE>(&s, b_in);
     let signed = |mag: u32| {
         if nan_as_sign {
             mag | sel(nan_or_nonzero_negative(), sign_bit, 0)
@@ -748,17 +732,28 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32) -> u32 {
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
     let sub_or_nan = !(x >= f32::from_bits(tmin << 23));
     let mag = sel(sub_or_nan, sub, normal);
-    // Unordered: true for NaN and the negative inputs that keep their sign (see
-    // `nan_or_nonzero_negative` in [`encode_lane_fast`] for the constant chosen).
-    let t = zero_bound::<MODE>(&s).unwrap_or_default();
-    #[allow(clippy::neg_cmp_op_on_partial_ord)]
-    let signed = if (t + 1) & 0xFF != 0 {
+    let signed = nan_or_nonzero_negative::<MODE>(&s, b);
+    let v = sel(signed, mag ^ 0xFFFF_FF80, mag) as i32;
+    (v.clamp(-128, 127) as u32) & 0xFF
+}
+
+/// Whether the input with f32 bits `b` is NaN or a negative that keeps its sign (rounds to a
+/// non-zero magnitude) in `MODE`, for a format whose [`zero_bound`] is `Some(t)`: one float
+/// compare (unordered: true for NaN) with the negative bound, x ≤ −(t + 1) or x < −t, whichever
+/// constant has a non-zero low byte (else LLVM, which needs only the code's low byte, may blend
+/// with the compare's constant register instead of masking the `or`). Under DAZ an f32
+/// subnormal input (or a subnormal bound) reads as ±0: the input's magnitude is below every
+/// bound here (t ≥ 2^-126 − 2^-149), so that it compares as it does without DAZ.
+#[inline(always)]
+// The negated compares are the unordered ones (true for NaN), which is what they are for.
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+fn nan_or_nonzero_negative<const MODE: u8>(s: &Spec, b: u32) -> bool {
+    let t = zero_bound::<MODE>(s).unwrap_or_default();
+    if (t + 1) & 0xFF != 0 {
         !(f32::from_bits(b) > f32::from_bits(0x8000_0000 | (t + 1)))
     } else {
         !(f32::from_bits(b) >= f32::from_bits(0x8000_0000 | t))
-    };
-    let v = sel(signed, mag ^ 0xFFFF_FF80, mag) as i32;
-    (v.clamp(-128, 127) as u32) & 0xFF
+    }
 }
 
 /// E8M0 (no sign, no zero, no subnormals, no mantissa): the code is the exponent field.
