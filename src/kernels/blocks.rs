@@ -27,6 +27,11 @@ const GAMMA_N: u64 = GAMMA.wrapping_mul(N as u64);
 /// whose narrowing to the high halves it does not find: one `vpermt2d`). A value of the type
 /// is a token that the CPU can run the implementation.
 pub(crate) trait Words: Copy {
+    /// Whether the code this source is compiled into has per-lane variable shifts (every
+    /// vector ISA but x86-64's baseline SSE2, which has to emulate them): the lanes' toward
+    /// zero then shifts the significand in the format's subnormal range, and otherwise takes
+    /// two float operations and a compare instead ([`encode_lane_any`]'s `shifts`).
+    const VARIABLE_SHIFTS: bool;
     /// The thresholds of one block.
     fn thresholds(self, z: u64) -> [u32; N];
 }
@@ -36,6 +41,7 @@ pub(crate) trait Words: Copy {
 pub(crate) struct Portable;
 
 impl Words for Portable {
+    const VARIABLE_SHIFTS: bool = !cfg!(target_arch = "x86_64") || cfg!(target_feature = "avx2");
     #[inline(always)]
     fn thresholds(self, z: u64) -> [u32; N] {
         let mut out = [0u32; N];
@@ -124,7 +130,11 @@ pub(crate) fn encode<W: Words, F: Format, const MODE: u8, const SAT: bool>(
         state::<MODE>(p, start),
         0.0f32,
         F::from_bits_u32(0),
-        |x, nr| F::from_bits_u32(encode_lane_any::<F, MODE, SAT>(x.to_bits(), nr))
+        |x, nr| F::from_bits_u32(encode_lane_any::<F, MODE, SAT>(
+            x.to_bits(),
+            nr,
+            W::VARIABLE_SHIFTS
+        ))
     );
 }
 
@@ -145,10 +155,11 @@ pub(crate) fn decode<F: Format>(src: &[F], dst: &mut [f32]) {
 
 /// One element f32 → `F` → f32 (`nr`: the stochastic threshold, 0 otherwise).
 #[inline(always)]
-fn round_trip<F: Format, const MODE: u8, const SAT: bool>(x: f32, nr: u32) -> f32 {
+fn round_trip<W: Words, F: Format, const MODE: u8, const SAT: bool>(x: f32, nr: u32) -> f32 {
     f32::from_bits(decode_lane::<F>(encode_lane_any::<F, MODE, SAT>(
         x.to_bits(),
         nr,
+        W::VARIABLE_SHIFTS,
     )))
 }
 
@@ -169,7 +180,7 @@ pub(crate) fn fake_quantize<W: Words, F: Format, const MODE: u8, const SAT: bool
         state::<MODE>(p, start),
         0.0f32,
         0.0f32,
-        |x, nr| round_trip::<F, MODE, SAT>(x, nr)
+        |x, nr| round_trip::<W, F, MODE, SAT>(x, nr)
     );
 }
 
@@ -188,13 +199,13 @@ pub(crate) fn fake_quantize_in_place<W: Words, F: Format, const MODE: u8, const 
         for block in body.chunks_exact_mut(N) {
             let nrs = w.thresholds(z);
             for k in 0..N {
-                block[k] = round_trip::<F, MODE, SAT>(block[k], nrs[k]);
+                block[k] = round_trip::<W, F, MODE, SAT>(block[k], nrs[k]);
             }
             z = z.wrapping_add(GAMMA_N);
         }
     } else {
         for x in body.iter_mut() {
-            *x = round_trip::<F, MODE, SAT>(*x, 0);
+            *x = round_trip::<W, F, MODE, SAT>(*x, 0);
         }
     }
     if !tail.is_empty() {
@@ -225,7 +236,11 @@ pub(crate) fn convert<W: Words, S: Format, D: Format, const MODE: u8, const SAT:
         D::from_bits_u32(0),
         |x, nr| {
             let bits = decode_lane::<S>(x.to_bits_u32());
-            D::from_bits_u32(encode_lane_any::<D, MODE, SAT>(bits, nr))
+            D::from_bits_u32(encode_lane_any::<D, MODE, SAT>(
+                bits,
+                nr,
+                W::VARIABLE_SHIFTS,
+            ))
         }
     );
 }
@@ -263,7 +278,7 @@ fn encode_codes<W: Words, F: Format, const MODE: u8, const SAT: bool>(
         [0; N]
     };
     for j in 0..N {
-        c[j] = encode_lane_any::<F, MODE, SAT>(s[j].to_bits(), nrs[j]);
+        c[j] = encode_lane_any::<F, MODE, SAT>(s[j].to_bits(), nrs[j], W::VARIABLE_SHIFTS);
     }
 }
 

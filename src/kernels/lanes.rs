@@ -201,14 +201,18 @@ const fn rounding_of(mode: u8) -> Rounding {
 /// [`SR`] (ignored otherwise): every format with subnormals through [`encode_lane_fast`],
 /// E8M0 (the one without) through its own lane, f32 itself as the identity.
 #[inline(always)]
-pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(b: u32, nr: u32) -> u32 {
+pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(
+    b: u32,
+    nr: u32,
+    shifts: bool,
+) -> u32 {
     let s = F::SPEC;
     if is_f32(&s) {
         // The identity; under Saturate ±∞ is ±f32::MAX, as the scalar core gives it.
         let inf = SAT && b & 0x7FFF_FFFF == 0x7F80_0000;
         sel(inf, (b & 0x8000_0000) | 0x7F7F_FFFF, b)
     } else if s.subnormals {
-        encode_lane_fast::<F, MODE, SAT>(b, nr)
+        encode_lane_fast::<F, MODE, SAT>(b, nr, shifts)
     } else {
         e8m0_lane::<F, MODE, SAT>(b, nr) << s.storage_shift
     }
@@ -278,8 +282,13 @@ const fn zero_bound<const MODE: u8>(s: &Spec) -> Option<u32> {
 ///   the exact difference (two f32 operations, both exact) finds the ties nearest-away takes up;
 /// - toward ±∞: the same with C' = 1.5·C on the *signed* input (the sum stays in C's binade for
 ///   either sign), corrected by one exact comparison, then the magnitude taken;
-/// - toward zero, odd and stochastic: the significand shifted by the (variable) count of
-///   dropped bits, with the sticky bits or the dropped fraction from one more shift.
+/// - odd: the nearest-even rounding, less one where it went up (one exact comparison), with
+///   the last bit set where inexact;
+/// - toward zero and stochastic: the significand shifted by the (variable) count of dropped
+///   bits, with the dropped fraction from one more shift. Where the code has no per-lane
+///   variable shift (`shifts` false: [`super::blocks::Words::VARIABLE_SHIFTS`], x86-64's
+///   baseline SSE2, which emulates one in some ten operations), toward zero takes odd's
+///   float path instead.
 ///
 /// The floating-point environment (CONTRACT.md §14) changes nothing: the float operations
 /// above take normal operands and give normal results (or exact zeros), except an f32
@@ -302,7 +311,11 @@ const fn zero_bound<const MODE: u8>(s: &Spec) -> Option<u32> {
 /// formats here), overflow is one unsigned minimum, and ∞ and NaN inputs, which land above
 /// every bound, need no select of their own unless their codes differ from the bound's.
 #[inline(always)]
-pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u32, nr: u32) -> u32 {
+pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
+    b: u32,
+    nr: u32,
+    shifts: bool,
+) -> u32 {
     let s = F::SPEC;
     let c = ConstCodes::<F, MODE, SAT>::CODES;
     let m = s.mantissa_bits;
@@ -512,9 +525,21 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(b: u3
                 // Toward zero: the exact input is sig · 2^(e − 150), of which `d` bits lie
                 // below the subnormal spacing. (For e = 0, `sig` is wrong but unused: `d` ≥ 32
                 // then, and nothing is kept.)
-                let e = a >> 23;
-                let sig = (a & 0x7F_FFFF) | 0x80_0000;
-                shr_or_zero(sig, (tmin + sh).wrapping_sub(e))
+                if shifts {
+                    let e = a >> 23;
+                    let sig = (a & 0x7F_FFFF) | 0x80_0000;
+                    shr_or_zero(sig, (tmin + sh).wrapping_sub(e))
+                } else {
+                    // Without per-lane variable shifts (SSE2, which emulates them in some ten
+                    // operations): |x| rounded to nearest-even at the subnormal spacing as
+                    // above, less one where that went up (the compare is exact; an f32
+                    // subnormal input, ±0 under DAZ, gives 0 either way).
+                    let x = f32::from_bits(a);
+                    let magic = f32::from_bits((tmin + 23 - m) << 23);
+                    let y = x + magic;
+                    let ne = y.to_bits().wrapping_sub(magic.to_bits());
+                    sel(y - magic > x, ne.wrapping_sub(1), ne)
+                }
             }
         };
         sel(a < tmin << 23, sub, normal)
@@ -907,8 +932,8 @@ mod tests {
                 let h = r ^ (r >> 31); // the high half whose word is r
                 assert_eq!(splitmix_mix_of_high(h), r);
                 assert_eq!(
-                    encode_lane_any::<F, SR, false>(b, !r),
-                    encode_lane_any::<F, SR, false>(b, stochastic_threshold(h)),
+                    encode_lane_any::<F, SR, false>(b, !r, true),
+                    encode_lane_any::<F, SR, false>(b, stochastic_threshold(h), true),
                     "{} b = {b:#x} r = {r:#x}",
                     F::NAME
                 );
@@ -1012,8 +1037,15 @@ mod tests {
                 for &b in inputs {
                     let core =
                         round::encode_f32(&s, f32::from_bits(b), rounding_of(MODE), overflow);
-                    let lane = encode_lane_any::<F, MODE, SAT>(b, 0);
-                    assert_eq!(lane, core, "{} mode {MODE} {overflow:?} {b:#x}", s.name);
+                    // With variable shifts and without (toward zero's subnormal path).
+                    for shifts in [true, false] {
+                        let lane = encode_lane_any::<F, MODE, SAT>(b, 0, shifts);
+                        assert_eq!(
+                            lane, core,
+                            "{} mode {MODE} {overflow:?} {b:#x} shifts {shifts}",
+                            s.name
+                        );
+                    }
                 }
             }
             one::<F, NE, false>(&inputs);

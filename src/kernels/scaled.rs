@@ -314,7 +314,8 @@ fn redo_fake<F: Format>(x: &[f32], s: &[f32], out: &mut [f32]) {
 /// The storage bits of `F`(Saturate(NearestEven(f32 bits `b`))): the quantizers' rounding.
 #[inline(always)]
 pub(crate) fn encode_saturate<F: Format>(b: u32) -> u32 {
-    encode_lane_any::<F, NE, true>(b, 0)
+    // Nearest-even: `shifts` (which only toward zero reads) changes nothing.
+    encode_lane_any::<F, NE, true>(b, 0, true)
 }
 
 /// The storage bits of `F`(Saturate(NearestEven(q))) for a quotient `q` = x / scale (from

@@ -201,8 +201,8 @@ isa!(
     "avx2,fma,f16c",
     crate::kernels::Level::Avx2,
     table_decode = super::no_table_decode,
-    words = Portable,
-    Portable
+    words = super::words::Avx2Words,
+    super::words::Avx2Words
 );
 isa!(
     avx512,

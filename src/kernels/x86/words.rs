@@ -9,6 +9,19 @@ use crate::kernels::blocks::{Words, N};
 use crate::kernels::lanes::{GAMMA, SPLITMIX_M1, SPLITMIX_M2};
 use core::arch::x86_64::*;
 
+/// The AVX2 level's words: the portable code (compiled with AVX2, whose 64-bit multiplies it
+/// uses), with AVX2's per-lane variable shifts (`vpsrlvd`) for the lanes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Avx2Words;
+
+impl Words for Avx2Words {
+    const VARIABLE_SHIFTS: bool = true;
+    #[inline(always)]
+    fn thresholds(self, z: u64) -> [u32; N] {
+        crate::kernels::blocks::Portable.thresholds(z)
+    }
+}
+
 /// A token that the CPU has AVX-512 F and DQ: only made by [`Avx512Words::new`], which only
 /// code compiled with those features can call.
 #[derive(Clone, Copy, Debug)]
@@ -66,6 +79,7 @@ fn block(z: u64) -> [u32; N] {
 }
 
 impl Words for Avx512Words {
+    const VARIABLE_SHIFTS: bool = true;
     #[inline(always)]
     fn thresholds(self, z: u64) -> [u32; N] {
         // SAFETY: the token exists, so the CPU has AVX-512 F and DQ (see `new`).
