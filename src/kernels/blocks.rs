@@ -138,6 +138,27 @@ pub(crate) fn encode<W: Words, F: Format, const MODE: u8, const SAT: bool>(
     );
 }
 
+/// Where `src[i]` is ±∞, set `dst[i]` to `pos` or `neg` (P3109's SatPropagate, after the
+/// saturating kernel has given ±∞ the SatFinite code): a scan without an early exit over
+/// groups of 2[`N`] elements, which vectorises at the caller's ISA width, then the rare groups
+/// that hold an ∞, element by element.
+#[inline(always)]
+pub(crate) fn set_infinities<F: Format>(src: &[f32], dst: &mut [F], pos: F, neg: F) {
+    let is_inf = |x: &f32| x.to_bits() & 0x7FFF_FFFF == 0x7F80_0000;
+    for (d, x) in dst.chunks_mut(8 * N).zip(src.chunks(8 * N)) {
+        // The minimum of |x|'s bits xor ∞'s: 0 iff one is ±∞ (a minimum, and an `and` and
+        // an `xor` that fuse, per vector).
+        let min = x.iter().fold(u32::MAX, |m, x| {
+            m.min((x.to_bits() & 0x7FFF_FFFF) ^ 0x7F80_0000)
+        });
+        if min == 0 {
+            for (d, x) in d.iter_mut().zip(x).filter(|(_, x)| is_inf(x)) {
+                *d = if x.is_sign_negative() { neg } else { pos };
+            }
+        }
+    }
+}
+
 /// `F` → f32.
 #[inline(always)]
 pub(crate) fn decode<F: Format>(src: &[F], dst: &mut [f32]) {

@@ -271,6 +271,18 @@ pub(crate) fn encode_packed<F: Packable>(
     dispatch!(level, encode_packed, <F>, (src, dst, p, start), params = p)
 }
 
+/// P3109 SatPropagate's fix-up on `level`'s ISA (the scalar level runs the portable code: it
+/// converts nothing): `dst[i]` = `pos` or `neg` where `src[i]` is ±∞.
+pub(crate) fn set_infinities<F: Format>(level: Level, src: &[f32], dst: &mut [F], pos: F, neg: F) {
+    match level {
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx512 => x86::avx512::set_infinities(src, dst, pos, neg),
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx2 => x86::avx2::set_infinities(src, dst, pos, neg),
+        _ => blocks::set_infinities(src, dst, pos, neg),
+    }
+}
+
 /// Packed `F` → f32.
 pub(crate) fn decode_packed<F: Packable>(level: Level, src: &[u8], dst: &mut [f32]) {
     dispatch!(level, decode_packed, <F>, (src, dst))

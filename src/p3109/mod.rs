@@ -137,7 +137,7 @@ pub fn convert_f32<F: P3109Format>(x: f32, rounding: Rounding, saturation: Satur
 /// [`crate::Overflow::Saturate`]. `SatPropagate` differs from `SatFinite` only on ±∞ inputs
 /// of an extended member (they stay ±∞; a finite value beyond the range still saturates, and
 /// in a finite member ±∞ saturates too, report §4.7.5): the `SatFinite` kernel, then those
-/// lanes set to the ∞ codes in one more pass over the slices.
+/// lanes set to the ∞ codes in one more pass over the slices, on the same level.
 ///
 /// ```
 /// use lowp::p3109::{encode_with, Binary8p4se, Rounding, Saturation};
@@ -167,15 +167,9 @@ pub fn encode_with<F: P3109Format>(
         let spec = F::SPEC;
         let pos = F::from_bits_u32(round::p3109_infinity_code(&spec, false, saturation));
         let neg = F::from_bits_u32(round::p3109_infinity_code(&spec, true, saturation));
-        let is_inf = |x: &f32| x.to_bits() & 0x7FFF_FFFF == 0x7F80_0000;
-        // A scan without an early exit (it vectorises), then the rare blocks with an ∞.
-        for (d, x) in dst.chunks_mut(64).zip(src.chunks(64)) {
-            if x.iter().fold(false, |any, x| any | is_inf(x)) {
-                for (d, x) in d.iter_mut().zip(x).filter(|(_, x)| is_inf(x)) {
-                    *d = if x.is_sign_negative() { neg } else { pos };
-                }
-            }
-        }
+        // ±∞ back from the SatFinite codes: a scan on the active level's ISA (the level of the
+        // conversion), then the rare groups with an ∞.
+        crate::kernels::set_infinities(crate::kernels::active_level(), src, dst, pos, neg);
     }
 }
 

@@ -103,6 +103,10 @@ macro_rules! isa {
             fn decode_packed_tf<F: Packable>(src: &[u8], dst: &mut [f32]) {
                 blocks::decode_packed::<F>(src, dst)
             }
+            #[target_feature(enable = $features)]
+            fn set_infinities_tf<F: Format>(src: &[f32], dst: &mut [F], pos: F, neg: F) {
+                blocks::set_infinities::<F>(src, dst, pos, neg)
+            }
 
             pub(crate) fn encode<F: Format, const MODE: u8, const SAT: bool>(
                 src: &[f32],
@@ -184,6 +188,14 @@ macro_rules! isa {
                     unsafe { decode_packed_tf::<F>(src, dst) }
                 } else {
                     blocks::decode_packed::<F>(src, dst)
+                }
+            }
+            pub(crate) fn set_infinities<F: Format>(src: &[f32], dst: &mut [F], pos: F, neg: F) {
+                if available() {
+                    // SAFETY: the CPU has every feature the function enables (just checked).
+                    unsafe { set_infinities_tf::<F>(src, dst, pos, neg) }
+                } else {
+                    blocks::set_infinities::<F>(src, dst, pos, neg)
                 }
             }
         }
