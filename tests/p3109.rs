@@ -484,10 +484,27 @@ impl Runs {
     }
 }
 
-/// Whether every byte of `s` is `c`: a scan without an early exit, which vectorises (64
-/// bytes an AVX-512 operation).
+/// Whether every byte of `s` is `c`: a scan without an early exit, which vectorises, compiled
+/// for AVX-512 BW where the CPU has it (64 bytes an operation, where this crate's baseline code
+/// takes 16: the scan was a sixth of the sweep's time).
 fn all_equal(s: &[u8], c: u8) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512bw") {
+        // SAFETY: the CPU has AVX-512 F and BW (just checked).
+        return unsafe { all_equal_avx512(s, c) };
+    }
+    all_equal_any(s, c)
+}
+
+#[inline(always)]
+fn all_equal_any(s: &[u8], c: u8) -> bool {
     s.iter().fold(0u8, |acc, &b| acc | (b ^ c)) == 0
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn all_equal_avx512(s: &[u8], c: u8) -> bool {
+    all_equal_any(s, c)
 }
 
 /// One pass of the sweep: the bit patterns `j·stride` (all 2^32 when `stride` is 1), each
