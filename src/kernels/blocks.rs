@@ -29,8 +29,8 @@ const GAMMA_N: u64 = GAMMA.wrapping_mul(N as u64);
 pub(crate) trait Words: Copy {
     /// Whether the code this source is compiled into has per-lane variable shifts (every
     /// vector ISA but x86-64's baseline SSE2, which has to emulate them): the lanes' toward
-    /// zero then shifts the significand in the format's subnormal range, and otherwise takes
-    /// two float operations and a compare instead ([`encode_lane_any`]'s `shifts`).
+    /// zero and stochastic rounding then shift the significand in the format's subnormal
+    /// range, and otherwise take float operations instead ([`encode_lane_any`]'s `shifts`).
     const VARIABLE_SHIFTS: bool;
     /// The thresholds of one block.
     fn thresholds(self, z: u64) -> [u32; N];
@@ -140,7 +140,7 @@ pub(crate) fn encode<W: Words, F: Format, const MODE: u8, const SAT: bool>(
 
 /// Where `src[i]` is ±∞, set `dst[i]` to `pos` or `neg` (P3109's SatPropagate, after the
 /// saturating kernel has given ±∞ the SatFinite code): a scan without an early exit over
-/// groups of 2[`N`] elements, which vectorises at the caller's ISA width, then the rare groups
+/// groups of 8·[`N`] elements, which vectorises at the caller's ISA width, then the rare groups
 /// that hold an ∞, element by element.
 #[inline(always)]
 pub(crate) fn set_infinities<F: Format>(src: &[f32], dst: &mut [F], pos: F, neg: F) {

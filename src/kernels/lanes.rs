@@ -217,6 +217,47 @@ pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(
         e8m0_lane::<F, MODE, SAT>(b, nr) << s.storage_shift
     }
 }
+/// Stochastic rounding of |x| (f32 bits `a`, below the format's smallest normal value) at the
+/// subnormal spacing 2^q, q = emin − M, with the threshold `nr`, in float operations instead of
+/// variable shifts (for code without per-lane ones: x86-64's baseline SSE2), for formats with
+/// q ≥ −94 (every format the lanes take):
+///
+/// - the kept spacings k = ⌊|x| / 2^q⌋: the nearest-even rounding n of the magic constant (as
+///   in [`encode_lane_fast`]), less one where it went up (one exact comparison);
+/// - the dropped fraction scaled, R = (|x| − k·2^q) · 2^(32 − q), every step exact: |x| − n·2^q
+///   (at most half a spacing: Sterbenz, or |x| itself where n = 0), plus 2^q where n went up
+///   (the sum lies in [2^(q−1), 2^q) on the grid of |x| ≥ 2^(q−1)), and a scaling by a power
+///   of two that neither overflows nor leaves the normal range; so ⌊R⌋ = ⌊f·2^32⌋;
+/// - up iff ⌊R⌋ > `nr`, i.e. R ≥ `nr` + 1, i.e. R − h·2^16 ≥ l + 1 with `nr` = h·2^16 + l:
+///   h and l are exact in f32 (below 2^16), and the difference is exact wherever it lies
+///   between 0 and 2^17 (where R ≥ 2^17 its ulp is at least 2^-6, so that 23 bits hold it; where
+///   R < 2^17, h·2^16 is 0 or within a factor of two of R), which is the only place the
+///   comparison with l + 1 ≤ 2^16 could go either way.
+///
+/// FTZ and DAZ change nothing: an f32 subnormal input (or a subnormal difference) is below
+/// 2^-126, so that R < 2^(−126 + 32 + 94) = 1 and the input rounds down whether it is read as
+/// zero or not.
+#[inline(always)]
+fn stochastic_subnormal_by_floats(s: &Spec, a: u32, nr: u32) -> u32 {
+    let m = s.mantissa_bits;
+    let tmin = (s.min_exponent() + 127) as u32;
+    let x = f32::from_bits(a);
+    let magic = f32::from_bits((tmin + 23 - m) << 23);
+    let y = x + magic;
+    let ne = y.to_bits().wrapping_sub(magic.to_bits());
+    let near = y - magic; // exact: |x| to nearest-even at the spacing
+    let over = near > x;
+    let kept = sel(over, ne.wrapping_sub(1), ne);
+    // The spacing 2^q, and 2^(32 − q) (exponent fields tmin − M and 127 + 32 − q).
+    let spacing = f32::from_bits((tmin - m) << 23);
+    let scale = f32::from_bits((286 - tmin + m) << 23);
+    // |x| − k·2^q: the exact |x| − near (at most half a spacing), plus a spacing where near
+    // went up (exact: the sum lies in [2^(q−1), 2^q), on the grid of both).
+    let r = ((x - near) + f32::from_bits(sel(over, spacing.to_bits(), 0))) * scale;
+    let high = (nr >> 16) as i32 as f32;
+    let low = (nr & 0xFFFF) as i32 as f32;
+    kept + (r - high * 65536.0 >= low + 1.0) as u32
+}
 
 /// Whether the f32 bits `b` are a *positive* subnormal (1 ..= 0x7F_FFFF): one compare, on the
 /// bits, so that it holds whatever the floating-point environment (DAZ reads such an operand as
@@ -288,7 +329,7 @@ const fn zero_bound<const MODE: u8>(s: &Spec) -> Option<u32> {
 ///   bits, with the dropped fraction from one more shift. Where the code has no per-lane
 ///   variable shift (`shifts` false: [`super::blocks::Words::VARIABLE_SHIFTS`], x86-64's
 ///   baseline SSE2, which emulates one in some ten operations), toward zero takes odd's
-///   float path instead.
+///   float path instead, and stochastic rounding [`stochastic_subnormal_by_floats`].
 ///
 /// The floating-point environment (CONTRACT.md §14) changes nothing: the float operations
 /// above take normal operands and give normal results (or exact zeros), except an f32
@@ -452,8 +493,18 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
         // with the word.
         let kept = biased >> sh;
         let frac = a << (32 - sh);
-        let (kept, frac) = if s.bias == 127 {
-            (kept, frac)
+        // Up iff ⌊f·2^32⌋ + r ≥ 2^32, i.e. ⌊f·2^32⌋ > !r, as which the threshold rounds.
+        let rounded = |kept: u32, frac: u32| kept + (frac > nr) as u32;
+        if s.bias == 127 {
+            rounded(kept, frac)
+        } else if !shifts && tmin >= 33 + m {
+            // Without per-lane variable shifts: see [`stochastic_subnormal_by_floats`].
+            let sub = a < tmin << 23;
+            sel(
+                sub,
+                stochastic_subnormal_by_floats(&s, a, nr),
+                rounded(kept, frac),
+            )
         } else {
             // The exact input is sig · 2^(e − 150), of which `d` bits lie below the
             // subnormal spacing. (For e = 0, `sig` is wrong but unused: an f32 subnormal lies
@@ -469,10 +520,8 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
             let frac_sub =
                 shl_or_zero(sig, 32u32.wrapping_sub(d)) | sig >> d.wrapping_sub(32).min(31);
             let sub = a < tmin << 23;
-            (sel(sub, kept_sub, kept), sel(sub, frac_sub, frac))
-        };
-        // Up iff ⌊f·2^32⌋ + r ≥ 2^32, i.e. ⌊f·2^32⌋ > !r, as which the threshold rounds.
-        kept + (frac > nr) as u32
+            rounded(sel(sub, kept_sub, kept), sel(sub, frac_sub, frac))
+        }
     } else if s.bias == 127 {
         // f32's own exponent range: the f32 subnormals are the format's, same spacing.
         normal
@@ -956,6 +1005,90 @@ mod tests {
         check::<F8E8M0FNU>();
         check::<crate::F16>();
         check::<crate::BF16>();
+    }
+
+    /// Stochastic rounding without variable shifts ([`stochastic_subnormal_by_floats`], the
+    /// portable level on x86-64) gives the shifting lane's codes and the scalar core's, for
+    /// every format with a subnormal range below 2^emin (OCP and P3109), on inputs crowded
+    /// into that range and thresholds on both sides of each input's exact dropped fraction
+    /// (⌊f·2^32⌋, worked out here in u128), where a wrong comparison would show.
+    #[test]
+    fn stochastic_without_shifts_is_the_core() {
+        fn check<F: Format>() {
+            let spec = F::SPEC;
+            let tmin = (spec.min_exponent() + 127) as u32;
+            let q = spec.min_exponent() - spec.mantissa_bits as i32;
+            let mut st = 0x2545_F491_4F6C_DD1Du64;
+            let mut next = || {
+                st = st.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                (st >> 32) as u32
+            };
+            // ⌊|x| / 2^q · 2^32⌋ mod 2^32 for the f32 bits `a`.
+            let exact_frac = |a: u32| -> u32 {
+                let (sig, e) = if a >> 23 == 0 {
+                    (a as u128, 1)
+                } else {
+                    (((a & 0x7F_FFFF) | 0x80_0000) as u128, (a >> 23) as i32)
+                };
+                let k = e - 150 + 32 - q;
+                (if k >= 0 {
+                    sig << k
+                } else {
+                    sig >> (-k).min(127)
+                }) as u32
+            };
+            for i in 0..100_000u32 {
+                let raw = next();
+                let b = match i % 4 {
+                    0 => raw,
+                    // Below the smallest normal value (f32 subnormals included).
+                    1 | 2 => (raw & 0x8000_0000) | (raw % (tmin << 23)),
+                    _ => (raw & 0x8000_0000) | (raw % 0x80_0000),
+                };
+                let frac = exact_frac(b & 0x7FFF_FFFF);
+                let nrs = [
+                    next(),
+                    frac,
+                    frac.wrapping_sub(1),
+                    frac.wrapping_add(1),
+                    0,
+                    u32::MAX,
+                ];
+                for nr in nrs {
+                    // The threshold `nr` is the complement of the word.
+                    let core = F::from_f32_stochastic(f32::from_bits(b), !nr, Overflow::Ieee)
+                        .to_bits_u32();
+                    for shifts in [true, false] {
+                        assert_eq!(
+                            encode_lane_any::<F, SR, false>(b, nr, shifts),
+                            core,
+                            "{} b = {b:#x} nr = {nr:#x} shifts {shifts}",
+                            F::NAME
+                        );
+                    }
+                }
+            }
+        }
+        use crate::formats::*;
+        use crate::p3109::P3109;
+        check::<F8E4M3FN>();
+        check::<F8E5M2>();
+        check::<F8E4M3FNUZ>();
+        check::<F8E5M2FNUZ>();
+        check::<F8E4M3B11FNUZ>();
+        check::<F8E3M4>();
+        check::<F8E4M3>();
+        check::<F6E2M3FN>();
+        check::<F6E3M2FN>();
+        check::<F4E2M1FN>();
+        check::<crate::F16>();
+        check::<P3109<8, 4, true, true>>();
+        check::<P3109<8, 1, true, true>>();
+        check::<P3109<8, 2, false, false>>();
+        check::<P3109<8, 7, true, false>>();
+        check::<P3109<4, 2, true, false>>();
+        check::<P3109<3, 1, true, true>>();
+        check::<P3109<6, 3, false, true>>();
     }
 
     /// [`zero_bound`] is the scalar core's: for every format with subnormals (the OCP rows
