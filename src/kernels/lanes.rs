@@ -344,8 +344,9 @@ const fn zero_bound<const MODE: u8>(s: &Spec) -> Option<u32> {
 /// sign bit from that same compare, made unordered; for the unsigned ones, one compare tells NaN
 /// and the negative inputs that give NaN, or a signed maximum makes every negative input +0
 /// where they all give 0. That leaves them one operation above E4M3FN (BENCHMARKS.md, P3109),
-/// but for the signed 8-bit members in the nearest modes, which take [`p3109_byte_lane`]
-/// (NaN through the subnormal path and a saturating narrowing: E4M3FN's count).
+/// but for the signed 8-bit members in the nearest modes and toward zero, which take
+/// [`p3109_byte_lane`] (NaN through the subnormal path and a saturating narrowing: E4M3FN's
+/// count, and one select more for ±∞ toward zero in `SatNone` on the extended members).
 ///
 /// The special-case codes are constants here (mode and overflow policy are const parameters);
 /// where the overflow codes are a bound on the magnitude with the sign (always, for the
@@ -374,7 +375,7 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
         return sel((b & 0x7FFF_FFFF) > 0x7F80_0000, quiet, rounded) << s.storage_shift;
     }
     if p3109_byte_lane_applies::<F, MODE, SAT>() {
-        return p3109_byte_lane::<F, MODE, SAT>(b);
+        return p3109_byte_lane::<F, MODE, SAT>(b, shifts);
     }
     let tmin = (s.min_exponent() + 127) as u32;
     // Signed P3109 in the modes whose zero-rounding bound is a normal-range compare: NaN's code
@@ -720,9 +721,11 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
 }
 
 /// Whether [`p3109_byte_lane`] encodes `F` in `MODE` and `SAT`: a signed 8-bit P3109 member
-/// (NaN the sign bit alone, `0x80`; no −0) in a nearest mode, whose overflow and ∞ codes are
-/// one bound B ≤ `0x7F` with the sign (B | `0x80` for the negative ones), as in `SatFinite`
-/// and, for the extended members, `SatNone`.
+/// (NaN the sign bit alone, `0x80`; no −0) in a nearest mode or toward zero, whose overflow
+/// and ∞ codes are one bound B ≤ `0x7F` with the sign (B | `0x80` for the negative ones), as
+/// in `SatFinite` and, for the extended members in the nearest modes, `SatNone`; or, toward
+/// zero in `SatNone` on an extended member, whose ∞ codes are one above the bound
+/// ([`byte_lane_infinity`]).
 #[inline(always)]
 const fn p3109_byte_lane_applies<F: Format, const MODE: u8, const SAT: bool>() -> bool {
     let s = F::SPEC;
@@ -735,13 +738,26 @@ const fn p3109_byte_lane_applies<F: Format, const MODE: u8, const SAT: bool>() -
         && !s.nan_payload
         && c.nan_pos == 0x80
         && c.nan_neg == 0x80
-        && matches!(MODE, NE | NA)
+        && matches!(MODE, NE | NA | TZ)
         && zero_bound::<MODE>(&s).is_some()
         && (bound == s.max_code() || bound == s.max_code() + 1)
         && bound <= 0x7F
         && c.ovf_neg == bound | 0x80
-        && c.inf_pos == bound
-        && c.inf_neg == bound | 0x80
+        && ((c.inf_pos == bound && c.inf_neg == bound | 0x80)
+            || byte_lane_infinity::<F, MODE, SAT>())
+}
+
+/// Whether [`p3109_byte_lane`] gives ±∞ inputs their own codes, one above the overflow bound
+/// (`0x7F`, `0xFF`): toward zero, whose overflow is ±max, in `SatNone` on an extended member.
+#[inline(always)]
+const fn byte_lane_infinity<F: Format, const MODE: u8, const SAT: bool>() -> bool {
+    let s = F::SPEC;
+    let c = ConstCodes::<F, MODE, SAT>::CODES;
+    MODE == TZ
+        && c.ovf_pos == s.max_code()
+        && c.inf_pos == s.max_code() + 1
+        && c.inf_pos <= 0x7F
+        && c.inf_neg == c.inf_pos | 0x80
 }
 
 /// The lane of [`p3109_byte_lane_applies`]'s members: as many operations as E4M3FN's
@@ -754,11 +770,13 @@ const fn p3109_byte_lane_applies<F: Format, const MODE: u8, const SAT: bool>() -
 ///   `e` of the exponent field that C's has clear: for a subnormal-range input `y` lies in
 ///   C's binade, so that the mask leaves the rounded magnitude; for NaN (one unordered
 ///   compare sends it there) `y` is a NaN, whatever its sign and payload, whose exponent
-///   field has every bit set, so that the masked value is at least `e` ≥ 2^23.
+///   field has every bit set, so that the masked value is at least `e` ≥ 2^23. Toward zero
+///   takes one less where that rounding went up (one exact compare), or, with per-lane
+///   variable shifts, the shifted significand of [`encode_lane_fast`], which is 0 for NaN.
 /// - The sign: a negative input that rounds to a non-zero magnitude, and NaN, flip every bit
 ///   above bit 6 (`^ 0xFFFF_FF80`), one unordered compare with the zero bound of
 ///   [`zero_bound`]: a magnitude m ≤ `0x7F` becomes −128 + m, the i32 whose low byte is the
-///   code `0x80 | m`, and NaN's ≥ 2^23 becomes an i32 below −128.
+///   code `0x80 | m`, NaN's ≥ 2^23 becomes an i32 below −128, and NaN's 0 becomes −128.
 /// - The code: the i32 clamped to −128 ..= 127 (AVX-512's saturating `vpmovsdb`, which does
 ///   the narrowing store with it): NaN's becomes −128, whose low byte is `0x80`.
 ///
@@ -766,7 +784,7 @@ const fn p3109_byte_lane_applies<F: Format, const MODE: u8, const SAT: bool>() -
 /// nearest modes, and the compare with 2^emin reads a DAZ-zeroed f32 subnormal as below it, as
 /// it is.
 #[inline(always)]
-fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32) -> u32 {
+fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: bool) -> u32 {
     let s = F::SPEC;
     let c = ConstCodes::<F, MODE, SAT>::CODES;
     let m = s.mantissa_bits;
@@ -784,24 +802,45 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32) -> u32 {
         NE => biased
             .wrapping_add(half - 1)
             .wrapping_add((biased >> sh) & 1),
-        _ => biased.wrapping_add(half),
+        NA => biased.wrapping_add(half),
+        _ => biased,
     };
     // An arithmetic shift and a signed minimum, the same operations as their unsigned forms
     // and the same values in the normal range (where `rounded` < 2^31): with them LLVM does not
     // know the magnitude non-negative, and keeps the clamp below whole, for `vpmovsdb`.
     let normal = ((rounded as i32) >> sh).min(c.ovf_pos as i32) as u32;
+    // ±∞ one above the bound where its codes are (the sign comes as for any negative input).
+    let normal = if byte_lane_infinity::<F, MODE, SAT>() {
+        sel(a == 0x7F80_0000, c.inf_pos, normal)
+    } else {
+        normal
+    };
     // The subnormal range and NaN.
     let magic_bits = (tmin + 23 - m) << 23;
     let magic = f32::from_bits(magic_bits);
     // The highest exponent bit that C's exponent field has clear (C is no NaN, so one is).
     let e_bit = 1u32 << (31 - (!magic_bits & 0x7F80_0000).leading_zeros());
     let y = x + magic;
-    let mut sub = y.to_bits() & (0x7F_FFFF | e_bit);
-    if MODE == NA {
-        // A tie that nearest-even took down: |x| is half a spacing above (false for NaN).
-        let r = y - magic; // exact (Sterbenz)
-        sub += (x - r == f32::from_bits((tmin - m - 1) << 23)) as u32;
-    }
+    let sub = if MODE == TZ && shifts {
+        // Toward zero: the significand shifted by the count of dropped bits (as in
+        // [`encode_lane_fast`]); a NaN's exponent field (255) makes the count wrap to a huge
+        // one, so that its magnitude is 0, which the sign flip below makes -128.
+        let e = a >> 23;
+        let sig = (a & 0x7F_FFFF) | 0x80_0000;
+        shr_or_zero(sig, (tmin + sh).wrapping_sub(e))
+    } else {
+        let mut sub = y.to_bits() & (0x7F_FFFF | e_bit);
+        if MODE == NA {
+            // A tie that nearest-even took down: |x| is half a spacing above (false for NaN).
+            let r = y - magic; // exact (Sterbenz)
+            sub += (x - r == f32::from_bits((tmin - m - 1) << 23)) as u32;
+        } else if MODE == TZ {
+            // Toward zero without variable shifts: less one where nearest-even went up
+            // (false for NaN, which keeps its magnitude of at least 2^23).
+            sub -= (y - magic > x) as u32;
+        }
+        sub
+    };
     // Unordered: true for NaN.
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
     let sub_or_nan = !(x >= f32::from_bits(tmin << 23));
@@ -1234,7 +1273,21 @@ mod tests {
         assert_eq!(all::<crate::p3109::Binary4p2sf>(), [false; 4]);
         assert_eq!(all::<crate::formats::F8E4M3FN>(), [false; 4]);
         assert_eq!(all::<crate::formats::F8E4M3FNUZ>(), [false; 4]);
-        assert!(!p3109_byte_lane_applies::<Binary8p4se, TZ, false>());
+        // Toward zero: both policies (SatNone's ±∞ one above the bound on the extended
+        // members, ±max like an overflow on the finite ones).
+        fn toward_zero<F: Format>() -> [bool; 2] {
+            [
+                p3109_byte_lane_applies::<F, TZ, false>(),
+                p3109_byte_lane_applies::<F, TZ, true>(),
+            ]
+        }
+        assert_eq!(toward_zero::<Binary8p4se>(), [true; 2]);
+        assert_eq!(toward_zero::<Binary8p3se>(), [true; 2]);
+        assert_eq!(toward_zero::<Binary8p4sf>(), [true; 2]);
+        assert_eq!(toward_zero::<Binary8p5ue>(), [false; 2]);
+        assert_eq!(toward_zero::<crate::formats::F8E4M3FN>(), [false; 2]);
+        assert!(!p3109_byte_lane_applies::<Binary8p4se, TP, false>());
+        assert!(!p3109_byte_lane_applies::<Binary8p4se, ODD, false>());
     }
 
     /// The const special codes are the scalar core's.
