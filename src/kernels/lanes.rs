@@ -258,6 +258,36 @@ fn stochastic_subnormal_by_floats(s: &Spec, a: u32, nr: u32) -> u32 {
     let low = (nr & 0xFFFF) as i32 as f32;
     kept + (r - high * 65536.0 >= low + 1.0) as u32
 }
+/// The magnitude of the input with f32 bits `b` (below 2^emin in magnitude) rounded toward
+/// +∞ (`MODE` [`TP`]) or −∞ ([`TN`]) at the format's subnormal spacing: the magic constant
+/// C' = 1.5·C on the *signed* input (x + C' lies in C's binade for |x| < 2^emin of either
+/// sign), corrected by one exact comparison, then the magnitude taken. For a NaN input the
+/// result is at least 2^22 (the sum is a NaN, whose bits lie that far from C''s of either
+/// sign).
+#[inline(always)]
+fn toward_infinity_subnormal<const MODE: u8>(s: &Spec, b: u32) -> u32 {
+    let m = s.mantissa_bits;
+    let tmin = (s.min_exponent() + 127) as u32;
+    let x = f32::from_bits(b);
+    let magic = f32::from_bits((tmin + 23 - m) << 23 | 0x40_0000);
+    let y = x + magic;
+    let r = y - magic; // exact
+    let ne = y.to_bits().wrapping_sub(magic.to_bits()) as i32;
+    // An f32 subnormal input (|x| below half the format's smallest subnormal, so `ne` = 0)
+    // rounds away from zero on the side of its sign: said from its bits, since DAZ would read
+    // it as ±0 in the float comparison.
+    let directed = if MODE == TP {
+        sel(
+            r < x || f32_subnormal(b),
+            ne.wrapping_add(1) as u32,
+            ne as u32,
+        )
+    } else {
+        let neg_subnormal = f32_subnormal(b ^ 0x8000_0000);
+        sel(r > x || neg_subnormal, ne.wrapping_sub(1) as u32, ne as u32)
+    };
+    (directed as i32).unsigned_abs()
+}
 
 /// Whether the f32 bits `b` are a *positive* subnormal (1 ..= 0x7F_FFFF): one compare, on the
 /// bits, so that it holds whatever the floating-point environment (DAZ reads such an operand as
@@ -344,9 +374,10 @@ const fn zero_bound<const MODE: u8>(s: &Spec) -> Option<u32> {
 /// sign bit from that same compare, made unordered; for the unsigned ones, one compare tells NaN
 /// and the negative inputs that give NaN, or a signed maximum makes every negative input +0
 /// where they all give 0. That leaves them one operation above E4M3FN (BENCHMARKS.md, P3109),
-/// but for the signed 8-bit members in the nearest modes and toward zero, which take
-/// [`p3109_byte_lane`] (NaN through the subnormal path and a saturating narrowing: E4M3FN's
-/// count, and one select more for ±∞ toward zero in `SatNone` on the extended members).
+/// but for the signed 8-bit members in the nearest modes, toward zero and toward ±∞, which
+/// take [`p3109_byte_lane`] (NaN through the subnormal path and a saturating narrowing:
+/// E4M3FN's count, and one select more for ±∞ toward zero in `SatNone` on the extended
+/// members).
 ///
 /// The special-case codes are constants here (mode and overflow policy are const parameters);
 /// where the overflow codes are a bound on the magnitude with the sign (always, for the
@@ -549,28 +580,7 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
                     }
                 }
             }
-            TP | TN => {
-                // 1.5·C: x + C' lies in C's binade for |x| < 2^emin of either sign.
-                let x = f32::from_bits(b);
-                let magic = f32::from_bits((tmin + 23 - m) << 23 | 0x40_0000);
-                let y = x + magic;
-                let r = y - magic; // exact
-                let ne = y.to_bits().wrapping_sub(magic.to_bits()) as i32;
-                // An f32 subnormal input (|x| below half the format's smallest subnormal, so
-                // `ne` = 0) rounds away from zero on the side of its sign: said from its bits,
-                // since DAZ would read it as ±0 in the float comparison.
-                let directed = if MODE == TP {
-                    sel(
-                        r < x || f32_subnormal(b),
-                        ne.wrapping_add(1) as u32,
-                        ne as u32,
-                    )
-                } else {
-                    let neg_subnormal = f32_subnormal(b ^ 0x8000_0000);
-                    sel(r > x || neg_subnormal, ne.wrapping_sub(1) as u32, ne as u32)
-                };
-                (directed as i32).unsigned_abs()
-            }
+            TP | TN => toward_infinity_subnormal::<MODE>(&s, b),
             _ => {
                 // Toward zero: the exact input is sig · 2^(e − 150), of which `d` bits lie
                 // below the subnormal spacing. (For e = 0, `sig` is wrong but unused: `d` ≥ 32
@@ -721,30 +731,65 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
 }
 
 /// Whether [`p3109_byte_lane`] encodes `F` in `MODE` and `SAT`: a signed 8-bit P3109 member
-/// (NaN the sign bit alone, `0x80`; no −0) in a nearest mode or toward zero, whose overflow
-/// and ∞ codes are one bound B ≤ `0x7F` with the sign (B | `0x80` for the negative ones), as
-/// in `SatFinite` and, for the extended members in the nearest modes, `SatNone`; or, toward
-/// zero in `SatNone` on an extended member, whose ∞ codes are one above the bound
-/// ([`byte_lane_infinity`]).
+/// (NaN the sign bit alone, `0x80`; no −0) in a deterministic mode but odd, whose overflow and
+/// ∞ codes are one bound B ≤ `0x7F` with the sign (B | `0x80` for the negative ones), as in
+/// `SatFinite`, and in `SatNone` for the nearest modes on the extended members and for the
+/// directed ones on the finite members; or, in `SatNone` on an extended member, toward zero
+/// (∞ codes one above the bound: [`byte_lane_infinity`]) and toward ±∞ (∞ on the side that
+/// rounds up: [`byte_lane_directed`]).
 #[inline(always)]
 const fn p3109_byte_lane_applies<F: Format, const MODE: u8, const SAT: bool>() -> bool {
     let s = F::SPEC;
     let c = ConstCodes::<F, MODE, SAT>::CODES;
     let bound = c.ovf_pos;
-    s.is_p3109()
+    let max = s.max_code();
+    let member = s.is_p3109()
         && s.signed
         && s.bits == 8
         && s.storage_shift == 0
         && !s.nan_payload
         && c.nan_pos == 0x80
         && c.nan_neg == 0x80
-        && matches!(MODE, NE | NA | TZ)
-        && zero_bound::<MODE>(&s).is_some()
-        && (bound == s.max_code() || bound == s.max_code() + 1)
-        && bound <= 0x7F
-        && c.ovf_neg == bound | 0x80
-        && ((c.inf_pos == bound && c.inf_neg == bound | 0x80)
-            || byte_lane_infinity::<F, MODE, SAT>())
+        && zero_bound::<MODE>(&s).is_some();
+    match MODE {
+        NE | NA | TZ => {
+            member
+                && (bound == max || bound == max + 1)
+                && bound <= 0x7F
+                && c.ovf_neg == bound | 0x80
+                && ((c.inf_pos == bound && c.inf_neg == bound | 0x80)
+                    || byte_lane_infinity::<F, MODE, SAT>())
+        }
+        TP | TN => {
+            member
+                && max <= 0x7F
+                && ((c.ovf_pos == max
+                    && c.ovf_neg == max | 0x80
+                    && c.inf_pos == max
+                    && c.inf_neg == max | 0x80)
+                    || (max < 0x7F && byte_lane_directed::<F, MODE, SAT>()))
+        }
+        _ => false,
+    }
+}
+
+/// Whether [`p3109_byte_lane`] takes `MODE` toward ±∞ with the overflow codes of `SatNone` on
+/// an extended member: the side that rounds its magnitude up (positive toward +∞, negative
+/// toward −∞) overflows to ∞ (max + 1 with the sign), the other to ±max, and both ∞ inputs
+/// keep their ∞ codes.
+#[inline(always)]
+const fn byte_lane_directed<F: Format, const MODE: u8, const SAT: bool>() -> bool {
+    let s = F::SPEC;
+    let c = ConstCodes::<F, MODE, SAT>::CODES;
+    let max = s.max_code();
+    let inf = max + 1;
+    c.inf_pos == inf
+        && c.inf_neg == inf | 0x80
+        && match MODE {
+            TP => c.ovf_pos == inf && c.ovf_neg == max | 0x80,
+            TN => c.ovf_pos == max && c.ovf_neg == inf | 0x80,
+            _ => false,
+        }
 }
 
 /// Whether [`p3109_byte_lane`] gives ±∞ inputs their own codes, one above the overflow bound
@@ -765,14 +810,16 @@ const fn byte_lane_infinity<F: Format, const MODE: u8, const SAT: bool>() -> boo
 /// for NaN, whose code `0x80` is no bound.
 ///
 /// - The magnitude: in the normal range the f32 bits rebiased and rounded at bit `sh`, then
-///   clamped at B (overflow and ∞); in the subnormal range, and for NaN, the sum `y = |x| + C`
+///   clamped at B (overflow and ∞; toward ±∞, clamped before the rounding up as in
+///   [`encode_lane_fast`]); in the subnormal range, and for NaN, the sum `y = |x| + C`
 ///   of the magic constant of [`encode_lane_fast`], masked with the f32 mantissa and one bit
 ///   `e` of the exponent field that C's has clear: for a subnormal-range input `y` lies in
 ///   C's binade, so that the mask leaves the rounded magnitude; for NaN (one unordered
 ///   compare sends it there) `y` is a NaN, whatever its sign and payload, whose exponent
 ///   field has every bit set, so that the masked value is at least `e` ≥ 2^23. Toward zero
 ///   takes one less where that rounding went up (one exact compare), or, with per-lane
-///   variable shifts, the shifted significand of [`encode_lane_fast`], which is 0 for NaN.
+///   variable shifts, the shifted significand of [`encode_lane_fast`], which is 0 for NaN;
+///   toward ±∞ takes [`toward_infinity_subnormal`], at least 2^22 for NaN.
 /// - The sign: a negative input that rounds to a non-zero magnitude, and NaN, flip every bit
 ///   above bit 6 (`^ 0xFFFF_FF80`), one unordered compare with the zero bound of
 ///   [`zero_bound`]: a magnitude m ≤ `0x7F` becomes −128 + m, the i32 whose low byte is the
@@ -808,7 +855,26 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
     // An arithmetic shift and a signed minimum, the same operations as their unsigned forms
     // and the same values in the normal range (where `rounded` < 2^31): with them LLVM does not
     // know the magnitude non-negative, and keeps the clamp below whole, for `vpmovsdb`.
-    let normal = ((rounded as i32) >> sh).min(c.ovf_pos as i32) as u32;
+    let normal = if matches!(MODE, TP | TN) {
+        // Toward ±∞: the lanes that round their magnitude up (positive toward +∞, negative
+        // toward −∞, and ±∞) add the dropped bits' mask before the shift.
+        let max = s.max_code();
+        let up = match MODE {
+            TP => (b as i32) >= (0xFF80_0000u32 as i32),
+            _ => b >= 0x7F80_0000,
+        };
+        let low = (1u32 << sh) - 1;
+        if byte_lane_directed::<F, MODE, SAT>() {
+            // Clamped below (max + 1)·2^sh first, as in [`encode_lane_fast`]: the truncating
+            // lanes stay at most max, the rounding-up ones reach max + 1 (∞) exactly when
+            // they pass max.
+            (biased.min(((max + 1) << sh) - 1) + sel(up, low, 0)) >> sh
+        } else {
+            (((biased.wrapping_add(sel(up, low, 0))) as i32) >> sh).min(max as i32) as u32
+        }
+    } else {
+        ((rounded as i32) >> sh).min(c.ovf_pos as i32) as u32
+    };
     // ±∞ one above the bound where its codes are (the sign comes as for any negative input).
     let normal = if byte_lane_infinity::<F, MODE, SAT>() {
         sel(a == 0x7F80_0000, c.inf_pos, normal)
@@ -821,7 +887,10 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
     // The highest exponent bit that C's exponent field has clear (C is no NaN, so one is).
     let e_bit = 1u32 << (31 - (!magic_bits & 0x7F80_0000).leading_zeros());
     let y = x + magic;
-    let sub = if MODE == TZ && shifts {
+    let sub = if matches!(MODE, TP | TN) {
+        // A NaN's magnitude here is at least 2^22, which the sign flip below makes -128.
+        toward_infinity_subnormal::<MODE>(&s, b)
+    } else if MODE == TZ && shifts {
         // Toward zero: the significand shifted by the count of dropped bits (as in
         // [`encode_lane_fast`]); a NaN's exponent field (255) makes the count wrap to a huge
         // one, so that its magnitude is 0, which the sign flip below makes -128.
@@ -1286,7 +1355,21 @@ mod tests {
         assert_eq!(toward_zero::<Binary8p4sf>(), [true; 2]);
         assert_eq!(toward_zero::<Binary8p5ue>(), [false; 2]);
         assert_eq!(toward_zero::<crate::formats::F8E4M3FN>(), [false; 2]);
-        assert!(!p3109_byte_lane_applies::<Binary8p4se, TP, false>());
+        // Toward ±∞: both policies (±max like an overflow, or SatNone's ∞ on the side that
+        // rounds up on the extended members).
+        fn directed<F: Format>() -> [bool; 4] {
+            [
+                p3109_byte_lane_applies::<F, TP, false>(),
+                p3109_byte_lane_applies::<F, TP, true>(),
+                p3109_byte_lane_applies::<F, TN, false>(),
+                p3109_byte_lane_applies::<F, TN, true>(),
+            ]
+        }
+        assert_eq!(directed::<Binary8p4se>(), [true; 4]);
+        assert_eq!(directed::<Binary8p3se>(), [true; 4]);
+        assert_eq!(directed::<Binary8p4sf>(), [true; 4]);
+        assert_eq!(directed::<Binary8p5ue>(), [false; 4]);
+        assert_eq!(directed::<crate::formats::F8E4M3FN>(), [false; 4]);
         assert!(!p3109_byte_lane_applies::<Binary8p4se, ODD, false>());
     }
 
