@@ -1321,55 +1321,42 @@ mod tests {
 
     /// [`p3109_byte_lane`] takes the signed 8-bit members that the P3109 benchmarks time
     /// (so that a change of the special codes cannot send them back to the general lane
-    /// unnoticed), in both nearest modes and both policies, and no other format; the test
-    /// above compares its codes with the scalar core's.
+    /// unnoticed), in every deterministic mode but odd and both policies, and no other format;
+    /// the test above compares its codes with the scalar core's.
     #[test]
     fn byte_lane_takes_the_signed_8_bit_members() {
         use crate::p3109::{Binary8p3se, Binary8p4se, Binary8p4sf, Binary8p5ue};
-        fn all<F: Format>() -> [bool; 4] {
+        // Nearest-even, nearest-away, toward zero, toward +∞, toward −∞, odd; each without
+        // and with saturation. Every deterministic mode but odd, in both policies: ±∞ and
+        // overflow as one bound, or (SatNone on the extended members) ∞ one above it toward
+        // zero and on the side that rounds up toward ±∞.
+        fn taken<F: Format>() -> [bool; 12] {
             [
                 p3109_byte_lane_applies::<F, NE, false>(),
                 p3109_byte_lane_applies::<F, NE, true>(),
                 p3109_byte_lane_applies::<F, NA, false>(),
                 p3109_byte_lane_applies::<F, NA, true>(),
-            ]
-        }
-        assert_eq!(all::<Binary8p4se>(), [true; 4]);
-        assert_eq!(all::<Binary8p4sf>(), [true; 4]);
-        assert_eq!(all::<Binary8p3se>(), [true; 4]);
-        assert_eq!(all::<crate::p3109::P3109<8, 1, true, true>>(), [true; 4]);
-        assert_eq!(all::<Binary8p5ue>(), [false; 4]);
-        assert_eq!(all::<crate::p3109::Binary4p2sf>(), [false; 4]);
-        assert_eq!(all::<crate::formats::F8E4M3FN>(), [false; 4]);
-        assert_eq!(all::<crate::formats::F8E4M3FNUZ>(), [false; 4]);
-        // Toward zero: both policies (SatNone's ±∞ one above the bound on the extended
-        // members, ±max like an overflow on the finite ones).
-        fn toward_zero<F: Format>() -> [bool; 2] {
-            [
                 p3109_byte_lane_applies::<F, TZ, false>(),
                 p3109_byte_lane_applies::<F, TZ, true>(),
-            ]
-        }
-        assert_eq!(toward_zero::<Binary8p4se>(), [true; 2]);
-        assert_eq!(toward_zero::<Binary8p3se>(), [true; 2]);
-        assert_eq!(toward_zero::<Binary8p4sf>(), [true; 2]);
-        assert_eq!(toward_zero::<Binary8p5ue>(), [false; 2]);
-        assert_eq!(toward_zero::<crate::formats::F8E4M3FN>(), [false; 2]);
-        // Toward ±∞: both policies (±max like an overflow, or SatNone's ∞ on the side that
-        // rounds up on the extended members).
-        fn directed<F: Format>() -> [bool; 4] {
-            [
                 p3109_byte_lane_applies::<F, TP, false>(),
                 p3109_byte_lane_applies::<F, TP, true>(),
                 p3109_byte_lane_applies::<F, TN, false>(),
                 p3109_byte_lane_applies::<F, TN, true>(),
+                p3109_byte_lane_applies::<F, ODD, false>(),
+                p3109_byte_lane_applies::<F, ODD, true>(),
             ]
         }
-        assert_eq!(directed::<Binary8p4se>(), [true; 4]);
-        assert_eq!(directed::<Binary8p3se>(), [true; 4]);
-        assert_eq!(directed::<Binary8p4sf>(), [true; 4]);
-        assert_eq!(directed::<Binary8p5ue>(), [false; 4]);
-        assert_eq!(directed::<crate::formats::F8E4M3FN>(), [false; 4]);
+        let signed = [
+            true, true, true, true, true, true, true, true, true, true, false, false,
+        ];
+        assert_eq!(taken::<Binary8p4se>(), signed);
+        assert_eq!(taken::<Binary8p4sf>(), signed);
+        assert_eq!(taken::<Binary8p3se>(), signed);
+        assert_eq!(taken::<crate::p3109::P3109<8, 1, true, true>>(), signed);
+        assert_eq!(taken::<Binary8p5ue>(), [false; 12]);
+        assert_eq!(taken::<crate::p3109::Binary4p2sf>(), [false; 12]);
+        assert_eq!(taken::<crate::formats::F8E4M3FN>(), [false; 12]);
+        assert_eq!(taken::<crate::formats::F8E4M3FNUZ>(), [false; 12]);
         assert!(!p3109_byte_lane_applies::<Binary8p4se, ODD, false>());
     }
 
