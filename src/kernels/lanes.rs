@@ -916,13 +916,22 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
     let sub_or_nan = !(x >= f32::from_bits(tmin << 23));
     let mag = sel(sub_or_nan, sub, normal);
-    let signed = nan_or_nonzero_negative::<MODE>(&s, b);
+    let signed = if MODE == TN {
+        // Toward −∞ every negative input but −0 keeps its sign: its zero bound is 0, whose
+        // float compare DAZ would spoil (the bound is the smallest subnormal), so on the bits:
+        // a negative non-zero input, or NaN.
+        b > 0x8000_0000 || a > 0x7F80_0000
+    } else {
+        nan_or_nonzero_negative::<MODE>(&s, b)
+    };
     let v = sel(signed, mag ^ 0xFFFF_FF80, mag) as i32;
     (v.clamp(-128, 127) as u32) & 0xFF
 }
 
 /// Whether the input with f32 bits `b` is NaN or a negative that keeps its sign (rounds to a
-/// non-zero magnitude) in `MODE`, for a format whose [`zero_bound`] is `Some(t)`: one float
+/// non-zero magnitude) in `MODE`, for a format whose [`zero_bound`] is `Some(t)` with t or
+/// t + 1 a normal f32 (every mode but toward −∞ and odd, whose bound 0 would make the
+/// compared constant the smallest subnormal, which DAZ reads as zero): one float
 /// compare (unordered: true for NaN) with the negative bound, x ≤ −(t + 1) or x < −t, whichever
 /// constant has a non-zero low byte (else LLVM, which needs only the code's low byte, may blend
 /// with the compare's constant register instead of masking the `or`). Under DAZ an f32
