@@ -217,6 +217,38 @@ pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(
         e8m0_lane::<F, MODE, SAT>(b, nr) << s.storage_shift
     }
 }
+/// ⌊|x| / 2^q⌋ for the f32 bits `a` of |x| < 2^emin, q = emin − M the subnormal spacing,
+/// by shifting the significand by the count of dropped bits (per-lane variable shifts): the
+/// exact input is sig · 2^(e − 150), of which `d` bits lie below the spacing. For e = 0 `sig`
+/// is wrong but unused (`d` ≥ 32 then, and nothing is kept); a NaN's exponent field (255)
+/// makes the count wrap to a huge one, so that its result is 0.
+#[inline(always)]
+fn toward_zero_subnormal_by_shift(s: &Spec, a: u32) -> u32 {
+    let tmin = (s.min_exponent() + 127) as u32;
+    let sh = 23 - s.mantissa_bits;
+    let e = a >> 23;
+    let sig = (a & 0x7F_FFFF) | 0x80_0000;
+    shr_or_zero(sig, (tmin + sh).wrapping_sub(e))
+}
+
+/// The same by float operations, for code without per-lane variable shifts: the nearest-even
+/// rounding n of the magic constant C (as in [`encode_lane_fast`]), less one where it went up
+/// (one exact comparison). Returns (⌊|x| / 2^q⌋, n·2^q as an f32, whether n went up). An f32
+/// subnormal input, ±0 under DAZ, gives (0, 0, false) either way. (Wrapping: lanes outside the
+/// subnormal range are computed too, and unused.)
+#[inline(always)]
+fn toward_zero_subnormal_by_floats(s: &Spec, a: u32) -> (u32, f32, bool) {
+    let m = s.mantissa_bits;
+    let tmin = (s.min_exponent() + 127) as u32;
+    let x = f32::from_bits(a);
+    let magic = f32::from_bits((tmin + 23 - m) << 23);
+    let y = x + magic;
+    let ne = y.to_bits().wrapping_sub(magic.to_bits());
+    let near = y - magic; // exact: |x| to nearest-even at the spacing
+    let over = near > x;
+    (sel(over, ne.wrapping_sub(1), ne), near, over)
+}
+
 /// Stochastic rounding of |x| (f32 bits `a`, below the format's smallest normal value) at the
 /// subnormal spacing 2^q, q = emin − M, with the threshold `nr`, in float operations instead of
 /// variable shifts (for code without per-lane ones: x86-64's baseline SSE2), for formats with
@@ -242,12 +274,7 @@ fn stochastic_subnormal_by_floats(s: &Spec, a: u32, nr: u32) -> u32 {
     let m = s.mantissa_bits;
     let tmin = (s.min_exponent() + 127) as u32;
     let x = f32::from_bits(a);
-    let magic = f32::from_bits((tmin + 23 - m) << 23);
-    let y = x + magic;
-    let ne = y.to_bits().wrapping_sub(magic.to_bits());
-    let near = y - magic; // exact: |x| to nearest-even at the spacing
-    let over = near > x;
-    let kept = sel(over, ne.wrapping_sub(1), ne);
+    let (kept, near, over) = toward_zero_subnormal_by_floats(s, a);
     // The spacing 2^q, and 2^(32 − q) (exponent fields tmin − M and 127 + 32 − q).
     let spacing = f32::from_bits((tmin - m) << 23);
     let scale = f32::from_bits((286 - tmin + m) << 23);
@@ -582,26 +609,10 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
                 }
             }
             TP | TN => toward_infinity_subnormal::<MODE>(&s, b),
-            _ => {
-                // Toward zero: the exact input is sig · 2^(e − 150), of which `d` bits lie
-                // below the subnormal spacing. (For e = 0, `sig` is wrong but unused: `d` ≥ 32
-                // then, and nothing is kept.)
-                if shifts {
-                    let e = a >> 23;
-                    let sig = (a & 0x7F_FFFF) | 0x80_0000;
-                    shr_or_zero(sig, (tmin + sh).wrapping_sub(e))
-                } else {
-                    // Without per-lane variable shifts (SSE2, which emulates them in some ten
-                    // operations): |x| rounded to nearest-even at the subnormal spacing as
-                    // above, less one where that went up (the compare is exact; an f32
-                    // subnormal input, ±0 under DAZ, gives 0 either way).
-                    let x = f32::from_bits(a);
-                    let magic = f32::from_bits((tmin + 23 - m) << 23);
-                    let y = x + magic;
-                    let ne = y.to_bits().wrapping_sub(magic.to_bits());
-                    sel(y - magic > x, ne.wrapping_sub(1), ne)
-                }
-            }
+            // Toward zero (without per-lane variable shifts, as SSE2, which emulates them in
+            // some ten operations: by floats).
+            _ if shifts => toward_zero_subnormal_by_shift(&s, a),
+            _ => toward_zero_subnormal_by_floats(&s, a).0,
         };
         sel(a < tmin << 23, sub, normal)
     };
@@ -890,12 +901,8 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
         // A NaN's magnitude here is at least 2^22, which the sign flip below makes -128.
         toward_infinity_subnormal::<MODE>(&s, b)
     } else if MODE == TZ && shifts {
-        // Toward zero: the significand shifted by the count of dropped bits (as in
-        // [`encode_lane_fast`]); a NaN's exponent field (255) makes the count wrap to a huge
-        // one, so that its magnitude is 0, which the sign flip below makes -128.
-        let e = a >> 23;
-        let sig = (a & 0x7F_FFFF) | 0x80_0000;
-        shr_or_zero(sig, (tmin + sh).wrapping_sub(e))
+        // 0 for NaN, which the sign flip below makes -128.
+        toward_zero_subnormal_by_shift(&s, a)
     } else {
         let mut sub = y.to_bits() & (0x7F_FFFF | e_bit);
         if MODE == NA {
