@@ -317,6 +317,26 @@ fn toward_infinity_subnormal<const MODE: u8>(s: &Spec, b: u32) -> u32 {
     (directed as i32).unsigned_abs()
 }
 
+/// |x| (f32 bits `a`, below 2^emin) rounded to odd at the format's subnormal spacing:
+/// nearest-even by the magic constant of [`encode_lane_fast`], less one where it went up (one
+/// exact comparison), then the last bit set where inexact. An f32 subnormal input (below half
+/// the format's smallest subnormal, so that nearest-even gives 0) is inexact: said from its
+/// bits, since DAZ would read it as 0 in the float comparison. For ∞ and NaN the result is at
+/// least 2^22 (the sum is ∞ or a quiet NaN, whose bits lie that far above C's).
+#[inline(always)]
+fn odd_subnormal(s: &Spec, a: u32) -> u32 {
+    let m = s.mantissa_bits;
+    let tmin = (s.min_exponent() + 127) as u32;
+    let x = f32::from_bits(a);
+    let magic = f32::from_bits((tmin + 23 - m) << 23);
+    let y = x + magic;
+    // Wrapping: computed on every lane, used only in the subnormal range (and for ∞ and NaN).
+    let ne = y.to_bits().wrapping_sub(magic.to_bits());
+    let r = y - magic; // exact (Sterbenz)
+    let tz = sel(r > x, ne.wrapping_sub(1), ne);
+    sel(r != x || f32_subnormal(a), tz | 1, tz)
+}
+
 /// Whether the f32 bits `b` are a *positive* subnormal (1 ..= 0x7F_FFFF): one compare, on the
 /// bits, so that it holds whatever the floating-point environment (DAZ reads such an operand as
 /// zero in every float operation and comparison).
@@ -435,6 +455,9 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
     }
     if p3109_byte_lane_applies::<F, MODE, SAT>() {
         return p3109_byte_lane::<F, MODE, SAT>(b, shifts);
+    }
+    if p3109_unsigned_lane_applies::<F, MODE, SAT>() {
+        return p3109_unsigned_lane::<F, MODE, SAT>(b, shifts);
     }
     let tmin = (s.min_exponent() + 127) as u32;
     // Signed P3109 in the modes whose zero-rounding bound is a normal-range compare: NaN's code
@@ -587,7 +610,7 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
         normal
     } else {
         let sub = match MODE {
-            NE | NA | ODD => {
+            NE | NA => {
                 let x = f32::from_bits(a);
                 let magic = f32::from_bits((tmin + 23 - m) << 23);
                 let y = x + magic; // rounds |x| to nearest-even at the subnormal spacing
@@ -597,17 +620,10 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
                 match MODE {
                     NE => ne,
                     // A tie that nearest-even took down: |x| is half a spacing above.
-                    NA => ne.wrapping_add((x - r == f32::from_bits((tmin - m - 1) << 23)) as u32),
-                    _ => {
-                        // Odd: toward zero, then the last bit set where inexact. An f32
-                        // subnormal input (below half the format's smallest subnormal, so
-                        // `ne` = 0) is inexact: said from its bits, since DAZ would read it
-                        // as 0 in the float comparison.
-                        let tz = sel(r > x, ne.wrapping_sub(1), ne);
-                        sel(r != x || f32_subnormal(a), tz | 1, tz)
-                    }
+                    _ => ne.wrapping_add((x - r == f32::from_bits((tmin - m - 1) << 23)) as u32),
                 }
             }
+            ODD => odd_subnormal(&s, a),
             TP | TN => toward_infinity_subnormal::<MODE>(&s, b),
             // Toward zero (without per-lane variable shifts, as SSE2, which emulates them in
             // some ten operations: by floats).
@@ -924,6 +940,158 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
     let signed = nan_or_nonzero_negative::<MODE>(&s, b);
     let v = sel(signed, mag ^ 0xFFFF_FF80, mag) as i32;
     (v.clamp(-128, 127) as u32) & 0xFF
+}
+
+/// Whether [`p3109_unsigned_lane`] encodes `F` in `MODE` and `SAT`: an unsigned 8-bit P3109
+/// member (NaN `0xFF`, no sign bit) that the lanes cover, in a deterministic mode, whose
+/// positive overflow code is max or max + 1 (the bound a minimum gives), whose +∞ code is
+/// that bound or `0xFE` (extended +∞: one select, see the lane), and whose negative inputs give
+/// 0 or NaN by one compare on the bits: every such member in every deterministic mode and
+/// both overflow policies.
+#[inline(always)]
+const fn p3109_unsigned_lane_applies<F: Format, const MODE: u8, const SAT: bool>() -> bool {
+    let s = F::SPEC;
+    let c = ConstCodes::<F, MODE, SAT>::CODES;
+    let max = s.max_code();
+    let member = s.is_p3109()
+        && !s.signed
+        && s.bits == 8
+        && s.storage_shift == 0
+        && !s.nan_payload
+        && c.nan_pos == 0xFF
+        && c.nan_neg == 0xFF
+        && zero_bound::<MODE>(&s).is_some();
+    let negatives = match (c.ovf_neg, c.inf_neg) {
+        (0, 0) | (0xFF, 0xFF) => c.inf_pos == c.ovf_pos || c.inf_pos == 0xFE,
+        // −∞ to NaN through the select on the bits, which needs +∞'s code at 0xFE.
+        (0, 0xFF) => c.inf_pos == 0xFE,
+        _ => false,
+    };
+    member && (c.ovf_pos == max || c.ovf_pos == max + 1) && c.ovf_pos <= 0xFE && negatives
+}
+
+/// The lane of [`p3109_unsigned_lane_applies`]'s members: at most E4M3FN's count of operations
+/// in each mode (BENCHMARKS.md, P3109), where the general fast lane needs up to four selects
+/// more for the negative inputs and the three special codes.
+///
+/// - The magnitude of a positive input, in the mode (toward −∞ rounds it toward zero): in the
+///   normal range the f32 bits rebiased and rounded at bit `sh`, then clamped at the positive
+///   overflow code P (toward +∞ with P = max + 1: clamped before the rounding up, as in
+///   [`encode_lane_fast`]); below 2^emin the subnormal paths of [`encode_lane_fast`] and
+///   [`p3109_byte_lane`]. One unordered compare of the *signed* input with 2^emin takes the
+///   subnormal path for the subnormal range, for NaN and for every negative input: each of
+///   those paths gives ∞ and NaN a value of at least 2^22 (but toward zero with variable
+///   shifts, which gives 0, and is mended below).
+/// - The specials, at most one select: where +∞'s code is `0xFE` but not P (toward zero, toward
+///   −∞ and odd in `SatNone` on the extended members), or where the subnormal path does not
+///   give NaN its large value (toward zero and toward −∞ with variable shifts), the lanes of
+///   ±∞ and NaN (on `|x|`) or of +∞, NaN and every negative input (on the bits, where −∞ must
+///   give NaN but the other negative inputs 0: toward zero in `SatNone`) take their bits less
+///   `0x7F80_0000 − 0xFE`: `0xFE` for +∞, more for the others.
+/// - The negative inputs, one compare on the bits and one select: 0 where they all give 0
+///   (`SatFinite`: `b` ≤ −∞'s bits as an i32, which leaves the negative NaNs); 0 where the
+///   finite ones give 0 and −∞ gives NaN (toward zero and +∞ in `SatNone`: `b` below −∞'s);
+///   else NaN where they round to a non-zero magnitude (`b` above −t, with t the zero bound of
+///   [`zero_bound`], 0 toward −∞ and odd), whose magnitude is 0 otherwise.
+/// - The code: the value clamped at `0xFF` (AVX-512's unsigned saturating `vpmovusdb`, which
+///   does the narrowing store with it): NaN's `0xFF` from every value of 255 and more.
+///
+/// FTZ and DAZ change nothing: the float operations are those of [`encode_lane_fast`]'s
+/// subnormal paths; the compare with 2^emin reads a DAZ-zeroed f32 subnormal as below it, as it
+/// is; every other test is on the bits.
+#[inline(always)]
+fn p3109_unsigned_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: bool) -> u32 {
+    let s = F::SPEC;
+    let c = ConstCodes::<F, MODE, SAT>::CODES;
+    let m = s.mantissa_bits;
+    let sh = 23 - m;
+    let tmin = (s.min_exponent() + 127) as u32;
+    let max = s.max_code();
+    let a = b & 0x7FFF_FFFF;
+    let x = f32::from_bits(a);
+    // The normal range, rounded and clamped at P.
+    // Wrapping: in the subnormal range (and for NaN and the negative inputs) `biased` is unused.
+    let biased = a.wrapping_sub(((127 - s.bias) as u32) << 23);
+    let half = 1u32 << (sh - 1);
+    let low = (1u32 << sh) - 1;
+    let normal = match MODE {
+        // The tie goes to the even code (the rebiased exponent's bit for precision 1).
+        NE => {
+            biased
+                .wrapping_add(half - 1)
+                .wrapping_add((biased >> sh) & 1)
+                >> sh
+        }
+        NA => biased.wrapping_add(half) >> sh,
+        // Below (max + 1)·2^sh before the rounding up: max + 1 exactly past max.
+        TP if c.ovf_pos == max + 1 => (biased.min(((max + 1) << sh) - 1) + low) >> sh,
+        TP => biased.wrapping_add(low) >> sh,
+        // Odd: the kept bits, or 1 where any dropped bit is set.
+        ODD => (biased | ((a & low) + low)) >> sh,
+        // Toward zero, and toward −∞ (for a positive input).
+        _ => biased >> sh,
+    };
+    let normal = if MODE == TP && c.ovf_pos == max + 1 {
+        normal
+    } else {
+        normal.min(c.ovf_pos)
+    };
+    // The subnormal range (and ∞, NaN).
+    let magic_bits = (tmin + 23 - m) << 23;
+    let magic = f32::from_bits(magic_bits);
+    // The highest exponent bit that C's exponent field has clear (C is no NaN, so one is).
+    let e_bit = 1u32 << (31 - (!magic_bits & 0x7F80_0000).leading_zeros());
+    let toward_zero = matches!(MODE, TZ | TN);
+    let sub = match MODE {
+        TP => toward_infinity_subnormal::<TP>(&s, a),
+        ODD => odd_subnormal(&s, a),
+        // 0 for ∞ and NaN: mended below.
+        _ if toward_zero && shifts => toward_zero_subnormal_by_shift(&s, a),
+        _ => {
+            let y = x + magic;
+            let mut sub = y.to_bits() & (0x7F_FFFF | e_bit);
+            if MODE == NA {
+                // A tie that nearest-even took down: |x| is half a spacing above.
+                let r = y - magic; // exact (Sterbenz)
+                sub += (x - r == f32::from_bits((tmin - m - 1) << 23)) as u32;
+            } else if toward_zero {
+                // Less one where nearest-even went up (false for ∞ and NaN).
+                // Wrapping: lanes outside the subnormal range (unused) may wrap here.
+                sub = sub.wrapping_sub((y - magic > x) as u32);
+            }
+            sub
+        }
+    };
+    // Unordered: true for NaN; and for every negative input.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    let sub_side = !(f32::from_bits(b) >= f32::from_bits(tmin << 23));
+    let v = sel(sub_side, sub, normal);
+    // The specials.
+    let nan_from_sub = !(toward_zero && shifts);
+    let v = if c.ovf_neg == 0 && c.inf_neg == 0xFF && (c.inf_pos != c.ovf_pos || !nan_from_sub) {
+        // +∞ to 0xFE; NaN and every negative input to 2^31 and more (the finite negative ones
+        // to 0 below). Wrapping: the positive finite lanes (unused) wrap here.
+        sel(b >= 0x7F80_0000, b.wrapping_sub(0x7F80_0000 - 0xFE), v)
+    } else if c.inf_pos != c.ovf_pos {
+        // ±∞ to 0xFE (−∞ to NaN below), NaN to more.
+        // Wrapping: the finite lanes (unused) wrap here.
+        sel(a >= 0x7F80_0000, a.wrapping_sub(0x7F80_0000 - 0xFE), v)
+    } else if !nan_from_sub {
+        sel(a > 0x7F80_0000, a, v)
+    } else {
+        v
+    };
+    // The negative inputs.
+    let neg_inf = 0xFF80_0000u32 as i32;
+    let v = match (c.ovf_neg, c.inf_neg) {
+        (0, 0) => sel((b as i32) <= neg_inf, 0, v),
+        (0, _) => sel((b as i32) < neg_inf, 0, v),
+        _ => {
+            let t = zero_bound::<MODE>(&s).unwrap_or_default();
+            sel(b > 0x8000_0000 | t, u32::MAX, v)
+        }
+    };
+    v.min(0xFF)
 }
 
 /// Whether the input with f32 bits `b` is NaN or a negative that keeps its sign (rounds to a
@@ -1319,6 +1487,10 @@ mod tests {
         check::<P3109<8, 5, false, false>>();
         check::<P3109<8, 8, false, true>>();
         check::<P3109<8, 2, false, false>>();
+        check::<P3109<8, 2, false, true>>();
+        check::<P3109<8, 3, false, true>>();
+        check::<P3109<8, 7, false, false>>();
+        check::<P3109<8, 8, false, false>>();
         check::<P3109<4, 2, true, false>>();
         check::<P3109<3, 1, true, true>>();
         check::<P3109<6, 3, false, true>>();
@@ -1366,6 +1538,44 @@ mod tests {
         assert_eq!(taken::<crate::formats::F8E4M3FN>(), [false; 12]);
         assert_eq!(taken::<crate::formats::F8E4M3FNUZ>(), [false; 12]);
         assert!(!p3109_byte_lane_applies::<Binary8p4se, ODD, false>());
+    }
+
+    /// [`p3109_unsigned_lane`] takes the unsigned 8-bit members the lanes cover (binary8p5ue,
+    /// which the P3109 benchmarks time, among them) in every deterministic mode and both
+    /// policies, and no other format; `p3109_lanes_are_the_cores` compares its codes with the
+    /// scalar core's.
+    #[test]
+    fn unsigned_lane_takes_the_unsigned_8_bit_members() {
+        use crate::p3109::P3109;
+        fn taken<F: Format>() -> [bool; 13] {
+            [
+                p3109_unsigned_lane_applies::<F, NE, false>(),
+                p3109_unsigned_lane_applies::<F, NE, true>(),
+                p3109_unsigned_lane_applies::<F, NA, false>(),
+                p3109_unsigned_lane_applies::<F, NA, true>(),
+                p3109_unsigned_lane_applies::<F, TZ, false>(),
+                p3109_unsigned_lane_applies::<F, TZ, true>(),
+                p3109_unsigned_lane_applies::<F, TP, false>(),
+                p3109_unsigned_lane_applies::<F, TP, true>(),
+                p3109_unsigned_lane_applies::<F, TN, false>(),
+                p3109_unsigned_lane_applies::<F, TN, true>(),
+                p3109_unsigned_lane_applies::<F, ODD, false>(),
+                p3109_unsigned_lane_applies::<F, ODD, true>(),
+                p3109_unsigned_lane_applies::<F, SR, false>(),
+            ]
+        }
+        let mut every = [true; 13];
+        every[12] = false;
+        assert_eq!(taken::<crate::p3109::Binary8p5ue>(), every);
+        assert_eq!(taken::<P3109<8, 5, false, false>>(), every);
+        assert_eq!(taken::<P3109<8, 2, false, true>>(), every);
+        assert_eq!(taken::<P3109<8, 8, false, false>>(), every);
+        // Precision 1 (not covered by the lanes), signed and narrower members, OCP formats.
+        assert_eq!(taken::<P3109<8, 1, false, true>>(), [false; 13]);
+        assert_eq!(taken::<crate::p3109::Binary8p4se>(), [false; 13]);
+        assert_eq!(taken::<P3109<6, 3, false, true>>(), [false; 13]);
+        assert_eq!(taken::<crate::formats::F8E4M3FN>(), [false; 13]);
+        assert_eq!(taken::<crate::formats::F8E8M0FNU>(), [false; 13]);
     }
 
     /// The const special codes are the scalar core's.
