@@ -12,7 +12,8 @@
 mod mxcsr;
 
 use lowp::p3109::{
-    Binary8p1se, Binary8p3se, Binary8p4se, Binary8p4sf, Binary8p5ue, Binary8p5uf, Binary8p7sf,
+    Binary8p1se, Binary8p1ue, Binary8p3se, Binary8p4se, Binary8p4sf, Binary8p5ue, Binary8p5uf,
+    Binary8p7sf,
 };
 use lowp::{Format, Level, Overflow, Rounding};
 use mxcsr::flushing;
@@ -75,4 +76,5 @@ fn p3109_lanes_ignore_ftz_and_daz() {
     check::<Binary8p7sf>();
     check::<Binary8p5ue>();
     check::<Binary8p5uf>();
+    check::<Binary8p1ue>();
 }

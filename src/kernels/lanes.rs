@@ -211,12 +211,68 @@ pub(crate) fn encode_lane_any<F: Format, const MODE: u8, const SAT: bool>(
         // The identity; under Saturate ±∞ is ±f32::MAX, as the scalar core gives it.
         let inf = SAT && b & 0x7FFF_FFFF == 0x7F80_0000;
         sel(inf, (b & 0x8000_0000) | 0x7F7F_FFFF, b)
+    } else if p1_unsigned(&s) {
+        p1_unsigned_lane::<F, MODE, SAT>(b, nr)
     } else if s.subnormals {
         encode_lane_fast::<F, MODE, SAT>(b, nr, shifts)
     } else {
         e8m0_lane::<F, MODE, SAT>(b, nr) << s.storage_shift
     }
 }
+/// Whether `s` is an unsigned P3109 member of precision 1 whose smallest non-zero value
+/// 2^(1 − bias) is below f32's normal range (binary8p1ue and binary8p1uf, bias 128: their
+/// values are 0 and 2^(code − 128)), which the magic constants of [`encode_lane_fast`] cannot
+/// take: [`p1_unsigned_lane`] encodes them, in integer operations only.
+#[inline(always)]
+pub(crate) const fn p1_unsigned(s: &Spec) -> bool {
+    s.is_p3109()
+        && !s.signed
+        && s.mantissa_bits == 0
+        && s.storage_shift == 0
+        && 127 + s.min_exponent() <= 0
+}
+
+/// The lane of [`p1_unsigned`]'s members, every mode (stochastic with the threshold `nr`):
+/// the input (f32 bits) lies between two consecutive values, 2^k and 2^(k+1) (0 and 2^-127
+/// below 2^-127), whose codes are `lo` and `lo` + 1, and the dropped fraction of the spacing
+/// between them, exact in 23 bits, decides: for an f32 normal with exponent field e, `lo` = e +
+/// 1 and the fraction is the mantissa; for an f32 subnormal (mantissa μ, value μ·2^-149),
+/// `lo` = ⌊μ / 2^22⌋ (0 below 2^-127, else 1) and the fraction is μ's low 22 bits, one place up.
+/// Ties go to the even code, odd sets the last bit where inexact, stochastic rounding compares
+/// ⌊fraction·2^32⌋ with the threshold, as the scalar core does; then the special codes by
+/// selects (this lane is not one of the counted fast ones: it replaces the scalar core for
+/// these two members). No float operation: FTZ and DAZ change nothing.
+#[inline(always)]
+fn p1_unsigned_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, nr: u32) -> u32 {
+    let s = F::SPEC;
+    let c = ConstCodes::<F, MODE, SAT>::CODES;
+    let a = b & 0x7FFF_FFFF;
+    let e = a >> 23;
+    let mant = a & 0x7F_FFFF;
+    let sub = e == 0;
+    let lo = sel(sub, mant >> 22, e + 1);
+    let frac = sel(sub, mant << 1, mant) & 0x7F_FFFF;
+    let half = 0x40_0000;
+    let up = match MODE {
+        NE => frac > half || (frac == half && lo & 1 == 1),
+        NA => frac >= half,
+        TP => frac != 0,
+        ODD => frac != 0 && lo & 1 == 0,
+        SR => frac << 9 > nr,
+        // Toward zero, and toward −∞ for a positive input.
+        _ => false,
+    };
+    let code = lo + up as u32;
+    let mut out = sel(code > s.max_code(), c.ovf_pos, code);
+    out = sel(a == 0x7F80_0000, c.inf_pos, out);
+    // A negative input that rounds to a non-zero magnitude (toward −∞: every one but −0) takes
+    // the negative overflow code; one that rounds to 0 gives 0.
+    let nonzero = code != 0 || (MODE == TN && a != 0);
+    out = sel(b >> 31 != 0 && nonzero, c.ovf_neg, out);
+    out = sel(b == 0xFF80_0000, c.inf_neg, out);
+    sel(a > 0x7F80_0000, c.nan_pos, out)
+}
+
 /// ⌊|x| / 2^q⌋ for the f32 bits `a` of |x| < 2^emin, q = emin − M the subnormal spacing,
 /// by shifting the significand by the count of dropped bits (per-lane variable shifts): the
 /// exact input is sig · 2^(e − 150), of which `d` bits lie below the spacing. For e = 0 `sig`
@@ -1169,6 +1225,10 @@ pub(crate) fn decode_lane<F: Format>(bits: u32) -> u32 {
     } else if s.bias == 127 {
         // bf16, tf32: f32's exponent, subnormals included, with a shorter mantissa.
         mag << (23 - m)
+    } else if p1_unsigned(&s) {
+        // 2^(code − 128), code 1 (2^-127) an f32 subnormal, code 0 zero.
+        let normal = (mag << 23).wrapping_sub(1 << 23);
+        sel(mag <= 1, mag << 22, normal)
     } else {
         let normal = (mag << (23 - m)) + (((127 - s.bias) as u32) << 23);
         // A subnormal: mantissa · 2^(emin − M), a normal f32 for every such format.
@@ -1374,6 +1434,73 @@ mod tests {
         check::<P3109<6, 3, false, true>>();
     }
 
+    /// [`p1_unsigned_lane`] rounds stochastically as the scalar core: binary8p1ue and
+    /// binary8p1uf, on random inputs, inputs crowded below 2^-126 (f32 subnormals, where the
+    /// lane's split lies) and at the ties, with random thresholds and thresholds on both sides
+    /// of each input's dropped fraction (23 bits: the fraction of the spacing between the two
+    /// values around the input, read here from the input as a value: (|x| − lo)/(hi − lo)).
+    #[test]
+    fn p1_unsigned_lane_rounds_stochastically_as_the_core() {
+        fn check<F: Format>() {
+            assert!(p1_unsigned(&F::SPEC));
+            let mut st = 0x2545_F491_4F6C_DD1Du64;
+            let mut next = || {
+                st = st.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                (st >> 32) as u32
+            };
+            for i in 0..100_000u32 {
+                let raw = next();
+                let b = match i % 4 {
+                    0 => raw,
+                    1 => (raw & 0x8000_0000) | (raw % 0x100_0000),
+                    2 => (raw & 0x8000_0000) | (raw % 0x80_0000),
+                    _ => (raw & 0x8000_0000) | (raw & 0x7F80_0000) | 0x40_0000,
+                };
+                let x = (f32::from_bits(b) as f64).abs();
+                // The values around |x|: 0 and 2^-127 below 2^-127, else 2^k and 2^(k+1).
+                let lo = if x < 2f64.powi(-127) {
+                    0.0
+                } else {
+                    2f64.powi(x.log2().floor() as i32)
+                };
+                let hi = if lo == 0.0 { 2f64.powi(-127) } else { 2.0 * lo };
+                // Exact: a 24-bit significand over a power of two, scaled by 2^32.
+                let frac = if x.is_finite() {
+                    ((x - lo) / (hi - lo) * 2f64.powi(32)) as u32
+                } else {
+                    0
+                };
+                for nr in [
+                    next(),
+                    frac,
+                    frac.wrapping_sub(1),
+                    frac.wrapping_add(1),
+                    0,
+                    !0,
+                ] {
+                    let core = F::from_f32_stochastic(f32::from_bits(b), !nr, Overflow::Ieee)
+                        .to_bits_u32();
+                    for sat in [false, true] {
+                        let lane = if sat {
+                            encode_lane_any::<F, SR, true>(b, nr, true)
+                        } else {
+                            encode_lane_any::<F, SR, false>(b, nr, true)
+                        };
+                        let core = if sat {
+                            F::from_f32_stochastic(f32::from_bits(b), !nr, Overflow::Saturate)
+                                .to_bits_u32()
+                        } else {
+                            core
+                        };
+                        assert_eq!(lane, core, "{} b = {b:#x} nr = {nr:#x} sat {sat}", F::NAME);
+                    }
+                }
+            }
+        }
+        check::<crate::p3109::P3109<8, 1, false, true>>();
+        check::<crate::p3109::P3109<8, 1, false, false>>();
+    }
+
     /// [`zero_bound`] is the scalar core's: for every format with subnormals (the OCP rows
     /// and every P3109 member of 3 to 8 bits) and every deterministic mode, the negative input
     /// of magnitude `t` rounds to a zero magnitude and the next one up does not (the rounding
@@ -1491,6 +1618,8 @@ mod tests {
         check::<P3109<8, 3, false, true>>();
         check::<P3109<8, 7, false, false>>();
         check::<P3109<8, 8, false, false>>();
+        check::<P3109<8, 1, false, true>>();
+        check::<P3109<8, 1, false, false>>();
         check::<P3109<4, 2, true, false>>();
         check::<P3109<3, 1, true, true>>();
         check::<P3109<6, 3, false, true>>();

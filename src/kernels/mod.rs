@@ -195,11 +195,12 @@ macro_rules! dispatch {
 }
 
 /// Whether the lanes cover a P3109 row: 8 bits or fewer, with half the subnormal spacing a
-/// normal f32 (which every lane's magic constants need). The others (the 8-bit unsigned
-/// precision-1 members, whose smallest normal 2^-127 is an f32 subnormal, and every K > 8
-/// member) run on the scalar level, whatever level is asked for.
+/// normal f32 (which every lane's magic constants need), or one of the two 8-bit unsigned
+/// precision-1 members (smallest value 2^-127, an f32 subnormal), which have an integer lane
+/// of their own ([`lanes::p1_unsigned`]). The K > 8 members run on the scalar level, whatever
+/// level is asked for.
 pub(crate) const fn lanes_cover_p3109(s: &crate::Spec) -> bool {
-    s.bits <= 8 && 127 + s.min_exponent() - s.mantissa_bits as i32 > 1
+    s.bits <= 8 && (127 + s.min_exponent() - s.mantissa_bits as i32 > 1 || lanes::p1_unsigned(s))
 }
 
 /// `level`, or [`Level::Scalar`] for a P3109 format the lanes do not cover.
