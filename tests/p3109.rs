@@ -16,29 +16,16 @@
 //!   through `convert_f32`, `convert_f64`, `Format::from_f32_with` and the three stochastic
 //!   variants (whose results depend on the random bits, so they are only ever sampled), and
 //!   the batch kernels of every level against the scalar core on a sample.
-//! - `LOWP_FULL=1` (CI), first pass, every one of the 2^32 inputs: the batch conversions
-//!   (`p3109::encode_with`, best level) of the 118 members the lanes cover in nearest-even,
-//!   and of the 30 members [`all_modes_every_input`] takes (every 8-bit member the lanes
-//!   cover: binary8p1..p7 se/sf and binary8p2..p8 ue/uf; and binary4p2se/sf) in all six
-//!   modes, each in SatNone and SatFinite (the kernels' two overflow policies): 536 sweeps of
-//!   2^32 inputs. SatPropagate, which is the SatFinite kernel with the ±∞ lanes of extended
-//!   members set after, on every 31st work item of 65536 consecutive inputs (every sign and
-//!   exponent) and on the two items that hold ±∞ (all of it with `LOWP_P3109_EVERY_MODE=1`),
-//!   so that CI's time budget holds. Every 16381st input also through the
-//!   scalar `convert_f32` in every mode and saturation mode, for all 120. Second pass, every
-//!   31st input: the other five modes of the other 88 members (K ≤ 7), and binary8p1ue and
-//!   binary8p1uf (whose batch conversions are the scalar core, a thirtieth of the lanes'
-//!   speed) in all six modes, all three saturation modes.
-//! - `LOWP_FULL=1 LOWP_P3109_EVERY_MODE=1`: the first pass takes all six modes of all 118
-//!   members (2124 sweeps of 2^32 inputs, SatPropagate on every input; the ~1590 more than CI's
-//!   take ~0.95 CPU-s each, measured on a lightly loaded machine, ~1500 CPU-s: more than CI's time budget allows on top of the other
-//!   sweeps). What stays sampled even then: the
-//!   scalar `convert_f32` (every 16381st input: the scalar core costs ~20 CPU-s per member,
-//!   mode and saturation mode for all 2^32 inputs, measured on a loaded machine: hours for the
-//!   family), the two scalar-core members (every 31st), the kernel levels below the best (a
-//!   sample; tests/kernels.rs and tests/kernels_exhaustive.rs prove the levels equal on the
-//!   OCP formats, which run the same lane code), stochastic rounding. Time: see the crate's
-//!   P3109 docs.
+//! - `LOWP_FULL=1` (CI): every one of the 2^32 inputs through the batch conversions
+//!   (`p3109::encode_with`, best level) of all 120 members in all six modes and all three
+//!   saturation modes (2160 sweeps of 2^32 inputs), and every 16381st input also through the
+//!   scalar `convert_f32` in every mode and saturation mode. What stays sampled: the scalar
+//!   `convert_f32` (the scalar core costs ~20 CPU-s per member, mode and saturation mode for
+//!   all 2^32 inputs, measured on a loaded machine: hours for the family), the kernel levels
+//!   below the best (the lanes are the same Rust code on every level; the lane tests compare
+//!   both of their subnormal variants, with and without per-lane variable shifts, with the
+//!   scalar core, and tests/p3109_fenv.rs and [`batch_kernels_give_the_scalar_bits`] every
+//!   level on samples), and stochastic rounding. Time: see the crate's P3109 docs.
 //!   `LOWP_P3109_ITEMS=n` runs every n-th work item only, to time a part.
 
 mod items;
@@ -518,21 +505,6 @@ struct Plan {
     scalar: u64,
     /// 1; n > 1 takes every n-th work item only (to time a part of a pass).
     items_every: u64,
-    /// The batch kernels in SatPropagate on every `propagate_every`-th work item, and on the
-    /// items that hold ±∞ (1: every item). SatPropagate is the SatFinite kernel, checked on
-    /// every input, with the ±∞ lanes of extended members set after.
-    propagate_every: u64,
-}
-
-impl Plan {
-    /// Whether the work item that starts at bit pattern `start` checks SatPropagate.
-    fn propagate(&self, start: u64) -> bool {
-        let end = start + CHUNK * self.stride;
-        let holds = |b: u64| (start..end).contains(&b) && (b - start).is_multiple_of(self.stride);
-        (start / (CHUNK * self.stride)).is_multiple_of(self.propagate_every)
-            || holds(0x7F80_0000)
-            || holds(0xFF80_0000)
-    }
 }
 
 /// Inputs per work item.
@@ -545,10 +517,6 @@ type Check = fn(&Member, [bool; 6], &Plan, &[f32], u64, &mut Vec<u8>);
 /// One member's share of the sweep: its runs per (mode, saturation), and its check.
 struct Member {
     name: &'static str,
-    /// Whether the member's batch conversions run the scalar core whatever the level: the
-    /// lanes' magic constants need half the format's smallest value to be a normal f32,
-    /// which binary8p1ue and binary8p1uf (smallest value 2^-127) break.
-    scalar_batch: bool,
     /// Indexed `mode · 3 + saturation` ([`MODES`], [`SATS`]).
     runs: Vec<Runs>,
     check: Check,
@@ -571,9 +539,6 @@ fn check_chunk<F: P3109Format + bytemuck::Pod>(
     for (mi, (r, _)) in MODES.into_iter().enumerate() {
         if kernel_modes[mi] {
             for (si, (s, _)) in SATS.into_iter().enumerate() {
-                if s == Saturation::SatPropagate && !plan.propagate(start) {
-                    continue;
-                }
                 let runs = &m.runs[mi * 3 + si];
                 encode_with(src, dst, r, s);
                 // One byte a code (K ≤ 8: the code, the bits above K clear).
@@ -631,7 +596,6 @@ impl Visit for Members {
             .collect();
         self.0.push(Member {
             name: F::NAME,
-            scalar_batch: 1 - f.bias() - (f.p as i32) < -126,
             runs,
             check: check_chunk::<F>,
         });
@@ -659,23 +623,7 @@ fn sweep(members: &[(&Member, [bool; 6])], plan: Plan) {
 /// Every mode, and nearest-even alone.
 const ALL_MODES: [bool; 6] = [true; 6];
 const NEAREST_EVEN: [bool; 6] = [true, false, false, false, false, false];
-const OTHER_MODES: [bool; 6] = [false, true, true, true, true, true];
 
-/// Whether the full run checks the batch conversions of member `name` on every input in every
-/// mode (the others: nearest-even on every input, the other five modes on every 31st, unless
-/// `LOWP_P3109_EVERY_MODE=1`): every 8-bit member (but the two scalar-core ones, see
-/// [`Member::scalar_batch`]) and the 4-bit pair binary4p2se/sf.
-fn all_modes_every_input(name: &str) -> bool {
-    name.starts_with("binary8p") || EVERY_MODE_4BIT.contains(&name)
-}
-
-/// The members with K < 8 that [`all_modes_every_input`] takes.
-const EVERY_MODE_4BIT: [&str; 2] = ["binary4p2se", "binary4p2sf"];
-
-/// The stride of the full run's second pass (the other modes of most members, and
-/// binary8p1ue and binary8p1uf, whose batch conversions are the scalar core: see the module
-/// docs).
-const REST_STRIDE: u64 = 31;
 /// Every `FULL_SCALAR`-th input of the full run's first pass goes through the scalar path.
 const FULL_SCALAR: u64 = 16_381;
 
@@ -701,68 +649,26 @@ fn conversions_match_the_reference_every_f32() {
                 stride,
                 scalar: 1,
                 items_every,
-                propagate_every: 1,
             },
         );
         eprintln!("p3109 sampled sweep: {:.1} s", t.elapsed().as_secs_f64());
         return;
     }
-    // Pass 1, every input: the batch conversions of every member the lanes cover in
-    // nearest-even, and of the members `all_modes_every_input` takes in every mode (every
-    // member in every mode with `LOWP_P3109_EVERY_MODE=1`), all three saturation modes; the scalar path of all
-    // 120 on every 16381st.
-    let every_mode = std::env::var("LOWP_P3109_EVERY_MODE").is_ok_and(|v| v == "1");
-    let first: Vec<_> = members
-        .iter()
-        .map(|m| {
-            (
-                m,
-                if m.scalar_batch {
-                    [false; 6]
-                } else if every_mode || all_modes_every_input(m.name) {
-                    ALL_MODES
-                } else {
-                    NEAREST_EVEN
-                },
-            )
-        })
-        .collect();
+    // Every input: the batch conversions of every member in every mode and all three
+    // saturation modes; the scalar path of every member on every 16381st.
+    let all: Vec<_> = members.iter().map(|m| (m, ALL_MODES)).collect();
     sweep(
-        &first,
+        &all,
         Plan {
             stride: 1,
             scalar: FULL_SCALAR,
             items_every,
-            propagate_every: if every_mode { 1 } else { REST_STRIDE },
-        },
-    );
-    let t1 = t.elapsed().as_secs_f64();
-    // Pass 2, every 31st input: the other five modes of the other members (unless pass 1 took
-    // them), and the two members whose batch path is the scalar core in every mode.
-    let rest: Vec<_> = members
-        .iter()
-        .filter_map(|m| {
-            if m.scalar_batch {
-                Some((m, ALL_MODES))
-            } else if every_mode || all_modes_every_input(m.name) {
-                None
-            } else {
-                Some((m, OTHER_MODES))
-            }
-        })
-        .collect();
-    sweep(
-        &rest,
-        Plan {
-            stride: REST_STRIDE,
-            scalar: 0,
-            items_every,
-            propagate_every: 1,
         },
     );
     eprintln!(
-        "p3109 full sweep: {t1:.1} s every input, {:.1} s every 31st",
-        t.elapsed().as_secs_f64() - t1
+        "p3109 full sweep: {:.1} s, {} members",
+        t.elapsed().as_secs_f64(),
+        members.len()
     );
 }
 
@@ -829,7 +735,6 @@ fn the_sweep_check_catches_a_wrong_code() {
             stride: 1,
             scalar,
             items_every: 1,
-            propagate_every: 1,
         };
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             (m.check)(&m, modes, &plan, &src, one as u64, &mut Vec::new())
@@ -847,7 +752,6 @@ fn the_sweep_check_catches_a_wrong_code() {
         stride: 1,
         scalar: 0,
         items_every: 1,
-        propagate_every: 1,
     };
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         (m.check)(
