@@ -937,6 +937,7 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
         NA => biased.wrapping_add(half),
         _ => biased,
     };
+    let clamp_after = MODE == TZ && shifts;
     // An arithmetic shift and a signed minimum, the same operations as their unsigned forms
     // and the same values in the normal range (where `rounded` < 2^31): with them LLVM does not
     // know the magnitude non-negative, and keeps the clamp below whole, for `vpmovsdb`.
@@ -954,14 +955,23 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
         } else {
             (((biased.wrapping_add(sel(up, low, 0))) as i32) >> sh).min(max as i32) as u32
         }
+    } else if clamp_after {
+        ((rounded as i32) >> sh) as u32
     } else {
         ((rounded as i32) >> sh).min(c.ovf_pos as i32) as u32
     };
     // ±∞ one above the bound where its codes are (the sign comes as for any negative input).
-    let normal = if byte_lane_infinity::<F, MODE, SAT>() {
-        sel(a == 0x7F80_0000, c.inf_pos, normal)
-    } else {
+    let infinity = |v: u32| {
+        if byte_lane_infinity::<F, MODE, SAT>() {
+            sel(a == 0x7F80_0000, c.inf_pos, v)
+        } else {
+            v
+        }
+    };
+    let normal = if clamp_after {
         normal
+    } else {
+        infinity(normal)
     };
     // The subnormal range and NaN.
     let magic_bits = (tmin + 23 - m) << 23;
@@ -993,6 +1003,13 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
     let sub_or_nan = !(x >= f32::from_bits(tmin << 23));
     let mag = sel(sub_or_nan, sub, normal);
+    // Toward zero with shifts clamps after the select, as E4M3FN's lane does (one masked
+    // operation less): its subnormal path gives NaN 0, which the clamp keeps.
+    let mag = if clamp_after {
+        infinity((mag as i32).min(c.ovf_pos as i32) as u32)
+    } else {
+        mag
+    };
     let signed = nan_or_nonzero_negative::<MODE>(&s, b);
     let v = sel(signed, mag ^ 0xFFFF_FF80, mag) as i32;
     (v.clamp(-128, 127) as u32) & 0xFF
