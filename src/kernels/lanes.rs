@@ -478,10 +478,9 @@ const fn zero_bound<const MODE: u8>(s: &Spec) -> Option<u32> {
 /// sign bit from that same compare, made unordered; for the unsigned ones, one compare tells NaN
 /// and the negative inputs that give NaN, or a signed maximum makes every negative input +0
 /// where they all give 0. That leaves them one operation above E4M3FN (BENCHMARKS.md, P3109),
-/// but for the signed 8-bit members in the nearest modes, toward zero and toward +∞, which
-/// take [`p3109_byte_lane`] (NaN through the subnormal path and a saturating narrowing:
-/// E4M3FN's count, and one select more for ±∞ toward zero in `SatNone` on the extended
-/// members).
+/// but for the 8-bit members: the signed ones in every deterministic mode but odd take
+/// [`p3109_byte_lane`] (NaN through the subnormal path and a saturating narrowing: E4M3FN's
+/// count), the unsigned ones in every deterministic mode [`p3109_unsigned_lane`].
 ///
 /// The special-case codes are constants here (mode and overflow policy are const parameters);
 /// where the overflow codes are a bound on the magnitude with the sign (always, for the
@@ -815,16 +814,12 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
 }
 
 /// Whether [`p3109_byte_lane`] encodes `F` in `MODE` and `SAT`: a signed 8-bit P3109 member
-/// (NaN the sign bit alone, `0x80`; no −0) in the nearest modes, toward zero or toward +∞,
-/// whose overflow and ∞ codes are one bound B ≤ `0x7F` with the sign (B | `0x80` for the
-/// negative ones), as in `SatFinite`, and in `SatNone` for the nearest modes on the extended
-/// members and for the other two on the finite members; or, in `SatNone` on an extended
-/// member, toward zero (∞ codes one above the bound: [`byte_lane_infinity`]) and toward +∞
-/// (+∞ for the positive overflow: [`byte_lane_directed`]).
-///
-/// Toward −∞ stays in the general lane: its zero bound is 0, so that the sign needs two
-/// compares on the bits (a float compare with the smallest subnormal is what DAZ spoils), and
-/// the byte lane measured no faster than the general lane with them (BENCHMARKS.md).
+/// (NaN the sign bit alone, `0x80`; no −0) in a deterministic mode but odd, whose overflow
+/// and ∞ codes are one bound B ≤ `0x7F` with the sign (B | `0x80` for the negative ones), as
+/// in `SatFinite`, and in `SatNone` for the nearest modes on the extended members and for the
+/// directed ones on the finite members; or, in `SatNone` on an extended member, toward zero
+/// (∞ codes one above the bound: [`byte_lane_infinity`]) and toward ±∞ (∞ for the overflow on
+/// the side that rounds up: [`byte_lane_directed`]).
 #[inline(always)]
 const fn p3109_byte_lane_applies<F: Format, const MODE: u8, const SAT: bool>() -> bool {
     let s = F::SPEC;
@@ -848,7 +843,7 @@ const fn p3109_byte_lane_applies<F: Format, const MODE: u8, const SAT: bool>() -
                 && ((c.inf_pos == bound && c.inf_neg == bound | 0x80)
                     || byte_lane_infinity::<F, MODE, SAT>())
         }
-        TP => {
+        TP | TN => {
             member
                 && max <= 0x7F
                 && ((c.ovf_pos == max
@@ -872,9 +867,11 @@ const fn byte_lane_directed<F: Format, const MODE: u8, const SAT: bool>() -> boo
     let inf = max + 1;
     c.inf_pos == inf
         && c.inf_neg == inf | 0x80
-        && MODE == TP
-        && c.ovf_pos == inf
-        && c.ovf_neg == max | 0x80
+        && match MODE {
+            TP => c.ovf_pos == inf && c.ovf_neg == max | 0x80,
+            TN => c.ovf_pos == max && c.ovf_neg == inf | 0x80,
+            _ => false,
+        }
 }
 
 /// Whether [`p3109_byte_lane`] gives ±∞ inputs their own codes, one above the overflow bound
@@ -904,10 +901,14 @@ const fn byte_lane_infinity<F: Format, const MODE: u8, const SAT: bool>() -> boo
 ///   field has every bit set, so that the masked value is at least `e` ≥ 2^23. Toward zero
 ///   takes one less where that rounding went up (one exact compare), or, with per-lane
 ///   variable shifts, the shifted significand of [`encode_lane_fast`], which is 0 for NaN;
-///   toward +∞ takes [`toward_infinity_subnormal`], at least 2^22 for NaN.
+///   toward +∞ takes [`toward_infinity_subnormal`], at least 2^22 for NaN. Toward −∞ with
+///   variable shifts is all integer: the shifted significand, after adding 2^d − 1 (d the
+///   count of dropped bits) for the negative inputs, and NaN's code by one select at the end;
+///   without them, [`toward_infinity_subnormal`].
 /// - The sign: a negative input that rounds to a non-zero magnitude, and NaN, flip every bit
 ///   above bit 6 (`^ 0xFFFF_FF80`), one unordered compare with the zero bound of
-///   [`zero_bound`]: a magnitude m ≤ `0x7F` becomes −128 + m, the i32 whose low byte is the
+///   [`zero_bound`] (toward −∞, whose bound is 0: every negative input but −0, one compare on
+///   the bits): a magnitude m ≤ `0x7F` becomes −128 + m, the i32 whose low byte is the
 ///   code `0x80 | m`, NaN's ≥ 2^23 becomes an i32 below −128, and NaN's 0 becomes −128.
 /// - The code: the i32 clamped to −128 ..= 127 (AVX-512's saturating `vpmovsdb`, which does
 ///   the narrowing store with it): NaN's becomes −128, whose low byte is `0x80`.
@@ -941,11 +942,17 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
     // An arithmetic shift and a signed minimum, the same operations as their unsigned forms
     // and the same values in the normal range (where `rounded` < 2^31): with them LLVM does not
     // know the magnitude non-negative, and keeps the clamp below whole, for `vpmovsdb`.
-    let normal = if MODE == TP {
-        // Toward +∞: the lanes that round their magnitude up (positive, and ±∞ and NaN, as
-        // i32s at least −∞'s bits) add the dropped bits' mask before the shift.
+    let normal = if MODE == TP || MODE == TN {
+        // Toward +∞ (−∞): the lanes that round their magnitude up (positive, and −∞ and
+        // the negative NaNs, as i32s at least −∞'s bits; toward −∞ the negative ones, +∞ and
+        // the positive NaNs, as u32s at least +∞'s) add the dropped bits' mask before the
+        // shift.
         let max = s.max_code();
-        let up = (b as i32) >= (0xFF80_0000u32 as i32);
+        let up = if MODE == TP {
+            (b as i32) >= (0xFF80_0000u32 as i32)
+        } else {
+            b >= 0x7F80_0000
+        };
         let low = (1u32 << sh) - 1;
         if byte_lane_directed::<F, MODE, SAT>() {
             // Clamped below (max + 1)·2^sh first, as in [`encode_lane_fast`]: the truncating
@@ -979,9 +986,19 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
     // The highest exponent bit that C's exponent field has clear (C is no NaN, so one is).
     let e_bit = 1u32 << (31 - (!magic_bits & 0x7F80_0000).leading_zeros());
     let y = x + magic;
-    let sub = if MODE == TP {
+    let sub = if MODE == TP || (MODE == TN && !shifts) {
         // A NaN's magnitude here is at least 2^22, which the sign flip below makes -128.
         toward_infinity_subnormal::<MODE>(&s, b)
+    } else if MODE == TN {
+        // Toward −∞ with shifts, in integer operations: the significand shifted by the count
+        // d of dropped bits (as toward zero), after adding 2^d − 1 for a negative input but
+        // −0 (a ceiling). A count beyond 31 (f32 subnormals and zeros, whose `sig` is wrong
+        // but below 2^24) is 31: the floor is 0, the ceiling 1. (NaN is resolved below.)
+        let e = a >> 23;
+        let sig = (a & 0x7F_FFFF) | 0x80_0000;
+        let d = (tmin + sh).wrapping_sub(e).min(31);
+        let up = sel(b > 0x8000_0000, (1 << d) - 1, 0);
+        (sig + up) >> d
     } else if MODE == TZ && shifts {
         // 0 for NaN, which the sign flip below makes -128.
         toward_zero_subnormal_by_shift(&s, a)
@@ -1010,6 +1027,16 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
     } else {
         mag
     };
+    if MODE == TN {
+        // Toward −∞, on the bits (a float compare with the zero bound 0 is one DAZ spoils):
+        // the subnormal select by |x| < 2^emin, which leaves NaN in the normal range; the sign
+        // for every negative input but −0 (each rounds to a non-zero magnitude); NaN's code
+        // by one select.
+        let mag = sel(a < tmin << 23, sub, normal);
+        let v = sel(b > 0x8000_0000, mag ^ 0xFFFF_FF80, mag) as i32;
+        let v = sel(a > 0x7F80_0000, -128i32 as u32, v as u32) as i32;
+        return (v.clamp(-128, 127) as u32) & 0xFF;
+    }
     let signed = nan_or_nonzero_negative::<MODE>(&s, b);
     let v = sel(signed, mag ^ 0xFFFF_FF80, mag) as i32;
     (v.clamp(-128, 127) as u32) & 0xFF
@@ -1646,16 +1673,15 @@ mod tests {
 
     /// [`p3109_byte_lane`] takes the signed 8-bit members that the P3109 benchmarks time
     /// (so that a change of the special codes cannot send them back to the general lane
-    /// unnoticed), in the nearest modes, toward zero and toward +∞ in both policies, and no
-    /// other format;
+    /// unnoticed), in every deterministic mode but odd in both policies, and no other format;
     /// the test above compares its codes with the scalar core's.
     #[test]
     fn byte_lane_takes_the_signed_8_bit_members() {
         use crate::p3109::{Binary8p3se, Binary8p4se, Binary8p4sf, Binary8p5ue};
         // Nearest-even, nearest-away, toward zero, toward +∞, toward −∞, odd; each without
-        // and with saturation. The first four modes in both policies: ±∞ and overflow as one
-        // bound, or (SatNone on the extended members) ∞ one above it toward zero and for the
-        // positive side toward +∞.
+        // and with saturation. The first five modes in both policies: ±∞ and overflow as one
+        // bound, or (SatNone on the extended members) ∞ one above it toward zero and on the
+        // side that rounds up toward ±∞.
         fn taken<F: Format>() -> [bool; 12] {
             [
                 p3109_byte_lane_applies::<F, NE, false>(),
@@ -1673,7 +1699,7 @@ mod tests {
             ]
         }
         let signed = [
-            true, true, true, true, true, true, true, true, false, false, false, false,
+            true, true, true, true, true, true, true, true, true, true, false, false,
         ];
         assert_eq!(taken::<Binary8p4se>(), signed);
         assert_eq!(taken::<Binary8p4sf>(), signed);
