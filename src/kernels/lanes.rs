@@ -900,22 +900,22 @@ const fn byte_lane_infinity<F: Format, const MODE: u8, const SAT: bool>() -> boo
 ///   compare sends it there) `y` is a NaN, whatever its sign and payload, whose exponent
 ///   field has every bit set, so that the masked value is at least `e` ≥ 2^23. Toward zero
 ///   takes one less where that rounding went up (one exact compare), or, with per-lane
-///   variable shifts, the shifted significand of [`encode_lane_fast`], which is 0 for NaN;
-///   toward +∞ takes [`toward_infinity_subnormal`], at least 2^22 for NaN. Toward −∞ with
-///   variable shifts is all integer: the shifted significand, after adding 2^d − 1 (d the
-///   count of dropped bits) for the negative inputs, and NaN's code by one select at the end;
-///   without them, [`toward_infinity_subnormal`].
+///   variable shifts, the shifted significand of [`encode_lane_fast`], which is 0 for NaN.
+///   Toward ±∞ with variable shifts is all integer: the shifted significand, after adding
+///   2^d − 1 (d the count of dropped bits) where the magnitude rounds up, the subnormal
+///   select and the sign by compares on the bits, and NaN's code by one select at the end;
+///   without them the subnormal path is [`toward_infinity_subnormal`].
 /// - The sign: a negative input that rounds to a non-zero magnitude, and NaN, flip every bit
 ///   above bit 6 (`^ 0xFFFF_FF80`), one unordered compare with the zero bound of
-///   [`zero_bound`] (toward −∞, whose bound is 0: every negative input but −0, one compare on
-///   the bits): a magnitude m ≤ `0x7F` becomes −128 + m, the i32 whose low byte is the
-///   code `0x80 | m`, NaN's ≥ 2^23 becomes an i32 below −128, and NaN's 0 becomes −128.
+///   [`zero_bound`] (toward ±∞: a compare on the bits, and NaN by its select): a magnitude
+///   m ≤ `0x7F` becomes −128 + m, the i32 whose low byte is the code `0x80 | m`, NaN's
+///   ≥ 2^23 becomes an i32 below −128, and NaN's 0 becomes −128.
 /// - The code: the i32 clamped to −128 ..= 127 (AVX-512's saturating `vpmovsdb`, which does
 ///   the narrowing store with it): NaN's becomes −128, whose low byte is `0x80`.
 ///
 /// FTZ and DAZ change nothing: the float operations are those of [`encode_lane_fast`]'s
-/// nearest modes, and the compare with 2^emin reads a DAZ-zeroed f32 subnormal as below it, as
-/// it is.
+/// subnormal paths, the compare with 2^emin reads a DAZ-zeroed f32 subnormal as below it, as
+/// it is, and toward ±∞ tests only bits.
 #[inline(always)]
 fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: bool) -> u32 {
     let s = F::SPEC;
@@ -986,18 +986,25 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
     // The highest exponent bit that C's exponent field has clear (C is no NaN, so one is).
     let e_bit = 1u32 << (31 - (!magic_bits & 0x7F80_0000).leading_zeros());
     let y = x + magic;
-    let sub = if MODE == TP || (MODE == TN && !shifts) {
+    let integer = matches!(MODE, TP | TN) && shifts;
+    let sub = if matches!(MODE, TP | TN) && !shifts {
         // A NaN's magnitude here is at least 2^22, which the sign flip below makes -128.
         toward_infinity_subnormal::<MODE>(&s, b)
-    } else if MODE == TN {
-        // Toward −∞ with shifts, in integer operations: the significand shifted by the count
-        // d of dropped bits (as toward zero), after adding 2^d − 1 for a negative input but
-        // −0 (a ceiling). A count beyond 31 (f32 subnormals and zeros, whose `sig` is wrong
-        // but below 2^24) is 31: the floor is 0, the ceiling 1. (NaN is resolved below.)
+    } else if integer {
+        // Toward ±∞ with shifts, in integer operations: the significand shifted by the count
+        // d of dropped bits (as toward zero), after adding 2^d − 1 where the magnitude rounds
+        // up (a ceiling): a positive input but +0 toward +∞, a negative one but −0 toward −∞.
+        // A count beyond 31 (f32 subnormals and zeros, whose `sig` is wrong but below 2^24) is
+        // 31: the floor is 0, the ceiling 1. (NaN is resolved below.)
         let e = a >> 23;
         let sig = (a & 0x7F_FFFF) | 0x80_0000;
         let d = (tmin + sh).wrapping_sub(e).min(31);
-        let up = sel(b > 0x8000_0000, (1 << d) - 1, 0);
+        let rounds_up = if MODE == TP {
+            (b as i32) > 0
+        } else {
+            b > 0x8000_0000
+        };
+        let up = sel(rounds_up, (1 << d) - 1, 0);
         (sig + up) >> d
     } else if MODE == TZ && shifts {
         // 0 for NaN, which the sign flip below makes -128.
@@ -1027,13 +1034,14 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
     } else {
         mag
     };
-    if MODE == TN {
-        // Toward −∞, on the bits (a float compare with the zero bound 0 is one DAZ spoils):
-        // the subnormal select by |x| < 2^emin, which leaves NaN in the normal range; the sign
-        // for every negative input but −0 (each rounds to a non-zero magnitude); NaN's code
-        // by one select.
+    if matches!(MODE, TP | TN) {
+        // Toward ±∞ on the bits (toward −∞ a float compare with the zero bound 0 is one DAZ
+        // spoils): the subnormal select by |x| < 2^emin, which leaves NaN in the normal range;
+        // the sign for every negative input beyond the zero bound (toward −∞: but −0); NaN's
+        // code by one select.
         let mag = sel(a < tmin << 23, sub, normal);
-        let v = sel(b > 0x8000_0000, mag ^ 0xFFFF_FF80, mag) as i32;
+        let t = zero_bound::<MODE>(&s).unwrap_or_default();
+        let v = sel(b > 0x8000_0000 | t, mag ^ 0xFFFF_FF80, mag) as i32;
         let v = sel(a > 0x7F80_0000, -128i32 as u32, v as u32) as i32;
         return (v.clamp(-128, 127) as u32) & 0xFF;
     }
