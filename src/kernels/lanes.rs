@@ -1679,45 +1679,55 @@ mod tests {
         check::<crate::formats::F8E5M2FNUZ>();
     }
 
+    /// Which (mode, policy) pairs `$applies` takes for the format `$f`: nearest-even,
+    /// nearest-away, toward zero, toward +∞, toward −∞, odd, each without and with saturation,
+    /// then stochastic rounding.
+    macro_rules! taken {
+        ($applies:ident, $f:ty) => {
+            [
+                $applies::<$f, NE, false>(),
+                $applies::<$f, NE, true>(),
+                $applies::<$f, NA, false>(),
+                $applies::<$f, NA, true>(),
+                $applies::<$f, TZ, false>(),
+                $applies::<$f, TZ, true>(),
+                $applies::<$f, TP, false>(),
+                $applies::<$f, TP, true>(),
+                $applies::<$f, TN, false>(),
+                $applies::<$f, TN, true>(),
+                $applies::<$f, ODD, false>(),
+                $applies::<$f, ODD, true>(),
+                $applies::<$f, SR, false>(),
+            ]
+        };
+    }
+
     /// [`p3109_byte_lane`] takes the signed 8-bit members that the P3109 benchmarks time
     /// (so that a change of the special codes cannot send them back to the general lane
-    /// unnoticed), in every deterministic mode but odd in both policies, and no other format;
-    /// the test above compares its codes with the scalar core's.
+    /// unnoticed), in every deterministic mode but odd in both policies (the first five: ±∞
+    /// and overflow as one bound, or, in SatNone on the extended members, ∞ one above it
+    /// toward zero and on the side that rounds up toward ±∞), and no other format; the test
+    /// above compares its codes with the scalar core's.
     #[test]
     fn byte_lane_takes_the_signed_8_bit_members() {
-        use crate::p3109::{Binary8p3se, Binary8p4se, Binary8p4sf, Binary8p5ue};
-        // Nearest-even, nearest-away, toward zero, toward +∞, toward −∞, odd; each without
-        // and with saturation. The first five modes in both policies: ±∞ and overflow as one
-        // bound, or (SatNone on the extended members) ∞ one above it toward zero and on the
-        // side that rounds up toward ±∞.
-        fn taken<F: Format>() -> [bool; 12] {
-            [
-                p3109_byte_lane_applies::<F, NE, false>(),
-                p3109_byte_lane_applies::<F, NE, true>(),
-                p3109_byte_lane_applies::<F, NA, false>(),
-                p3109_byte_lane_applies::<F, NA, true>(),
-                p3109_byte_lane_applies::<F, TZ, false>(),
-                p3109_byte_lane_applies::<F, TZ, true>(),
-                p3109_byte_lane_applies::<F, TP, false>(),
-                p3109_byte_lane_applies::<F, TP, true>(),
-                p3109_byte_lane_applies::<F, TN, false>(),
-                p3109_byte_lane_applies::<F, TN, true>(),
-                p3109_byte_lane_applies::<F, ODD, false>(),
-                p3109_byte_lane_applies::<F, ODD, true>(),
-            ]
+        use crate::p3109::{Binary8p3se, Binary8p4se, Binary8p4sf, Binary8p5ue, P3109};
+        let mut signed = [true; 13];
+        signed[10..].fill(false);
+        assert_eq!(taken!(p3109_byte_lane_applies, Binary8p4se), signed);
+        assert_eq!(taken!(p3109_byte_lane_applies, Binary8p4sf), signed);
+        assert_eq!(taken!(p3109_byte_lane_applies, Binary8p3se), signed);
+        assert_eq!(
+            taken!(p3109_byte_lane_applies, P3109<8, 1, true, true>),
+            signed
+        );
+        for none in [
+            taken!(p3109_byte_lane_applies, Binary8p5ue),
+            taken!(p3109_byte_lane_applies, crate::p3109::Binary4p2sf),
+            taken!(p3109_byte_lane_applies, crate::formats::F8E4M3FN),
+            taken!(p3109_byte_lane_applies, crate::formats::F8E4M3FNUZ),
+        ] {
+            assert_eq!(none, [false; 13]);
         }
-        let signed = [
-            true, true, true, true, true, true, true, true, true, true, false, false,
-        ];
-        assert_eq!(taken::<Binary8p4se>(), signed);
-        assert_eq!(taken::<Binary8p4sf>(), signed);
-        assert_eq!(taken::<Binary8p3se>(), signed);
-        assert_eq!(taken::<crate::p3109::P3109<8, 1, true, true>>(), signed);
-        assert_eq!(taken::<Binary8p5ue>(), [false; 12]);
-        assert_eq!(taken::<crate::p3109::Binary4p2sf>(), [false; 12]);
-        assert_eq!(taken::<crate::formats::F8E4M3FN>(), [false; 12]);
-        assert_eq!(taken::<crate::formats::F8E4M3FNUZ>(), [false; 12]);
-        assert!(!p3109_byte_lane_applies::<Binary8p4se, ODD, false>());
     }
 
     /// [`p3109_unsigned_lane`] takes the unsigned 8-bit members the lanes cover (binary8p5ue,
@@ -1726,36 +1736,27 @@ mod tests {
     /// scalar core's.
     #[test]
     fn unsigned_lane_takes_the_unsigned_8_bit_members() {
-        use crate::p3109::P3109;
-        fn taken<F: Format>() -> [bool; 13] {
-            [
-                p3109_unsigned_lane_applies::<F, NE, false>(),
-                p3109_unsigned_lane_applies::<F, NE, true>(),
-                p3109_unsigned_lane_applies::<F, NA, false>(),
-                p3109_unsigned_lane_applies::<F, NA, true>(),
-                p3109_unsigned_lane_applies::<F, TZ, false>(),
-                p3109_unsigned_lane_applies::<F, TZ, true>(),
-                p3109_unsigned_lane_applies::<F, TP, false>(),
-                p3109_unsigned_lane_applies::<F, TP, true>(),
-                p3109_unsigned_lane_applies::<F, TN, false>(),
-                p3109_unsigned_lane_applies::<F, TN, true>(),
-                p3109_unsigned_lane_applies::<F, ODD, false>(),
-                p3109_unsigned_lane_applies::<F, ODD, true>(),
-                p3109_unsigned_lane_applies::<F, SR, false>(),
-            ]
-        }
+        use crate::p3109::{Binary8p4se, Binary8p5ue, P3109};
         let mut every = [true; 13];
         every[12] = false;
-        assert_eq!(taken::<crate::p3109::Binary8p5ue>(), every);
-        assert_eq!(taken::<P3109<8, 5, false, false>>(), every);
-        assert_eq!(taken::<P3109<8, 2, false, true>>(), every);
-        assert_eq!(taken::<P3109<8, 8, false, false>>(), every);
-        // Precision 1 (not covered by the lanes), signed and narrower members, OCP formats.
-        assert_eq!(taken::<P3109<8, 1, false, true>>(), [false; 13]);
-        assert_eq!(taken::<crate::p3109::Binary8p4se>(), [false; 13]);
-        assert_eq!(taken::<P3109<6, 3, false, true>>(), [false; 13]);
-        assert_eq!(taken::<crate::formats::F8E4M3FN>(), [false; 13]);
-        assert_eq!(taken::<crate::formats::F8E8M0FNU>(), [false; 13]);
+        for all in [
+            taken!(p3109_unsigned_lane_applies, Binary8p5ue),
+            taken!(p3109_unsigned_lane_applies, P3109<8, 5, false, false>),
+            taken!(p3109_unsigned_lane_applies, P3109<8, 2, false, true>),
+            taken!(p3109_unsigned_lane_applies, P3109<8, 8, false, false>),
+        ] {
+            assert_eq!(all, every);
+        }
+        // Precision 1 (its own lane), signed and narrower members, OCP formats.
+        for none in [
+            taken!(p3109_unsigned_lane_applies, P3109<8, 1, false, true>),
+            taken!(p3109_unsigned_lane_applies, Binary8p4se),
+            taken!(p3109_unsigned_lane_applies, P3109<6, 3, false, true>),
+            taken!(p3109_unsigned_lane_applies, crate::formats::F8E4M3FN),
+            taken!(p3109_unsigned_lane_applies, crate::formats::F8E8M0FNU),
+        ] {
+            assert_eq!(none, [false; 13]);
+        }
     }
 
     /// The const special codes are the scalar core's.
