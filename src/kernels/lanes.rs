@@ -374,23 +374,15 @@ fn toward_infinity_subnormal<const MODE: u8>(s: &Spec, b: u32) -> u32 {
 }
 
 /// |x| (f32 bits `a`, below 2^emin) rounded to odd at the format's subnormal spacing:
-/// nearest-even by the magic constant of [`encode_lane_fast`], less one where it went up (one
-/// exact comparison), then the last bit set where inexact. An f32 subnormal input (below half
-/// the format's smallest subnormal, so that nearest-even gives 0) is inexact: said from its
-/// bits, since DAZ would read it as 0 in the float comparison. For ∞ and NaN the result is at
-/// least 2^22 (the sum is ∞ or a quiet NaN, whose bits lie that far above C's).
+/// toward zero by [`toward_zero_subnormal_by_floats`], then the last bit set where inexact.
+/// An f32 subnormal input (below half the format's smallest subnormal, so that nearest-even
+/// gives 0) is inexact: said from its bits, since DAZ would read it as 0 in the float
+/// comparison. For ∞ and NaN the result is at least 2^22 (the sum is ∞ or a quiet NaN, whose
+/// bits lie that far above C's).
 #[inline(always)]
 fn odd_subnormal(s: &Spec, a: u32) -> u32 {
-    let m = s.mantissa_bits;
-    let tmin = (s.min_exponent() + 127) as u32;
-    let x = f32::from_bits(a);
-    let magic = f32::from_bits((tmin + 23 - m) << 23);
-    let y = x + magic;
-    // Wrapping: computed on every lane, used only in the subnormal range (and for ∞ and NaN).
-    let ne = y.to_bits().wrapping_sub(magic.to_bits());
-    let r = y - magic; // exact (Sterbenz)
-    let tz = sel(r > x, ne.wrapping_sub(1), ne);
-    sel(r != x || f32_subnormal(a), tz | 1, tz)
+    let (tz, near, _) = toward_zero_subnormal_by_floats(s, a);
+    sel(near != f32::from_bits(a) || f32_subnormal(a), tz | 1, tz)
 }
 
 /// Whether the f32 bits `b` are a *positive* subnormal (1 ..= 0x7F_FFFF): one compare, on the
@@ -1322,6 +1314,15 @@ mod tests {
     use crate::formats::FORMATS;
     use crate::round;
 
+    /// A 64-bit LCG (Knuth's multiplier) from `seed`: its high halves, the tests' inputs and
+    /// thresholds.
+    fn lcg(mut seed: u64) -> impl FnMut() -> u32 {
+        move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 32) as u32
+        }
+    }
+
     /// `$check::<F>()` for every OCP format of the fast lane with a subnormal range below
     /// 2^emin (all but E8M0, which has its own lane, and bf16, which has f32's range).
     macro_rules! ocp_fast_lane_formats {
@@ -1377,11 +1378,7 @@ mod tests {
     #[test]
     fn threshold_rounds_as_the_word() {
         fn check<F: Format>() {
-            let mut s = 0x9E37_79B9_7F4A_7C15u64;
-            let mut next = || {
-                s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                (s >> 32) as u32
-            };
+            let mut next = lcg(0x9E37_79B9_7F4A_7C15u64);
             for i in 0..400_000u32 {
                 let raw = next();
                 let b = match i % 3 {
@@ -1423,11 +1420,7 @@ mod tests {
             let spec = F::SPEC;
             let tmin = (spec.min_exponent() + 127) as u32;
             let q = spec.min_exponent() - spec.mantissa_bits as i32;
-            let mut st = 0x2545_F491_4F6C_DD1Du64;
-            let mut next = || {
-                st = st.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                (st >> 32) as u32
-            };
+            let mut next = lcg(0x2545_F491_4F6C_DD1Du64);
             // ⌊|x| / 2^q · 2^32⌋ mod 2^32 for the f32 bits `a`.
             let exact_frac = |a: u32| -> u32 {
                 let (sig, e) = if a >> 23 == 0 {
@@ -1495,11 +1488,7 @@ mod tests {
     fn p1_unsigned_lane_rounds_stochastically_as_the_core() {
         fn check<F: Format>() {
             assert!(p1_unsigned(&F::SPEC));
-            let mut st = 0x2545_F491_4F6C_DD1Du64;
-            let mut next = || {
-                st = st.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                (st >> 32) as u32
-            };
+            let mut next = lcg(0x2545_F491_4F6C_DD1Du64);
             for i in 0..100_000u32 {
                 let raw = next();
                 let b = match i % 4 {
