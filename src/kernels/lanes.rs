@@ -373,6 +373,35 @@ fn toward_infinity_subnormal<const MODE: u8>(s: &Spec, b: u32) -> u32 {
     (directed as i32).unsigned_abs()
 }
 
+/// |x| (f32 bits `a`, below 2^emin) rounded at the format's subnormal spacing to nearest-even,
+/// nearest-away (`MODE` [`NA`]) or toward zero ([`TZ`], [`TN`]), such that ∞ and NaN give at
+/// least 2^23: the sum `y = |x| + C` of the magic constant of [`encode_lane_fast`], masked
+/// with the f32 mantissa and one bit `e` of the exponent field that C's has clear. For a
+/// subnormal-range input `y` lies in C's binade, so that the mask leaves the rounded
+/// magnitude; for ∞ and NaN `y` is ∞ or a NaN, whatever the sign and payload, whose exponent
+/// field has every bit set, so that the masked value is at least `e`. Nearest-away adds one
+/// for the ties nearest-even took down, toward zero takes one less where it went up (one exact
+/// compare each, false for NaN). The lanes of the 8-bit P3109 members send NaN here.
+#[inline(always)]
+fn nan_carrying_subnormal<const MODE: u8>(s: &Spec, a: u32) -> u32 {
+    let m = s.mantissa_bits;
+    let tmin = (s.min_exponent() + 127) as u32;
+    let x = f32::from_bits(a);
+    let magic_bits = (tmin + 23 - m) << 23;
+    let magic = f32::from_bits(magic_bits);
+    // The highest exponent bit that C's exponent field has clear (C is no NaN, so one is).
+    let e_bit = 1u32 << (31 - (!magic_bits & 0x7F80_0000).leading_zeros());
+    let y = x + magic;
+    let sub = y.to_bits() & (0x7F_FFFF | e_bit);
+    match MODE {
+        // A tie that nearest-even took down: |x| is half a spacing above.
+        NA => sub + (x - (y - magic) == f32::from_bits((tmin - m - 1) << 23)) as u32,
+        // Wrapping: lanes outside the subnormal range (unused) may wrap here.
+        TZ | TN => sub.wrapping_sub((y - magic > x) as u32),
+        _ => sub,
+    }
+}
+
 /// |x| (f32 bits `a`, below 2^emin) rounded to odd at the format's subnormal spacing:
 /// toward zero by [`toward_zero_subnormal_by_floats`], then the last bit set where inexact.
 /// An f32 subnormal input (below half the format's smallest subnormal, so that nearest-even
@@ -848,9 +877,10 @@ const fn p3109_byte_lane_applies<F: Format, const MODE: u8, const SAT: bool>() -
     }
 }
 
-/// Whether [`p3109_byte_lane`] takes `MODE` toward +∞ with the overflow codes of `SatNone` on
-/// an extended member: the positive overflow gives +∞ (max + 1), the negative one −max, and
-/// both ∞ inputs keep their ∞ codes.
+/// Whether [`p3109_byte_lane`] takes `MODE` toward ±∞ with the overflow codes of `SatNone` on
+/// an extended member: the side that rounds its magnitude up (positive toward +∞, negative
+/// toward −∞) overflows to ∞ (max + 1 with the sign), the other to ±max, and both ∞ inputs
+/// keep their ∞ codes.
 #[inline(always)]
 const fn byte_lane_directed<F: Format, const MODE: u8, const SAT: bool>() -> bool {
     let s = F::SPEC;
@@ -884,15 +914,10 @@ const fn byte_lane_infinity<F: Format, const MODE: u8, const SAT: bool>() -> boo
 /// for NaN, whose code `0x80` is no bound.
 ///
 /// - The magnitude: in the normal range the f32 bits rebiased and rounded at bit `sh`, then
-///   clamped at B (overflow and ∞; toward +∞, clamped before the rounding up as in
-///   [`encode_lane_fast`]); in the subnormal range, and for NaN, the sum `y = |x| + C`
-///   of the magic constant of [`encode_lane_fast`], masked with the f32 mantissa and one bit
-///   `e` of the exponent field that C's has clear: for a subnormal-range input `y` lies in
-///   C's binade, so that the mask leaves the rounded magnitude; for NaN (one unordered
-///   compare sends it there) `y` is a NaN, whatever its sign and payload, whose exponent
-///   field has every bit set, so that the masked value is at least `e` ≥ 2^23. Toward zero
-///   takes one less where that rounding went up (one exact compare), or, with per-lane
-///   variable shifts, the shifted significand of [`encode_lane_fast`], which is 0 for NaN.
+///   clamped at B (overflow and ∞; toward ±∞, clamped before the rounding up as in
+///   [`encode_lane_fast`]); in the subnormal range, and for NaN, [`nan_carrying_subnormal`]
+///   (NaN: at least 2^23; one unordered compare sends it there), or toward zero with per-lane
+///   variable shifts the shifted significand of [`encode_lane_fast`], which is 0 for NaN.
 ///   Toward ±∞ with variable shifts is all integer: the shifted significand, after adding
 ///   2^d − 1 (d the count of dropped bits) where the magnitude rounds up, the subnormal
 ///   select and the sign by compares on the bits, and NaN's code by one select at the end;
@@ -973,58 +998,33 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
         infinity(normal)
     };
     // The subnormal range and NaN.
-    let magic_bits = (tmin + 23 - m) << 23;
-    let magic = f32::from_bits(magic_bits);
-    // The highest exponent bit that C's exponent field has clear (C is no NaN, so one is).
-    let e_bit = 1u32 << (31 - (!magic_bits & 0x7F80_0000).leading_zeros());
-    let y = x + magic;
-    let integer = matches!(MODE, TP | TN) && shifts;
-    let sub = if matches!(MODE, TP | TN) && !shifts {
-        // A NaN's magnitude here is at least 2^22, which the sign flip below makes -128.
-        toward_infinity_subnormal::<MODE>(&s, b)
-    } else if integer {
-        // Toward ±∞ with shifts, in integer operations: the significand shifted by the count
-        // d of dropped bits (as toward zero), after adding 2^d − 1 where the magnitude rounds
-        // up (a ceiling): a positive input but +0 toward +∞, a negative one but −0 toward −∞.
-        // A count beyond 31 (f32 subnormals and zeros, whose `sig` is wrong but below 2^24) is
-        // 31: the floor is 0, the ceiling 1. (NaN is resolved below.)
-        let e = a >> 23;
-        let sig = (a & 0x7F_FFFF) | 0x80_0000;
-        let d = (tmin + sh).wrapping_sub(e).min(31);
-        let rounds_up = if MODE == TP {
-            (b as i32) > 0
+    let sub = if matches!(MODE, TP | TN) {
+        if shifts {
+            // Toward ±∞ with shifts, in integer operations: the significand shifted by the
+            // count d of dropped bits (as toward zero), after adding 2^d − 1 where the
+            // magnitude rounds up (a ceiling): a positive input but +0 toward +∞, a negative
+            // one but −0 toward −∞. A count beyond 31 (f32 subnormals and zeros, whose `sig`
+            // is wrong but below 2^24) is 31: the floor is 0, the ceiling 1. (NaN is resolved
+            // below.)
+            let e = a >> 23;
+            let sig = (a & 0x7F_FFFF) | 0x80_0000;
+            let d = (tmin + sh).wrapping_sub(e).min(31);
+            let rounds_up = if MODE == TP {
+                (b as i32) > 0
+            } else {
+                b > 0x8000_0000
+            };
+            let up = sel(rounds_up, (1 << d) - 1, 0);
+            (sig + up) >> d
         } else {
-            b > 0x8000_0000
-        };
-        let up = sel(rounds_up, (1 << d) - 1, 0);
-        (sig + up) >> d
+            toward_infinity_subnormal::<MODE>(&s, b)
+        }
     } else if MODE == TZ && shifts {
         // 0 for NaN, which the sign flip below makes -128.
         toward_zero_subnormal_by_shift(&s, a)
     } else {
-        let mut sub = y.to_bits() & (0x7F_FFFF | e_bit);
-        if MODE == NA {
-            // A tie that nearest-even took down: |x| is half a spacing above (false for NaN).
-            let r = y - magic; // exact (Sterbenz)
-            sub += (x - r == f32::from_bits((tmin - m - 1) << 23)) as u32;
-        } else if MODE == TZ {
-            // Toward zero without variable shifts: less one where nearest-even went up
-            // (false for NaN, which keeps its magnitude of at least 2^23).
-            // Wrapping: lanes outside the subnormal range (unused) may wrap here.
-            sub = sub.wrapping_sub((y - magic > x) as u32);
-        }
-        sub
-    };
-    // Unordered: true for NaN.
-    #[allow(clippy::neg_cmp_op_on_partial_ord)]
-    let sub_or_nan = !(x >= f32::from_bits(tmin << 23));
-    let mag = sel(sub_or_nan, sub, normal);
-    // Toward zero with shifts clamps after the select, as E4M3FN's lane does (one masked
-    // operation less): its subnormal path gives NaN 0, which the clamp keeps.
-    let mag = if clamp_after {
-        infinity((mag as i32).min(c.ovf_pos as i32) as u32)
-    } else {
-        mag
+        // At least 2^23 for NaN, which the sign flip below makes less than -128.
+        nan_carrying_subnormal::<MODE>(&s, a)
     };
     if matches!(MODE, TP | TN) {
         // Toward ±∞ on the bits (toward −∞ a float compare with the zero bound 0 is one DAZ
@@ -1037,6 +1037,17 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
         let v = sel(a > 0x7F80_0000, -128i32 as u32, v as u32) as i32;
         return (v.clamp(-128, 127) as u32) & 0xFF;
     }
+    // Unordered: true for NaN.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    let sub_or_nan = !(x >= f32::from_bits(tmin << 23));
+    let mag = sel(sub_or_nan, sub, normal);
+    // Toward zero with shifts clamps after the select, as E4M3FN's lane does (one masked
+    // operation less): its subnormal path gives NaN 0, which the clamp keeps.
+    let mag = if clamp_after {
+        infinity((mag as i32).min(c.ovf_pos as i32) as u32)
+    } else {
+        mag
+    };
     let signed = nan_or_nonzero_negative::<MODE>(&s, b);
     let v = sel(signed, mag ^ 0xFFFF_FF80, mag) as i32;
     (v.clamp(-128, 127) as u32) & 0xFF
@@ -1108,7 +1119,6 @@ fn p3109_unsigned_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shift
     let tmin = (s.min_exponent() + 127) as u32;
     let max = s.max_code();
     let a = b & 0x7FFF_FFFF;
-    let x = f32::from_bits(a);
     // The normal range, rounded and clamped at P.
     // Wrapping: in the subnormal range (and for NaN and the negative inputs) `biased` is unused.
     let biased = a.wrapping_sub(((127 - s.bias) as u32) << 23);
@@ -1137,30 +1147,13 @@ fn p3109_unsigned_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shift
         normal.min(c.ovf_pos)
     };
     // The subnormal range (and ∞, NaN).
-    let magic_bits = (tmin + 23 - m) << 23;
-    let magic = f32::from_bits(magic_bits);
-    // The highest exponent bit that C's exponent field has clear (C is no NaN, so one is).
-    let e_bit = 1u32 << (31 - (!magic_bits & 0x7F80_0000).leading_zeros());
     let toward_zero = matches!(MODE, TZ | TN);
     let sub = match MODE {
         TP => toward_infinity_subnormal::<TP>(&s, a),
         ODD => odd_subnormal(&s, a),
         // 0 for ∞ and NaN: mended below.
         _ if toward_zero && shifts => toward_zero_subnormal_by_shift(&s, a),
-        _ => {
-            let y = x + magic;
-            let mut sub = y.to_bits() & (0x7F_FFFF | e_bit);
-            if MODE == NA {
-                // A tie that nearest-even took down: |x| is half a spacing above.
-                let r = y - magic; // exact (Sterbenz)
-                sub += (x - r == f32::from_bits((tmin - m - 1) << 23)) as u32;
-            } else if toward_zero {
-                // Less one where nearest-even went up (false for ∞ and NaN).
-                // Wrapping: lanes outside the subnormal range (unused) may wrap here.
-                sub = sub.wrapping_sub((y - magic > x) as u32);
-            }
-            sub
-        }
+        _ => nan_carrying_subnormal::<MODE>(&s, a),
     };
     // Unordered: true for NaN; and for every negative input.
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
