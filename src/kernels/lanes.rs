@@ -915,7 +915,8 @@ const fn byte_lane_infinity<F: Format, const MODE: u8, const SAT: bool>() -> boo
 ///
 /// - The magnitude: in the normal range the f32 bits rebiased and rounded at bit `sh`, then
 ///   clamped at B (overflow and ∞; toward ±∞, clamped before the rounding up as in
-///   [`encode_lane_fast`]); in the subnormal range, and for NaN, [`nan_carrying_subnormal`]
+///   [`encode_lane_fast`]; toward zero with ∞'s own codes, the input clamped so that ∞ passes
+///   unclamped, and ∞'s code by one minimum, without a compare); in the subnormal range, and for NaN, [`nan_carrying_subnormal`]
 ///   (NaN: at least 2^23; one unordered compare sends it there), or toward zero with per-lane
 ///   variable shifts the shifted significand of [`encode_lane_fast`], which is 0 for NaN.
 ///   Toward ±∞ with variable shifts is all integer: the shifted significand, after adding
@@ -942,8 +943,24 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
     let tmin = (s.min_exponent() + 127) as u32;
     let a = b & 0x7FFF_FFFF;
     let x = f32::from_bits(a);
+    let clamp_after = MODE == TZ && shifts;
+    // Toward zero with shifts where ±∞ have their own codes, one above the bound: the input is
+    // clamped at the bits of the largest finite value before it is rebiased, after adding 2^23,
+    // which takes ∞ (and NaN) to i32s at or below i32::MIN that a signed minimum keeps. So ∞
+    // passes unclamped, and gives ∞'s code in the normal range ((255 − 127 + bias) << M, above
+    // every finite code), which one minimum with that code after the select makes the code
+    // itself: no compare for ∞ (BENCHMARKS.md, P3109).
+    let clamp_input = clamp_after && byte_lane_infinity::<F, MODE, SAT>();
     // The normal range, rounded and clamped at the bound.
-    let biased = a.wrapping_sub(((127 - s.bias) as u32) << 23);
+    let biased = if clamp_input {
+        let rebias = ((127 - s.bias) as u32) << 23;
+        let max_bits = (c.ovf_pos << sh) + rebias;
+        // Wrapping: +∞ and the positive NaNs' bits carry into the sign.
+        let t = (a.wrapping_add(0x80_0000) as i32).min((max_bits + 0x80_0000) as i32);
+        (t as u32).wrapping_sub(rebias + 0x80_0000)
+    } else {
+        a.wrapping_sub(((127 - s.bias) as u32) << 23)
+    };
     let half = 1u32 << (sh - 1);
     // Wrapping: in the subnormal range (and for NaN) `biased` is unused.
     let rounded = match MODE {
@@ -955,7 +972,6 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
         NA => biased.wrapping_add(half),
         _ => biased,
     };
-    let clamp_after = MODE == TZ && shifts;
     // An arithmetic shift and a signed minimum, the same operations as their unsigned forms
     // and the same values in the normal range (where `rounded` < 2^31): with them LLVM does not
     // know the magnitude non-negative, and keeps the clamp below whole, for `vpmovsdb`.
@@ -1042,8 +1058,11 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
     let sub_or_nan = !(x >= f32::from_bits(tmin << 23));
     let mag = sel(sub_or_nan, sub, normal);
     // Toward zero with shifts clamps after the select, as E4M3FN's lane does (one masked
-    // operation less): its subnormal path gives NaN 0, which the clamp keeps.
-    let mag = if clamp_after {
+    // operation less): its subnormal path gives NaN 0, which the clamp keeps. (With the input
+    // clamped, the only magnitude above ∞'s code is ∞'s own, in the normal range.)
+    let mag = if clamp_input {
+        (mag as i32).min(c.inf_pos as i32) as u32
+    } else if clamp_after {
         infinity((mag as i32).min(c.ovf_pos as i32) as u32)
     } else {
         mag
