@@ -287,6 +287,37 @@ fn toward_zero_subnormal_by_shift(s: &Spec, a: u32) -> u32 {
     shr_or_zero(sig, (tmin + sh).wrapping_sub(e))
 }
 
+/// The same by one truncating conversion (for the 8-bit P3109 members): |x| scaled by 2^k,
+/// k = M − emin, on the bits (the exponent field raised by k, an integer add, exact for an f32
+/// normal |x| < 2^emin, whose scaled value lies below 2^M), clamped below 2^31 by a compare
+/// that is false for NaN, and converted toward zero (`vcvttps2dq`). No float operation reads
+/// an f32 subnormal: such an input (or +0) becomes a normal below 1, which truncates to 0 as
+/// its exact quotient does (|x| < 2^-126 ≤ 2^q). Outside the subnormal range the result is
+/// unused but for NaN, whose bits, and +∞'s, carry into the sign (k ≥ 1): a negative value of
+/// magnitude below 2^(k − 126), which truncates to 0. Larger inputs may give ∞ or a NaN, which
+/// the clamp replaces.
+#[inline(always)]
+fn toward_zero_subnormal_by_convert<F: Format>(a: u32) -> u32 {
+    let s = F::SPEC;
+    let k = (s.mantissa_bits as i32 - s.min_exponent()) as u32;
+    // The conversion's operand must lie in (−2^31, 2^31): the negative ones are below
+    // 2^(k − 126) in magnitude. And NaN must carry into the sign.
+    const {
+        let k = F::SPEC.mantissa_bits as i32 - F::SPEC.min_exponent();
+        assert!(k >= 1 && k <= 157)
+    };
+    let y = f32::from_bits(a.wrapping_add(k << 23));
+    let limit = 2_147_483_520.0f32; // the largest f32 below 2^31
+    let y = if y < limit { y } else { limit };
+    // SAFETY: `y` is no NaN (the compare is false for NaN, which takes the limit) and lies in
+    // (−2^31, 2^31): at most the limit, and negative only where the exponent field carried
+    // into the sign, with a magnitude below 2^(k − 126) ≤ 2^31 (the assertion above).
+    #[allow(unsafe_code)]
+    unsafe {
+        y.to_int_unchecked::<i32>() as u32
+    }
+}
+
 /// The same by float operations, for code without per-lane variable shifts: the nearest-even
 /// rounding n of the magic constant C (as in [`encode_lane_fast`]), less one where it went up
 /// (one exact comparison). Returns (⌊|x| / 2^q⌋, n·2^q as an f32, whether n went up). An f32
@@ -916,9 +947,10 @@ const fn byte_lane_infinity<F: Format, const MODE: u8, const SAT: bool>() -> boo
 /// - The magnitude: in the normal range the f32 bits rebiased and rounded at bit `sh`, then
 ///   clamped at B (overflow and ∞; toward ±∞, clamped before the rounding up as in
 ///   [`encode_lane_fast`]; toward zero with ∞'s own codes, the input clamped so that ∞ passes
-///   unclamped, and ∞'s code by one minimum, without a compare); in the subnormal range, and for NaN, [`nan_carrying_subnormal`]
-///   (NaN: at least 2^23; one unordered compare sends it there), or toward zero with per-lane
-///   variable shifts the shifted significand of [`encode_lane_fast`], which is 0 for NaN.
+///   unclamped, and ∞'s code by one minimum, without a compare); in the subnormal range, and
+///   for NaN, [`nan_carrying_subnormal`] (NaN: at least 2^23; one unordered compare sends it
+///   there), or toward zero with per-lane variable shifts (AVX2, AVX-512)
+///   [`toward_zero_subnormal_by_convert`], one truncating conversion, which is 0 for NaN.
 ///   Toward ±∞ with variable shifts is all integer: the shifted significand, after adding
 ///   2^d − 1 (d the count of dropped bits) where the magnitude rounds up, the subnormal
 ///   select and the sign by compares on the bits, and NaN's code by one select at the end;
@@ -1037,7 +1069,7 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
         }
     } else if MODE == TZ && shifts {
         // 0 for NaN, which the sign flip below makes -128.
-        toward_zero_subnormal_by_shift(&s, a)
+        toward_zero_subnormal_by_convert::<F>(a)
     } else {
         // At least 2^23 for NaN, which the sign flip below makes less than -128.
         nan_carrying_subnormal::<MODE>(&s, a)
