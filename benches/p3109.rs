@@ -19,20 +19,24 @@ use std::hint::black_box;
 
 const SIZES: [usize; 3] = [4096, 262_144, 1 << 22];
 
-/// The output offsets an iteration cycles through, in elements of `T`: 64 steps of 64 bytes
-/// (one cache line), 4 KiB in all.
+/// The output alignments an iteration cycles through: 64 steps of one cache line (64 bytes),
+/// 4 KiB in all.
+const STEPS: usize = 64;
+const LINE: usize = 64;
+
+/// The next output offset, in elements of `T` ([`STEPS`] steps of [`LINE`] bytes).
 fn offsets<T>() -> impl FnMut() -> usize {
-    let step = 64 / std::mem::size_of::<T>();
+    let step = LINE / std::mem::size_of::<T>();
     let mut i = 0;
     move || {
-        i = (i + 1) % 64;
+        i = (i + 1) % STEPS;
         i * step
     }
 }
 
 /// A buffer with room for `n` elements at every offset of [`offsets`].
 fn rotating<T: Clone>(n: usize, fill: T) -> Vec<T> {
-    vec![fill; n + 4096 / std::mem::size_of::<T>()]
+    vec![fill; n + STEPS * LINE / std::mem::size_of::<T>()]
 }
 
 fn inputs(n: usize) -> Vec<f32> {

@@ -984,14 +984,14 @@ fn p3109_byte_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shifts: b
     // itself: no compare for ∞ (BENCHMARKS.md, P3109).
     let clamp_input = clamp_after && byte_lane_infinity::<F, MODE, SAT>();
     // The normal range, rounded and clamped at the bound.
+    let rebias = ((127 - s.bias) as u32) << 23;
     let biased = if clamp_input {
-        let rebias = ((127 - s.bias) as u32) << 23;
         let max_bits = (c.ovf_pos << sh) + rebias;
         // Wrapping: +∞ and the positive NaNs' bits carry into the sign.
         let t = (a.wrapping_add(0x80_0000) as i32).min((max_bits + 0x80_0000) as i32);
         (t as u32).wrapping_sub(rebias + 0x80_0000)
     } else {
-        a.wrapping_sub(((127 - s.bias) as u32) << 23)
+        a.wrapping_sub(rebias)
     };
     let half = 1u32 << (sh - 1);
     // Wrapping: in the subnormal range (and for NaN) `biased` is unused.
