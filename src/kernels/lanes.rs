@@ -373,6 +373,50 @@ fn stochastic_subnormal_by_floats(s: &Spec, a: u32, nr: u32) -> u32 {
     // Wrapping: lanes outside the subnormal range (unused) may wrap here.
     kept.wrapping_add((r - high * 65536.0 >= low + 1.0) as u32)
 }
+
+/// |x| (f32 bits `a`) rounded stochastically with the threshold `nr` ([`stochastic_threshold`])
+/// to a magnitude code of `s`, with codes above every finite one for ∞ and NaN: the kept bits
+/// and ⌊fraction · 2^32⌋ (in the normal range from the rebiased bits; below 2^emin by variable
+/// shifts of the significand, or without them by [`stochastic_subnormal_by_floats`]), then
+/// one carry where the fraction exceeds the threshold.
+#[inline(always)]
+fn stochastic_magnitude(s: &Spec, a: u32, nr: u32, shifts: bool) -> u32 {
+    let m = s.mantissa_bits;
+    let sh = 23 - m;
+    let tmin = (s.min_exponent() + 127) as u32;
+    let biased = a.wrapping_sub(((127 - s.bias) as u32) << 23);
+    let kept = biased >> sh;
+    let frac = a << (32 - sh);
+    // Up iff ⌊f·2^32⌋ + r ≥ 2^32, i.e. ⌊f·2^32⌋ > !r, as which the threshold rounds.
+    let rounded = |kept: u32, frac: u32| kept + (frac > nr) as u32;
+    if s.bias == 127 {
+        rounded(kept, frac)
+    } else if !shifts && tmin >= 33 + m {
+        // Without per-lane variable shifts: see [`stochastic_subnormal_by_floats`].
+        let sub = a < tmin << 23;
+        sel(
+            sub,
+            stochastic_subnormal_by_floats(s, a, nr),
+            rounded(kept, frac),
+        )
+    } else {
+        // The exact input is sig · 2^(e − 150), of which `d` bits lie below the subnormal
+        // spacing. (For e = 0, `sig` is wrong but unused: an f32 subnormal lies more than
+        // 2^-32 of a spacing below the format's subnormals, so that `d − 32` ≥ 24 and both
+        // shifts give 0: nothing kept, no fraction.)
+        let e = a >> 23;
+        let sig = (a & 0x7F_FFFF) | 0x80_0000;
+        let d = (tmin + sh).wrapping_sub(e);
+        // sig < 2^24: a shift by 31 clears it, as any larger one would.
+        let kept_sub = sig >> d.min(31);
+        // Shifted up when d ≤ 32, down when d > 32 (d − 32 wraps to a huge count when d < 32,
+        // and the minimum makes that 31, which clears `sig`).
+        let frac_sub = shl_or_zero(sig, 32u32.wrapping_sub(d)) | sig >> d.wrapping_sub(32).min(31);
+        let sub = a < tmin << 23;
+        rounded(sel(sub, kept_sub, kept), sel(sub, frac_sub, frac))
+    }
+}
+
 /// The magnitude of the input with f32 bits `b` (below 2^emin in magnitude) rounded toward
 /// +∞ (`MODE` [`TP`]) or −∞ ([`TN`]) at the format's subnormal spacing: the magic constant
 /// C' = 1.5·C on the *signed* input (x + C' lies in C's binade for |x| < 2^emin of either
@@ -566,6 +610,9 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
     if p3109_unsigned_lane_applies::<F, MODE, SAT>() {
         return p3109_unsigned_lane::<F, MODE, SAT>(b, shifts);
     }
+    if p3109_unsigned_stochastic_applies::<F, MODE, SAT>() {
+        return p3109_unsigned_stochastic_lane::<F, MODE, SAT>(b, nr, shifts);
+    }
     let tmin = (s.min_exponent() + 127) as u32;
     // Signed P3109 in the modes whose zero-rounding bound is a normal-range compare: NaN's code
     // is the −0 code (the sign bit alone), so a NaN input is encoded as +0 (magnitude 0) and
@@ -679,39 +726,7 @@ pub(crate) fn encode_lane_fast<F: Format, const MODE: u8, const SAT: bool>(
         _ => (biased | ((a & low) + low)) >> sh,
     };
     let code = if MODE == SR {
-        // Stochastic: the kept bits and ⌊fraction · 2^32⌋ in either range, then one carry
-        // with the word.
-        let kept = biased >> sh;
-        let frac = a << (32 - sh);
-        // Up iff ⌊f·2^32⌋ + r ≥ 2^32, i.e. ⌊f·2^32⌋ > !r, as which the threshold rounds.
-        let rounded = |kept: u32, frac: u32| kept + (frac > nr) as u32;
-        if s.bias == 127 {
-            rounded(kept, frac)
-        } else if !shifts && tmin >= 33 + m {
-            // Without per-lane variable shifts: see [`stochastic_subnormal_by_floats`].
-            let sub = a < tmin << 23;
-            sel(
-                sub,
-                stochastic_subnormal_by_floats(&s, a, nr),
-                rounded(kept, frac),
-            )
-        } else {
-            // The exact input is sig · 2^(e − 150), of which `d` bits lie below the
-            // subnormal spacing. (For e = 0, `sig` is wrong but unused: an f32 subnormal lies
-            // more than 2^-32 of a spacing below the format's subnormals, so that `d − 32`
-            // ≥ 24 and both shifts give 0: nothing kept, no fraction.)
-            let e = a >> 23;
-            let sig = (a & 0x7F_FFFF) | 0x80_0000;
-            let d = (tmin + sh).wrapping_sub(e);
-            // sig < 2^24: a shift by 31 clears it, as any larger one would.
-            let kept_sub = sig >> d.min(31);
-            // Shifted up when d ≤ 32, down when d > 32 (d − 32 wraps to a huge count when
-            // d < 32, and the minimum makes that 31, which clears `sig`).
-            let frac_sub =
-                shl_or_zero(sig, 32u32.wrapping_sub(d)) | sig >> d.wrapping_sub(32).min(31);
-            let sub = a < tmin << 23;
-            rounded(sel(sub, kept_sub, kept), sel(sub, frac_sub, frac))
-        }
+        stochastic_magnitude(&s, a, nr, shifts)
     } else if s.bias == 127 {
         // f32's own exponent range: the f32 subnormals are the format's, same spacing.
         normal
@@ -1238,6 +1253,62 @@ fn p3109_unsigned_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, shift
     v.min(0xFF)
 }
 
+/// Whether [`p3109_unsigned_stochastic_lane`] encodes `F` stochastically in the policy `SAT`:
+/// an unsigned 8-bit P3109 member of precision 2 or more (NaN `0xFF`) in `SatNone`, where its
+/// positive overflow and +∞ codes are one bound P, `max` or `max + 1` (`0xFE`: ∞ on the
+/// extended members, the largest finite value on the finite ones), and its negative inputs give
+/// NaN where they round to a non-zero magnitude.
+/// In `SatFinite` (every negative input but NaN gives 0) the general lane is as fast: its
+/// signed maximum makes the negative inputs +0 in one operation, and one select gives NaN.
+#[inline(always)]
+const fn p3109_unsigned_stochastic_applies<F: Format, const MODE: u8, const SAT: bool>() -> bool {
+    let s = F::SPEC;
+    let c = ConstCodes::<F, MODE, SAT>::CODES;
+    let max = s.max_code();
+    let member = MODE == SR
+        && s.is_p3109()
+        && !s.signed
+        && s.bits == 8
+        && s.storage_shift == 0
+        && !s.nan_payload
+        && s.subnormals
+        && !p1_unsigned(&s)
+        && c.nan_pos == 0xFF
+        && c.nan_neg == 0xFF;
+    member
+        && (c.ovf_pos == max || c.ovf_pos == max + 1)
+        && c.inf_pos == c.ovf_pos
+        && c.ovf_neg == 0xFF
+        && c.inf_neg == 0xFF
+}
+
+/// The stochastic lane of [`p3109_unsigned_stochastic_applies`]'s members: one operation more
+/// than E4M3FN's (BENCHMARKS.md, P3109), where the general fast lane tests the rounded code
+/// for the negative inputs and the input for NaN apart, and takes both selects.
+///
+/// - The magnitude by [`stochastic_magnitude`], clamped at P (∞ and NaN, whose magnitude codes
+///   lie above every finite one, take P).
+/// - One unsigned compare of the input bits with +∞'s tells NaN (either sign) and every
+///   negative input; those lanes take the code's negation, which is 0 for a zero magnitude and
+///   at least 2^24 otherwise.
+/// - The code: the value clamped at `0xFF` (AVX-512's unsigned saturating `vpmovusdb`):
+///   NaN's `0xFF` from every value of 255 and more.
+///
+/// FTZ and DAZ change nothing: [`stochastic_magnitude`]'s float path reads no f32 subnormal
+/// to its result's harm (see [`stochastic_subnormal_by_floats`]); every test here is on bits.
+#[inline(always)]
+fn p3109_unsigned_stochastic_lane<F: Format, const MODE: u8, const SAT: bool>(
+    b: u32,
+    nr: u32,
+    shifts: bool,
+) -> u32 {
+    let s = F::SPEC;
+    let c = ConstCodes::<F, MODE, SAT>::CODES;
+    let code = stochastic_magnitude(&s, b & 0x7FFF_FFFF, nr, shifts);
+    let code = code.min(c.ovf_pos);
+    sel(b > 0x7F80_0000, code.wrapping_neg(), code).min(0xFF)
+}
+
 /// Whether the input with f32 bits `b` is NaN or a negative that keeps its sign (rounds to a
 /// non-zero magnitude) in `MODE`, for a format whose [`zero_bound`] is `Some(t)` with t or
 /// t + 1 a normal f32 (every mode but toward −∞ and odd, whose bound 0 would make the
@@ -1521,6 +1592,109 @@ mod tests {
         check::<P3109<4, 2, true, false>>();
         check::<P3109<3, 1, true, true>>();
         check::<P3109<6, 3, false, true>>();
+    }
+
+    /// [`p3109_unsigned_stochastic_lane`] rounds as the scalar core, and takes the unsigned
+    /// 8-bit members of precision 2 to 8 in `SatNone` (and not the signed, narrower or
+    /// precision-1 ones; `SatFinite`, checked here too, keeps the general lane): on both sides of every binade's edges, of ±∞ and of the NaNs, on random
+    /// inputs and on inputs crowded below 2^emin, with random thresholds, 0, `u32::MAX` and
+    /// thresholds on both sides of the input's dropped fraction in the normal range (its low
+    /// bits) and in the subnormal range (worked out in u128), with and without variable shifts.
+    #[test]
+    fn unsigned_stochastic_lane_is_the_core() {
+        fn check<F: Format>() {
+            let spec = F::SPEC;
+            assert!(p3109_unsigned_stochastic_applies::<F, SR, false>());
+            assert!(!p3109_unsigned_stochastic_applies::<F, SR, true>());
+            let tmin = (spec.min_exponent() + 127) as u32;
+            let sh = 23 - spec.mantissa_bits;
+            let q = spec.min_exponent() - spec.mantissa_bits as i32;
+            let mut inputs = Vec::new();
+            for sign in [0u32, 0x8000_0000] {
+                for e in 0..=255u32 {
+                    for d in [0u32, 1, 2, 0x3F_FFFF, 0x40_0000, 0x40_0001, 0x7F_FFFF] {
+                        inputs.push(sign | (e << 23) | d);
+                    }
+                }
+            }
+            let mut next = lcg(0x9E37_79B9_7F4A_7C15u64);
+            for i in 0..20_000u32 {
+                let raw = next();
+                inputs.push(match i % 3 {
+                    0 => raw,
+                    1 => (raw & 0x8000_0000) | (raw % (tmin << 23)),
+                    _ => (raw & 0x8000_0000) | (raw % (0x7F80_0000 - (tmin << 23)) + (tmin << 23)),
+                });
+            }
+            for b in inputs {
+                let a = b & 0x7FFF_FFFF;
+                let normal = a << (32 - sh);
+                // ⌊|x| / 2^q · 2^32⌋ mod 2^32 (meaningful below 2^emin).
+                let (sig, e) = if a >> 23 == 0 {
+                    (a as u128, 1)
+                } else {
+                    (((a & 0x7F_FFFF) | 0x80_0000) as u128, (a >> 23) as i32)
+                };
+                let k = e - 150 + 32 - q;
+                let sub = (if k >= 0 {
+                    sig.checked_shl(k as u32).unwrap_or(0)
+                } else {
+                    sig >> (-k).min(127)
+                }) as u32;
+                for nr in [
+                    next(),
+                    0,
+                    u32::MAX,
+                    normal,
+                    normal.wrapping_sub(1),
+                    sub,
+                    sub.wrapping_sub(1),
+                ] {
+                    for (sat, overflow) in [(false, Overflow::Ieee), (true, Overflow::Saturate)] {
+                        let core =
+                            F::from_f32_stochastic(f32::from_bits(b), !nr, overflow).to_bits_u32();
+                        for shifts in [true, false] {
+                            let lane = if sat {
+                                encode_lane_any::<F, SR, true>(b, nr, shifts)
+                            } else {
+                                encode_lane_any::<F, SR, false>(b, nr, shifts)
+                            };
+                            assert_eq!(
+                                lane,
+                                core,
+                                "{} b = {b:#x} nr = {nr:#x} {overflow:?} shifts {shifts}",
+                                F::NAME
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        use crate::p3109::P3109;
+        check::<P3109<8, 2, false, true>>();
+        check::<P3109<8, 2, false, false>>();
+        check::<P3109<8, 3, false, true>>();
+        check::<P3109<8, 4, false, false>>();
+        check::<P3109<8, 5, false, true>>();
+        check::<P3109<8, 5, false, false>>();
+        check::<P3109<8, 6, false, true>>();
+        check::<P3109<8, 7, false, false>>();
+        check::<P3109<8, 8, false, true>>();
+        check::<P3109<8, 8, false, false>>();
+        for (signed, narrow, p1) in [
+            (
+                p3109_unsigned_stochastic_applies::<P3109<8, 4, true, true>, SR, false>(),
+                p3109_unsigned_stochastic_applies::<P3109<6, 3, false, true>, SR, false>(),
+                p3109_unsigned_stochastic_applies::<P3109<8, 1, false, true>, SR, true>(),
+            ),
+            (
+                p3109_unsigned_stochastic_applies::<crate::formats::F8E4M3FN, SR, false>(),
+                p3109_unsigned_stochastic_applies::<P3109<8, 5, false, true>, NE, false>(),
+                p3109_unsigned_stochastic_applies::<crate::formats::F8E8M0FNU, SR, false>(),
+            ),
+        ] {
+            assert!(!signed && !narrow && !p1);
+        }
     }
 
     /// [`p1_unsigned_lane`] rounds stochastically as the scalar core: binary8p1ue and
