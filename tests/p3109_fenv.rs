@@ -1,9 +1,10 @@
 //! The P3109 lanes give the same codes with MXCSR's FTZ and DAZ bits set (CONTRACT.md §14):
 //! every 8-bit member that the batch kernels cover, signed and unsigned, extended and finite,
-//! in every deterministic mode and both policies, on every kernel level, against the scalar
-//! core in the default environment. The inputs: every f32 exponent with mantissas at the
-//! edges, both signs (f32 subnormals, which DAZ reads as zero, the zero bounds, ±∞ and NaNs of
-//! both signs and several payloads among them), and a stride through the f32 bits.
+//! in every deterministic mode and in stochastic rounding, both policies, on every kernel
+//! level, against the scalar core in the default environment. The inputs: every f32 exponent
+//! with mantissas at the edges, both signs (f32 subnormals, which DAZ reads as zero, the zero
+//! bounds, ±∞ and NaNs of both signs and several payloads among them), and a stride through
+//! the f32 bits.
 //!
 //! MXCSR is per thread: the encodings run on a thread of their own with FTZ|DAZ set. x86-64
 //! only (elsewhere the file is empty).
@@ -64,8 +65,35 @@ fn check<F: Format>() {
                 }
             }
         }
+        // Stochastic rounding: every level (the scalar one too) with FTZ and DAZ set against
+        // the scalar level in the default environment, with the same seed.
+        let mut want = vec![F::from_bits_u32(0); src.len()];
+        Level::Scalar.encode_stochastic(&src, &mut want, SEED, overflow);
+        let got = flushing(|| {
+            Level::available()
+                .map(|level| {
+                    let mut dst = vec![F::from_bits_u32(0); src.len()];
+                    level.encode_stochastic(&src, &mut dst, SEED, overflow);
+                    (level, dst)
+                })
+                .collect::<Vec<_>>()
+        });
+        for (level, got) in got {
+            if let Some(i) = (0..src.len()).find(|&i| got[i].to_bits_u32() != want[i].to_bits_u32())
+            {
+                panic!(
+                    "{} {level:?} stochastic {overflow:?}: input {:#010x} gave {:#x}, want {:#x}",
+                    F::NAME,
+                    src[i].to_bits(),
+                    got[i].to_bits_u32(),
+                    want[i].to_bits_u32()
+                );
+            }
+        }
     }
 }
+
+const SEED: u64 = 0x5EED_3109;
 
 #[test]
 fn p3109_lanes_ignore_ftz_and_daz() {
