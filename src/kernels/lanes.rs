@@ -576,7 +576,8 @@ const fn zero_bound<const MODE: u8>(s: &Spec) -> Option<u32> {
 /// where they all give 0. That leaves them one operation above E4M3FN (BENCHMARKS.md, P3109),
 /// but for the 8-bit members: the signed ones in every deterministic mode but odd take
 /// [`p3109_byte_lane`] (NaN through the subnormal path and a saturating narrowing: E4M3FN's
-/// count), the unsigned ones in every deterministic mode [`p3109_unsigned_lane`].
+/// count), the unsigned ones in every deterministic mode [`p3109_unsigned_lane`], and in
+/// stochastic rounding (`SatNone`) [`p3109_unsigned_stochastic_lane`].
 ///
 /// The special-case codes are constants here (mode and overflow policy are const parameters);
 /// where the overflow codes are a bound on the magnitude with the sign (always, for the
