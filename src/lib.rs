@@ -23,7 +23,7 @@
 //! Runtime, PyTorch, the OCP specifications), from `f32` and from `f64` alike: an `f64` is
 //! rounded once, never through `f32` (which double-rounds, as `half` and ml_dtypes' numpy casts
 //! do). One scalar rounding core ([`mod@round`]) is the single source of truth; the batch kernels
-//! ([`encode`], [`decode`], …) are tested to give its bits on every f32 input.
+//! ([`encode`], [`decode`](fn@decode), …) are tested to give its bits on every f32 input.
 //!
 //! ## Formats
 //!
@@ -81,7 +81,7 @@
 //!
 //! ## Batch conversion and hardware
 //!
-//! [`encode`], [`encode_with`], [`encode_stochastic`], [`decode`] and the rest of [`mod@slice`]
+//! [`encode`], [`encode_with`], [`encode_stochastic`], [`decode`](fn@decode) and the rest of [`mod@slice`]
 //! convert slices with kernels chosen at run time (AVX-512, AVX2+F16C+FMA, or a portable path
 //! that LLVM vectorizes elsewhere); every level gives the scalar core's bits.
 //!

@@ -30,7 +30,7 @@ pub fn encode_vec<F: Format>(src: &[f32]) -> Vec<F> {
     dst
 }
 
-/// [`decode`](crate::decode) into a new `Vec`, exactly.
+/// [`decode`](fn@crate::decode) into a new `Vec`, exactly.
 ///
 /// ```
 /// use lowp::F8E5M2;

@@ -341,7 +341,7 @@ pub(crate) fn plan<'a>(p: &'a Problem, av: &'a [Val], bt: &'a [Val]) -> Option<F
 }
 
 impl Fast<'_> {
-    /// Whether whole rows go through the panel kernel ([`Fast::row`]).
+    /// Whether whole rows go through the panel kernel ([`Fast::rows`]).
     pub fn has_panels(&self) -> bool {
         self.panels.is_some()
     }

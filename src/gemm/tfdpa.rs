@@ -9,8 +9,8 @@
 //!
 //! 1. e_max: the largest ea+eb over the chunk and the accumulator's exponent (a zero
 //!    accumulator takes `e_zero`; zero operands take an exponent so low it never wins —
-//!    [`plan`] checks that `e_zero` is below every nonzero term, so including it for zero
-//!    products cannot change e_max);
+//!    [`plan`](super::fast::plan) checks that `e_zero` is below every nonzero term, so
+//!    including it for zero products cannot change e_max);
 //! 2. each product truncated toward zero at F fraction bits below 2^e_max:
 //!    (|sa|·|sb|) >> (e_max − ea − eb), signed, and summed exactly in 32-bit lanes;
 //! 3. the accumulator's term, c's significand shifted right by (23 − F) + (e_max − e_c),

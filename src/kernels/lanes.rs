@@ -1358,7 +1358,7 @@ fn e8m0_lane<F: Format, const MODE: u8, const SAT: bool>(b: u32, nr: u32) -> u32
 }
 
 /// Decode `F`'s storage bits into the bits of the exact f32 (as
-/// [`round::decode_to_f32_bits`]; the identity for f32 itself, as `f32::to_f32`).
+/// [`crate::decode::decode_to_f32_bits`]; the identity for f32 itself, as `f32::to_f32`).
 #[inline(always)]
 pub(crate) fn decode_lane<F: Format>(bits: u32) -> u32 {
     let s = F::SPEC;

@@ -10,7 +10,7 @@
 //! ([`grid_round`]) where the format allows ([`grid_lane`]).
 //!
 //! Every function here gives the bits of the quantizers' per-element formulas (the scalar
-//! path of `quant`, kept as the [`Level::Scalar`](super::Level::Scalar) reference; the test
+//! path of `quant`, kept as the [`Level::Scalar`] reference; the test
 //! `tests/quant_fast.rs` compares them on random and adversarial data): the encode and decode
 //! lanes are the conversions' own ([`super::lanes`]), which give the scalar core's bits.
 

@@ -147,7 +147,7 @@ const SMALL: usize = 24;
 /// block-dot terms carry 32 more significand bits, and 64 bits of headroom for the count).
 const LARGE: usize = 2112;
 
-/// A two's-complement fixed-point accumulator: the value Σ w[i] · 2^(64 i + low).
+/// A two's-complement fixed-point accumulator: the value Σ w\[i\] · 2^(64 i + low).
 struct Acc<'a> {
     w: &'a mut [u64],
     low: i32,
