@@ -1439,6 +1439,40 @@ mod tests {
         }
     }
 
+    /// ⌊|x| / 2^q · 2^32⌋ mod 2^32 for the f32 bits `a` (|x|'s fraction of the spacing 2^q, the
+    /// format's subnormal one, with 32 bits), exactly, in u128: meaningful in the subnormal
+    /// range; elsewhere any value will do.
+    fn subnormal_fraction(q: i32, a: u32) -> u32 {
+        let (sig, e) = if a >> 23 == 0 {
+            (a as u128, 1)
+        } else {
+            (((a & 0x7F_FFFF) | 0x80_0000) as u128, (a >> 23) as i32)
+        };
+        let k = e - 150 + 32 - q;
+        (if k >= 0 {
+            sig.checked_shl(k as u32).unwrap_or(0)
+        } else {
+            sig >> (-k).min(127)
+        }) as u32
+    }
+
+    /// Both sides of every binade's edges, both signs: every f32 exponent field with the
+    /// mantissas 0, 1, 2, around the half and at the top (f32 subnormals, ±0, ±∞ and NaNs of
+    /// both signs and several payloads among them).
+    fn binade_edges() -> Vec<u32> {
+        let mut inputs = Vec::new();
+        for sign in [0u32, 0x8000_0000] {
+            for e in 0..=255u32 {
+                for d in [
+                    0u32, 1, 2, 0x3F_FFFF, 0x40_0000, 0x40_0001, 0x7F_FFFE, 0x7F_FFFF,
+                ] {
+                    inputs.push(sign | (e << 23) | d);
+                }
+            }
+        }
+        inputs
+    }
+
     /// `$check::<F>()` for every OCP format of the fast lane with a subnormal range below
     /// 2^emin (all but E8M0, which has its own lane, and bf16, which has f32's range).
     macro_rules! ocp_fast_lane_formats {
@@ -1537,21 +1571,6 @@ mod tests {
             let tmin = (spec.min_exponent() + 127) as u32;
             let q = spec.min_exponent() - spec.mantissa_bits as i32;
             let mut next = lcg(0x2545_F491_4F6C_DD1Du64);
-            // ⌊|x| / 2^q · 2^32⌋ mod 2^32 for the f32 bits `a`.
-            let exact_frac = |a: u32| -> u32 {
-                let (sig, e) = if a >> 23 == 0 {
-                    (a as u128, 1)
-                } else {
-                    (((a & 0x7F_FFFF) | 0x80_0000) as u128, (a >> 23) as i32)
-                };
-                // (Meaningful in the subnormal range; elsewhere any value will do.)
-                let k = e - 150 + 32 - q;
-                (if k >= 0 {
-                    sig.checked_shl(k as u32).unwrap_or(0)
-                } else {
-                    sig >> (-k).min(127)
-                }) as u32
-            };
             for i in 0..100_000u32 {
                 let raw = next();
                 let b = match i % 4 {
@@ -1560,7 +1579,7 @@ mod tests {
                     1 | 2 => (raw & 0x8000_0000) | (raw % (tmin << 23)),
                     _ => (raw & 0x8000_0000) | (raw % 0x80_0000),
                 };
-                let frac = exact_frac(b & 0x7FFF_FFFF);
+                let frac = subnormal_fraction(q, b & 0x7FFF_FFFF);
                 let nrs = [
                     next(),
                     frac,
@@ -1597,10 +1616,11 @@ mod tests {
 
     /// [`p3109_unsigned_stochastic_lane`] rounds as the scalar core, and takes the unsigned
     /// 8-bit members of precision 2 to 8 in `SatNone` (and not the signed, narrower or
-    /// precision-1 ones; `SatFinite`, checked here too, keeps the general lane): on both sides of every binade's edges, of ±∞ and of the NaNs, on random
-    /// inputs and on inputs crowded below 2^emin, with random thresholds, 0, `u32::MAX` and
-    /// thresholds on both sides of the input's dropped fraction in the normal range (its low
-    /// bits) and in the subnormal range (worked out in u128), with and without variable shifts.
+    /// precision-1 ones; `SatFinite`, checked here too, keeps the general lane): on both sides
+    /// of every binade's edges, of ±∞ and of the NaNs, on random inputs and on inputs crowded
+    /// below 2^emin, with random thresholds, 0, `u32::MAX` and thresholds on both sides of the
+    /// input's dropped fraction in the normal range (its low bits) and in the subnormal range
+    /// ([`subnormal_fraction`]), with and without variable shifts.
     #[test]
     fn unsigned_stochastic_lane_is_the_core() {
         fn check<F: Format>() {
@@ -1610,14 +1630,7 @@ mod tests {
             let tmin = (spec.min_exponent() + 127) as u32;
             let sh = 23 - spec.mantissa_bits;
             let q = spec.min_exponent() - spec.mantissa_bits as i32;
-            let mut inputs = Vec::new();
-            for sign in [0u32, 0x8000_0000] {
-                for e in 0..=255u32 {
-                    for d in [0u32, 1, 2, 0x3F_FFFF, 0x40_0000, 0x40_0001, 0x7F_FFFF] {
-                        inputs.push(sign | (e << 23) | d);
-                    }
-                }
-            }
+            let mut inputs = binade_edges();
             let mut next = lcg(0x9E37_79B9_7F4A_7C15u64);
             for i in 0..20_000u32 {
                 let raw = next();
@@ -1630,18 +1643,7 @@ mod tests {
             for b in inputs {
                 let a = b & 0x7FFF_FFFF;
                 let normal = a << (32 - sh);
-                // ⌊|x| / 2^q · 2^32⌋ mod 2^32 (meaningful below 2^emin).
-                let (sig, e) = if a >> 23 == 0 {
-                    (a as u128, 1)
-                } else {
-                    (((a & 0x7F_FFFF) | 0x80_0000) as u128, (a >> 23) as i32)
-                };
-                let k = e - 150 + 32 - q;
-                let sub = (if k >= 0 {
-                    sig.checked_shl(k as u32).unwrap_or(0)
-                } else {
-                    sig >> (-k).min(127)
-                }) as u32;
+                let sub = subnormal_fraction(q, a);
                 for nr in [
                     next(),
                     0,
@@ -1821,15 +1823,7 @@ mod tests {
     fn p3109_lanes_are_the_cores() {
         fn check<F: Format>() {
             let mut inputs: Vec<u32> = (0..20_000u32).map(|i| i.wrapping_mul(214_749)).collect();
-            for sign in [0u32, 0x8000_0000] {
-                for e in 0..=255u32 {
-                    for d in [
-                        0u32, 1, 2, 0x3F_FFFF, 0x40_0000, 0x40_0001, 0x7F_FFFE, 0x7F_FFFF,
-                    ] {
-                        inputs.push(sign | (e << 23) | d);
-                    }
-                }
-            }
+            inputs.extend(binade_edges());
             fn one<F: Format, const MODE: u8, const SAT: bool>(inputs: &[u32]) {
                 let s = F::SPEC;
                 let overflow = if SAT {
