@@ -33,6 +33,39 @@ fn inputs() -> Vec<f32> {
     b.into_iter().map(f32::from_bits).collect()
 }
 
+/// Runs `encode` on every level with FTZ and DAZ set and compares each output's codes with
+/// `want` (computed by the caller in the default environment); `what` names the mode.
+fn every_level<F: Format>(
+    src: &[f32],
+    want: &[u32],
+    what: &str,
+    encode: impl Fn(Level, &[f32], &mut [F]) + Send + Sync,
+) {
+    let got = flushing(|| {
+        Level::available()
+            .map(|level| {
+                let mut dst = vec![F::from_bits_u32(0); src.len()];
+                encode(level, src, &mut dst);
+                (
+                    level,
+                    dst.iter().map(|x| x.to_bits_u32()).collect::<Vec<_>>(),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    for (level, got) in got {
+        if let Some(i) = (0..src.len()).find(|&i| got[i] != want[i]) {
+            panic!(
+                "{} {level:?} {what}: input {:#010x} gave {:#x}, want {:#x}",
+                F::NAME,
+                src[i].to_bits(),
+                got[i],
+                want[i]
+            );
+        }
+    }
+}
+
 fn check<F: Format>() {
     let src = inputs();
     for overflow in [Overflow::Ieee, Overflow::Saturate] {
@@ -41,55 +74,24 @@ fn check<F: Format>() {
                 .iter()
                 .map(|&x| F::from_f32_with(x, rounding, overflow).to_bits_u32())
                 .collect();
-            let got = flushing(|| {
-                Level::available()
-                    .map(|level| {
-                        let mut dst = vec![F::from_bits_u32(0); src.len()];
-                        level.encode_with(&src, &mut dst, rounding, overflow);
-                        (
-                            level,
-                            dst.iter().map(|x| x.to_bits_u32()).collect::<Vec<_>>(),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            });
-            for (level, got) in got {
-                if let Some(i) = (0..src.len()).find(|&i| got[i] != want[i]) {
-                    panic!(
-                        "{} {level:?} {rounding:?} {overflow:?}: input {:#010x} gave {:#x}, want {:#x}",
-                        F::NAME,
-                        src[i].to_bits(),
-                        got[i],
-                        want[i]
-                    );
-                }
-            }
+            every_level::<F>(
+                &src,
+                &want,
+                &format!("{rounding:?} {overflow:?}"),
+                |l, s, d| l.encode_with(s, d, rounding, overflow),
+            );
         }
-        // Stochastic rounding: every level (the scalar one too) with FTZ and DAZ set against
-        // the scalar level in the default environment, with the same seed.
+        // Stochastic rounding: against the scalar level in the default environment, with the
+        // same seed (the scalar level, too, runs again with FTZ and DAZ set).
         let mut want = vec![F::from_bits_u32(0); src.len()];
         Level::Scalar.encode_stochastic(&src, &mut want, SEED, overflow);
-        let got = flushing(|| {
-            Level::available()
-                .map(|level| {
-                    let mut dst = vec![F::from_bits_u32(0); src.len()];
-                    level.encode_stochastic(&src, &mut dst, SEED, overflow);
-                    (level, dst)
-                })
-                .collect::<Vec<_>>()
-        });
-        for (level, got) in got {
-            if let Some(i) = (0..src.len()).find(|&i| got[i].to_bits_u32() != want[i].to_bits_u32())
-            {
-                panic!(
-                    "{} {level:?} stochastic {overflow:?}: input {:#010x} gave {:#x}, want {:#x}",
-                    F::NAME,
-                    src[i].to_bits(),
-                    got[i].to_bits_u32(),
-                    want[i].to_bits_u32()
-                );
-            }
-        }
+        let want: Vec<u32> = want.iter().map(|x| x.to_bits_u32()).collect();
+        every_level::<F>(
+            &src,
+            &want,
+            &format!("stochastic {overflow:?}"),
+            |l, s, d| l.encode_stochastic(s, d, SEED, overflow),
+        );
     }
 }
 
