@@ -81,9 +81,9 @@
 //!
 //! ## Batch conversion and hardware
 //!
-//! [`encode`], [`encode_with`], [`encode_stochastic`], [`decode`](fn@decode) and the rest of [`mod@slice`]
-//! convert slices with kernels chosen at run time (AVX-512, AVX2+F16C+FMA, or a portable path
-//! that LLVM vectorizes elsewhere); every level gives the scalar core's bits.
+//! [`encode`], [`encode_with`], [`encode_stochastic`], [`decode`](fn@decode) and the rest of
+//! [`mod@slice`] convert slices with kernels chosen at run time (AVX-512, AVX2+F16C+FMA, or a
+//! portable path that LLVM vectorizes elsewhere); every level gives the scalar core's bits.
 //!
 //! ## Quantization
 //!

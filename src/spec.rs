@@ -1,8 +1,8 @@
 //! A format as data: [`Spec`] (one row of the table in [`crate::formats`]), the rounding and
 //! overflow modes, and every helper that reads a row — the masks, special codes and bit fields
 //! of an encoding. It depends on nothing else in the crate: the rounding core
-//! ([`mod@crate::round`]), decoding ([`crate::decode`](fn@crate::decode)) and the [`crate::Format`] trait all
-//! build on it, and [`crate::format`] re-exports its public items.
+//! ([`mod@crate::round`]), decoding ([`fn@crate::decode`]) and the [`crate::Format`] trait
+//! all build on it, and [`crate::format`] re-exports its public items.
 
 use core::fmt;
 use core::num::FpCategory;

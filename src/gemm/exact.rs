@@ -1,7 +1,7 @@
 //! Exact integer building blocks of the arithmetic models: operands decoded into integer
 //! significands, a 640-bit fixed-point accumulator for exact sums, and the final roundings
-//! through lowp's rounding core ([`crate::round`](mod@crate::round)). No floating-point instruction is used, so
-//! no result depends on the FP environment (FTZ/DAZ).
+//! through lowp's rounding core ([`mod@crate::round`]). No floating-point instruction is used,
+//! so no result depends on the FP environment (FTZ/DAZ).
 
 use crate::format::{Overflow, Rounding, Spec};
 use crate::formats::table;

@@ -10,9 +10,9 @@
 //! ([`grid_round`]) where the format allows ([`grid_lane`]).
 //!
 //! Every function here gives the bits of the quantizers' per-element formulas (the scalar
-//! path of `quant`, kept as the [`Level::Scalar`] reference; the test
-//! `tests/quant_fast.rs` compares them on random and adversarial data): the encode and decode
-//! lanes are the conversions' own ([`super::lanes`]), which give the scalar core's bits.
+//! path of `quant`, kept as the [`Level::Scalar`] reference; the test `tests/quant_fast.rs`
+//! compares them on random and adversarial data): the encode and decode lanes are the
+//! conversions' own ([`super::lanes`]), which give the scalar core's bits.
 
 use super::lanes::{decode_lane, encode_lane_any, NE};
 use super::{active_level, Level};
